@@ -1,0 +1,108 @@
+/**
+ * The one error family of assetgen. Every error carries a stable `code`; the CLI maps the class to an
+ * exit code (see cli/exit-codes.ts) and prints `message` without a stack unless asked.
+ */
+
+export class AssetgenError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Where a problem sits in a recipe file. Lines and columns are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One problem found in a recipe: `file:line:column  recipe.path: what is wrong (what was expected)`. */
+export interface RecipeProblem {
+  location: SourceLocation;
+  /** Dotted path inside the recipe, e.g. `steps[1].input.scale`; empty for the whole document. */
+  path: string;
+  message: string;
+}
+
+export function formatProblem(problem: RecipeProblem): string {
+  const { file, line, column } = problem.location;
+  const where = problem.path === '' ? '(recipe)' : problem.path;
+  return `${file}:${line}:${column}  ${where}: ${problem.message}`;
+}
+
+/** One or more recipe problems, all reported at once. */
+export class RecipeError extends AssetgenError {
+  readonly problems: readonly RecipeProblem[];
+  constructor(problems: readonly RecipeProblem[]) {
+    super('RECIPE_INVALID', problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+  }
+}
+
+/** Bad command-line usage (unknown flag value, missing file …). */
+export class UsageError extends AssetgenError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+/** The estimate or the spend would exceed the budget. */
+export class BudgetError extends AssetgenError {
+  readonly estimatedUsd: number;
+  readonly maxUsd: number;
+  constructor(message: string, estimatedUsd: number, maxUsd: number) {
+    super('OVER_BUDGET', message);
+    this.estimatedUsd = estimatedUsd;
+    this.maxUsd = maxUsd;
+  }
+}
+
+export interface ProviderErrorDetails {
+  provider: string;
+  model?: string;
+  status?: number;
+  predictionId?: string;
+  retryable?: boolean;
+}
+
+/** A provider call failed (HTTP error, failed prediction, bad output). Never carries secrets. */
+export class ProviderError extends AssetgenError {
+  readonly details: ProviderErrorDetails;
+  constructor(code: string, message: string, details: ProviderErrorDetails, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.details = details;
+  }
+  get retryable(): boolean {
+    return this.details.retryable === true;
+  }
+}
+
+/** The run was cancelled (Ctrl-C, SIGTERM, AbortSignal). */
+export class CancelledError extends AssetgenError {
+  constructor(message = 'cancelled') {
+    super('CANCELLED', message);
+  }
+}
+
+/** A broken invariant inside assetgen: this is a bug. */
+export class InternalError extends AssetgenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INTERNAL', `${message} (this is a bug in assetgen, please report it)`, options);
+  }
+}
+
+/** One wording for every bad value: `expected X for Y but received Z`. */
+export function expected(what: string, forWhat: string, received: unknown): string {
+  return `expected ${what} for ${forWhat} but received ${describeValue(received)}`;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'string') return `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}" of type string`;
+  if (typeof value === 'object') return 'an object';
+  return `${String(value)} of type ${typeof value}`;
+}

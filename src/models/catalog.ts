@@ -1,0 +1,132 @@
+/**
+ * The model catalog: what assetgen knows about each supported Replicate model — its input schema
+ * (schema/models/*.json, draft 2020-12), its output shape, its kind (which decides the offline
+ * stand-in) and its price. Created per run through `createCatalog()`; nothing here is global.
+ */
+import { readFileSync } from 'node:fs';
+import { schemaPath } from '../paths.js';
+
+export type ModelKind = 'text-to-image' | 'upscale' | 'background-removal' | 'text';
+
+/** How the model returns its result. */
+export type OutputShape = 'file-array' | 'file' | 'text-tokens';
+
+export type Pricing =
+  /** Official models: a price per output image. */
+  | { unit: 'image'; usd: number }
+  /** Community models: billed by predict_time × the hardware's price. */
+  | { unit: 'second'; usdPerSecond: number; typicalSeconds: number; hardware: string }
+  /** Language models: per input and output token. */
+  | { unit: 'token'; usdPerInputToken: number; usdPerOutputToken: number };
+
+export interface CatalogModel {
+  /** `owner/name` */
+  ref: string;
+  official: boolean;
+  /** The version the catalog's schema was taken from (community models are pinned to it by default). */
+  version: string;
+  kind: ModelKind;
+  output: OutputShape;
+  /** The input field that takes the upstream image (a `format: uri` property), if any. */
+  imageInput?: string;
+  /** Input schema, draft 2020-12. */
+  inputSchema: Record<string, unknown>;
+  pricing: Pricing;
+}
+
+interface CatalogEntrySpec {
+  ref: string;
+  kind: ModelKind;
+  imageInput?: string;
+  pricing: Pricing;
+}
+
+/** Hardware prices per second (reference/replicate-api.md §10). */
+export const HARDWARE_USD_PER_SECOND: Readonly<Record<string, number>> = {
+  cpu: 0.0001,
+  'gpu-t4': 0.000225,
+  'gpu-a40-small': 0.000575,
+  'gpu-a40-large': 0.000725,
+  'gpu-l40s': 0.000975,
+  'gpu-a100-large': 0.0014,
+  'gpu-h100': 0.001525,
+};
+
+const hw = (hardware: string, typicalSeconds: number): Pricing => ({
+  unit: 'second',
+  hardware,
+  typicalSeconds,
+  usdPerSecond: HARDWARE_USD_PER_SECOND[hardware] ?? 0,
+});
+
+const ENTRIES: readonly CatalogEntrySpec[] = [
+  { ref: 'black-forest-labs/flux-schnell', kind: 'text-to-image', pricing: { unit: 'image', usd: 0.003 } },
+  {
+    ref: 'black-forest-labs/flux-dev',
+    kind: 'text-to-image',
+    imageInput: 'image',
+    pricing: { unit: 'image', usd: 0.025 },
+  },
+  { ref: 'stability-ai/sdxl', kind: 'text-to-image', imageInput: 'image', pricing: hw('gpu-a40-large', 5) },
+  { ref: 'nightmareai/real-esrgan', kind: 'upscale', imageInput: 'image', pricing: hw('gpu-t4', 3) },
+  { ref: 'cjwbw/rembg', kind: 'background-removal', imageInput: 'image', pricing: hw('gpu-t4', 2) },
+  { ref: 'lucataco/remove-bg', kind: 'background-removal', imageInput: 'image', pricing: hw('gpu-t4', 2) },
+  {
+    ref: '851-labs/background-remover',
+    kind: 'background-removal',
+    imageInput: 'image',
+    pricing: hw('gpu-t4', 2),
+  },
+  {
+    ref: 'meta/meta-llama-3-70b-instruct',
+    kind: 'text',
+    pricing: { unit: 'token', usdPerInputToken: 6.5e-7, usdPerOutputToken: 2.75e-6 },
+  },
+];
+
+export interface Catalog {
+  get(ref: string): CatalogModel | undefined;
+  list(): readonly CatalogModel[];
+}
+
+function loadModel(spec: CatalogEntrySpec): CatalogModel {
+  const file = schemaPath('models', `${spec.ref.replace('/', '__')}.json`);
+  const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const meta = schema['x-replicate'] as { official: boolean; version_id: string };
+  const out = schema['x-output'] as { type: string; items?: { type?: string; format?: string } };
+  const output: OutputShape =
+    out.type === 'string' ? 'file' : out.items?.format === 'uri' ? 'file-array' : 'text-tokens';
+  const model: CatalogModel = {
+    ref: spec.ref,
+    official: meta.official,
+    version: meta.version_id,
+    kind: spec.kind,
+    output,
+    inputSchema: schema,
+    pricing: spec.pricing,
+  };
+  if (spec.imageInput !== undefined) model.imageInput = spec.imageInput;
+  return model;
+}
+
+/** Reads the catalog's schemas (lazily, once per catalog instance). */
+export function createCatalog(): Catalog {
+  let models: Map<string, CatalogModel> | undefined;
+  const all = (): Map<string, CatalogModel> => {
+    models ??= new Map(ENTRIES.map((spec) => [spec.ref, loadModel(spec)]));
+    return models;
+  };
+  return {
+    get: (ref) => all().get(ref),
+    list: () => [...all().values()],
+  };
+}
+
+/** Splits `owner/name[:version]`; returns undefined when the reference is malformed. */
+export function parseModelRef(ref: string): { owner: string; name: string; version?: string } | undefined {
+  const match = /^([a-z0-9][a-z0-9._-]*)\/([a-z0-9][a-z0-9._-]*)(?::([0-9a-f]{64}))?$/i.exec(ref);
+  if (!match) return undefined;
+  const [, owner, name, version] = match;
+  if (owner === undefined || name === undefined) return undefined;
+  return version === undefined ? { owner, name } : { owner, name, version };
+}

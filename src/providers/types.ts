@@ -1,0 +1,77 @@
+/**
+ * The provider contract. A provider turns one resolved model task into files (or text) in a work folder
+ * it is given; it never writes into the output folder and never decides about caching or budgets.
+ * Drivers: `local` (offline stand-ins) and `replicate` (the real service through the SDK).
+ */
+import type { CatalogModel } from '../models/catalog.js';
+
+/** A file handed to a model as input (an upstream step's image, or a local file the recipe names). */
+export interface InputFile {
+  kind: 'file';
+  path: string;
+  sha256: string;
+  bytes: number;
+  contentType: string;
+}
+
+export function isInputFile(value: unknown): value is InputFile {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'file';
+}
+
+/** A file a provider produced, already fully written, hashed and checked. */
+export interface ProducedFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+  contentType: string;
+}
+
+/** Progress a provider reports while a task runs. */
+export type ProviderEvent =
+  | { type: 'prediction-created'; predictionId: string }
+  | { type: 'status'; status: 'starting' | 'booting' | 'processing'; predictionId?: string }
+  | { type: 'log'; text: string }
+  | { type: 'token'; text: string };
+
+export interface PredictionRequest {
+  /** `owner/name` */
+  model: string;
+  /** Resolved version id; absent for official models (they have none). */
+  version?: string;
+  /** Catalog entry when the model is known; the local provider needs it to pick a stand-in. */
+  catalog?: CatalogModel;
+  /** Input after schema defaults; file inputs are `InputFile` values. */
+  input: Record<string, unknown>;
+  /** Where the provider writes the files it produces (a fresh, empty folder per task). */
+  workDir: string;
+  /** Stable key of this task (used by providers for idempotency and journaling). */
+  taskKey: string;
+  /** For messages: which recipe step and asset this is. */
+  label: { recipe: string; asset: string; step: string };
+  signal: AbortSignal;
+  onEvent?: (event: ProviderEvent) => void;
+}
+
+export interface PredictionResult {
+  provider: string;
+  files: ProducedFile[];
+  /** Text output of language models. */
+  text?: string;
+  predictionId?: string;
+  /** The version that actually ran, when the provider knows it. */
+  version?: string;
+  /** What the task cost, from the provider's metrics; 0 for local work; null when unknown. */
+  actualUsd: number | null;
+  metrics?: Record<string, number>;
+}
+
+export interface Provider {
+  readonly name: string;
+  /** Whether tasks on this provider cost money (decides pools and budget checks). */
+  readonly paid: boolean;
+  /** Latest version of a community model (run before anything is spent); undefined when not applicable. */
+  resolveVersion?(model: string, signal: AbortSignal): Promise<string | undefined>;
+  predict(request: PredictionRequest): Promise<PredictionResult>;
+  /** Cancel everything in flight and release resources. */
+  close?(): Promise<void>;
+}

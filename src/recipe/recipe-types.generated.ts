@@ -1,0 +1,297 @@
+// Generated from schema/recipe.schema.json by scripts/gen-recipe-types.mjs. Do not edit by hand:
+// change the schema and run `npm run gen:types`.
+
+export type Scalar = (string | number | boolean)
+/**
+ * Letters, digits, '-' and '_', starting with a letter or digit (at most 64 characters).
+ */
+export type Identifier = string
+/**
+ * What an uncatalogued model costs: per output image, or per second of hardware times a typical run time.
+ */
+export type Price = ({
+per_image: number
+} | {
+per_second: number
+typical_seconds: number
+})
+export type Posint = number
+export type Gravity = ("center" | "north" | "northeast" | "east" | "southeast" | "south" | "southwest" | "west" | "northwest")
+/**
+ * A colour: #rgb, #rgba, #rrggbb, #rrggbbaa, or transparent / white / black.
+ */
+export type Color = string
+export type Nonneg = number
+/**
+ * Local image operations (sharp), applied in order.
+ */
+export type Operations = Operation[]
+/**
+ * Output format: a name (png, jpeg, webp, avif) or an object with one of them and its options. Defaults to the path's extension.
+ */
+export type Format = (("png" | "jpeg" | "webp" | "avif") | {
+png?: {
+compression_level?: number
+palette?: boolean
+}
+jpeg?: {
+quality?: number
+progressive?: boolean
+mozjpeg?: boolean
+}
+webp?: {
+quality?: number
+lossless?: boolean
+effort?: number
+}
+avif?: {
+quality?: number
+lossless?: boolean
+effort?: number
+}
+})
+/**
+ * Operations applied to this output only, before resizing to widths and encoding.
+ */
+export type Operations1 = Operation[]
+
+/**
+ * A recipe: assets, a chain of steps (Replicate models or local image operations) and outputs.
+ */
+export interface AssetgenRecipe {
+/**
+ * Optional pointer to this schema (for editors).
+ */
+$schema?: string
+/**
+ * Recipe name; also the default output folder.
+ */
+name: string
+description?: string
+/**
+ * Folder inside the output directory (default: the recipe name).
+ */
+output?: string
+budget?: {
+/**
+ * Refuse to run when the estimate exceeds this; stop starting paid tasks when spend would.
+ */
+max_usd: number
+}
+concurrency?: {
+/**
+ * Paid tasks at once (default 8).
+ */
+remote?: number
+/**
+ * Local CPU tasks at once (default: number of CPUs).
+ */
+local?: number
+/**
+ * Per-model limits, by owner/name.
+ */
+models?: {
+[k: string]: number | undefined
+}
+}
+/**
+ * Variables shared by every asset.
+ */
+vars?: {
+[k: string]: Scalar | undefined
+}
+/**
+ * The assets to make (at least one).
+ * 
+ * @minItems 1
+ * 
+ * Items: An asset: an id plus any variables of your own.
+ */
+assets: [{
+id: Identifier
+[k: string]: Scalar | Identifier | undefined
+}, ...({
+id: Identifier
+[k: string]: Scalar | Identifier | undefined
+})[]]
+/**
+ * Variables with several values: every asset runs once per combination (e.g. seed: [1, 2]).
+ */
+variants?: {
+/**
+ * @minItems 1
+ */
+[k: string]: [Scalar, ...(Scalar)[]] | undefined
+}
+/**
+ * @minItems 1
+ */
+steps: [Step, ...(Step)[]]
+/**
+ * @minItems 1
+ */
+outputs: [Output, ...(Output)[]]
+}
+/**
+ * A model step (`model` + `input`) or a local image step (`image`).
+ */
+export interface Step {
+/**
+ * Letters, digits, '-' and '_', starting with a letter or digit (at most 64 characters).
+ */
+id: string
+/**
+ * A Replicate model: owner/name or owner/name:version.
+ */
+model?: string
+/**
+ * The model's input. Strings may hold {{ templates }}. The image input defaults to the previous step's image.
+ */
+input?: {
+[k: string]: unknown | undefined
+}
+/**
+ * Letters, digits, '-' and '_', starting with a letter or digit (at most 64 characters).
+ */
+from?: string
+price?: Price
+image?: Operations
+}
+/**
+ * One image operation: an object with exactly one key naming the operation.
+ */
+export interface Operation {
+resize?: OpResize
+crop?: OpCrop
+trim?: OpTrim
+extend?: OpExtend
+flatten?: OpFlatten
+rotate?: OpRotate
+flip?: OpFlip
+composite?: OpComposite
+modulate?: OpModulate
+sharpen?: OpSharpen
+blur?: OpBlur
+greyscale?: OpGreyscale
+}
+/**
+ * Resize to width and/or height (at least one).
+ */
+export interface OpResize {
+width?: Posint
+height?: Posint
+fit?: ("cover" | "contain" | "fill" | "inside" | "outside")
+position?: Gravity
+background?: Color
+without_enlargement?: boolean
+kernel?: ("nearest" | "linear" | "cubic" | "mitchell" | "lanczos2" | "lanczos3")
+}
+/**
+ * Extract a region (left/top default to 0).
+ */
+export interface OpCrop {
+left?: Nonneg
+top?: Nonneg
+width: Posint
+height: Posint
+}
+/**
+ * Remove edges that match the background (top-left pixel unless given).
+ */
+export interface OpTrim {
+threshold?: number
+background?: Color
+}
+/**
+ * Pad the edges (pixels); `all` sets every side.
+ */
+export interface OpExtend {
+all?: Nonneg
+top?: Nonneg
+bottom?: Nonneg
+left?: Nonneg
+right?: Nonneg
+background?: Color
+}
+/**
+ * Remove alpha by merging onto a background (default white).
+ */
+export interface OpFlatten {
+background?: Color
+}
+/**
+ * Rotate by degrees (clockwise).
+ */
+export interface OpRotate {
+angle: number
+background?: Color
+}
+/**
+ * Mirror the image.
+ */
+export interface OpFlip {
+axis?: ("horizontal" | "vertical")
+}
+/**
+ * Place an overlay image (e.g. a watermark).
+ */
+export interface OpComposite {
+/**
+ * Overlay image file, relative to the recipe file.
+ */
+image: string
+gravity?: Gravity
+left?: number
+top?: number
+/**
+ * Resize the overlay to this width first.
+ */
+width?: number
+opacity?: number
+blend?: ("over" | "multiply" | "screen" | "overlay" | "darken" | "lighten" | "soft-light" | "hard-light" | "difference")
+}
+/**
+ * Adjust brightness, saturation, hue (degrees), lightness.
+ */
+export interface OpModulate {
+brightness?: number
+saturation?: number
+hue?: number
+lightness?: number
+}
+/**
+ * Sharpen (mild when no sigma).
+ */
+export interface OpSharpen {
+sigma?: number
+}
+/**
+ * Gaussian blur.
+ */
+export interface OpBlur {
+sigma: number
+}
+/**
+ * Convert to greyscale.
+ */
+export interface OpGreyscale {
+
+}
+export interface Output {
+/**
+ * File path inside the recipe's output folder; may hold {{ templates }} (id, width, format, ext, variables).
+ */
+path: string
+/**
+ * Letters, digits, '-' and '_', starting with a letter or digit (at most 64 characters).
+ */
+from?: string
+format?: Format
+/**
+ * One file per width (responsive sets); use {{ width }} in the path.
+ * 
+ * @minItems 1
+ */
+widths?: [Posint, ...(Posint)[]]
+image?: Operations1
+}
