@@ -102,7 +102,8 @@ export function expected(what: string, forWhat: string, received: unknown): stri
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'string') return `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}" of type string`;
+  if (typeof value === 'string')
+    return `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}" of type string`;
   if (typeof value === 'object') return 'an object';
   return `${String(value)} of type ${typeof value}`;
 }

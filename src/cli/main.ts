@@ -1,0 +1,140 @@
+/**
+ * The CLI entry: parses argv (commander), runs one command, prints errors and returns the exit code.
+ * The only place that reads argv/env; commands are loaded lazily so `--help` stays fast.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { AssetgenError, formatProblem, RecipeError } from '../errors.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { type CliIO, processIO } from './output.js';
+import { VERSION } from './version.js';
+
+const secretsOf = (env: Readonly<Record<string, string | undefined>>): string[] =>
+  [env.REPLICATE_API_TOKEN, env.REPLICATE_WEBHOOK_SECRET].filter((value): value is string => Boolean(value));
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive integer');
+  return number;
+}
+
+function nonNegativeNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a number >= 0 (USD)');
+  return number;
+}
+
+function reportError(error: unknown, io: CliIO, verbose: boolean): number {
+  if (error instanceof RecipeError) {
+    for (const problem of error.problems) io.err(formatProblem(problem));
+    io.err(
+      `${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} found; nothing was run.`,
+    );
+  } else if (error instanceof AssetgenError) {
+    io.err(`error: ${error.message}`);
+  } else {
+    io.err(
+      `error: ${error instanceof Error ? error.message : String(error)} (this is a bug in assetgen, please report it)`,
+    );
+  }
+  if (verbose && error instanceof Error && error.stack) io.err(error.stack);
+  return exitCodeFor(error);
+}
+
+export async function main(
+  argv: readonly string[],
+  io: CliIO = processIO(() => secretsOf(process.env)),
+): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('assetgen')
+    .description('Declarative batch image asset generator: YAML recipes → models → sharp → files + manifest')
+    .version(VERSION, '-V, --version')
+    .option('--verbose', 'print stack traces of errors')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    })
+    .showHelpAfterError('(run assetgen --help for usage)');
+
+  const providerOption = () =>
+    new Option('--provider <name>', 'local (offline stand-ins) or replicate (needs REPLICATE_API_TOKEN)')
+      .choices(['auto', 'local', 'replicate'])
+      .default('auto');
+
+  program
+    .command('validate')
+    .description('check recipes against the schema and every rule; writes nothing (exit 2 on problems)')
+    .argument('<files...>', 'recipe files')
+    .action(async (files: string[]) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      exitCode = await validateCommand(files, io);
+    });
+
+  program
+    .command('plan')
+    .description('show assets, tasks per model and the estimated cost, without running anything')
+    .argument('<files...>', 'recipe files')
+    .option('--json', 'print the plan as JSON')
+    .addOption(providerOption())
+    .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
+    .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .action(async (files: string[], options) => {
+      const { planCommand } = await import('./commands/plan.js');
+      exitCode = await planCommand(files, options, io);
+    });
+
+  program
+    .command('run')
+    .description('run recipes: generate, post-process, write files and manifest.json')
+    .argument('<files...>', 'recipe files')
+    .option('-o, --out <dir>', 'output directory', 'output')
+    .addOption(providerOption())
+    .option('-c, --concurrency <n>', 'paid tasks at once (default 8, or the recipe’s)', positiveInteger)
+    .option('--local-concurrency <n>', 'local CPU tasks at once (default: CPUs)', positiveInteger)
+    .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
+    .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .option('--force [assets...]', 're-run despite the cache: everything, or the given asset ids')
+    .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)')
+    .option('--wait <seconds>', 'Prefer: wait window for creates, 1-60', positiveInteger)
+    .option(
+      '--step-timeout <seconds>',
+      'time limit per model step (also sent as Cancel-After)',
+      positiveInteger,
+    )
+    .option('--webhook-url <url>', 'public URL that forwards Replicate webhooks to the local listener')
+    .option('--webhook-port <port>', 'local port for the webhook listener', positiveInteger)
+    .option('--webhook-host <host>', 'local address for the webhook listener', '127.0.0.1')
+    .option('--quiet', 'print only the summary and errors')
+    .action(async (files: string[], options) => {
+      const { runCommand } = await import('./commands/run.js');
+      exitCode = await runCommand(files, options, io);
+    });
+
+  program
+    .command('schema')
+    .description('print a JSON Schema (recipe or manifest), e.g. for editors')
+    .argument('[which]', 'recipe or manifest', 'recipe')
+    .action(async (which: string) => {
+      const { schemaCommand } = await import('./commands/schema.js');
+      exitCode = await schemaCommand(which, io);
+    });
+
+  program
+    .command('models')
+    .description('list the catalog: supported models, their kind, price and offline stand-in')
+    .option('--json', 'print as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { modelsCommand } = await import('./commands/models.js');
+      exitCode = await modelsCommand(options, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    }
+    return reportError(error, io, program.opts().verbose === true);
+  }
+}

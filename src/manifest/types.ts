@@ -1,0 +1,64 @@
+/** The manifest's shape (schema/manifest.schema.json describes the same document for other tools). */
+
+export interface ManifestFileInput {
+  step: string;
+  sha256: string;
+}
+
+export interface ManifestModelStep {
+  id: string;
+  kind: 'model';
+  provider: string;
+  model: string;
+  version: string | null;
+  input: Record<string, unknown>;
+  seed: number | null;
+  prediction_id: string | null;
+  estimated_usd: number | null;
+  actual_usd: number | null;
+  cache_hit: boolean;
+  duration_ms: number;
+  text?: string;
+}
+
+export interface ManifestImageStep {
+  id: string;
+  kind: 'image';
+  provider: 'local';
+  operations: unknown[];
+  cache_hit: boolean;
+  duration_ms: number;
+}
+
+export type ManifestStep = ManifestModelStep | ManifestImageStep;
+
+export interface ManifestOutput {
+  path: string;
+  format: string;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ManifestAsset {
+  id: string;
+  variant: Record<string, string | number | boolean>;
+  variables: Record<string, string | number | boolean>;
+  status: 'ok' | 'failed' | 'skipped' | 'cancelled';
+  error?: string;
+  steps: ManifestStep[];
+  outputs: ManifestOutput[];
+}
+
+export interface ManifestRecipe {
+  source: string;
+  output: string;
+  assets: ManifestAsset[];
+}
+
+export interface Manifest {
+  $schema: string;
+  generator: { name: 'assetgen'; version: string };
+  recipes: Record<string, ManifestRecipe>;
+}

@@ -1,0 +1,251 @@
+/**
+ * Expands validated recipes into a plan: every asset instance (asset × variant) with its chain of steps
+ * (model steps with rendered input, seed and price; image steps with operations) and its output files.
+ * Pure: reads nothing, spends nothing. The runner executes a plan; `plan` prints it.
+ */
+import type { Catalog, CatalogModel, Pricing } from '../models/catalog.js';
+import { parseModelRef } from '../models/catalog.js';
+import type { AssetInstance, LoadedRecipe, TemplateValue } from '../recipe/index.js';
+import { expandInstances, renderDeep, renderTemplate, templateVariables } from '../recipe/index.js';
+import type { Format, Operation, Output, Step } from '../recipe/recipe-types.generated.js';
+import { estimateUsd, pricingFromRecipe } from './cost.js';
+import { extensionOf, formatFromExtension, formatName, type ImageFormatName } from './formats.js';
+import { deriveSeed } from './seeds.js';
+
+export interface PlannedModelStep {
+  kind: 'model';
+  id: string;
+  /** `owner/name` */
+  model: string;
+  /** Version from the recipe (`owner/name:version`); community models without one are resolved at run time. */
+  version?: string;
+  catalog?: CatalogModel;
+  pricing?: Pricing;
+  /** Rendered input with schema defaults and seed; strings naming `steps.<id>.text` stay templates. */
+  input: Record<string, unknown>;
+  /** The input field that receives the upstream image, and the step it comes from. */
+  imageInput?: { field: string; fromStep: string };
+  /** Text steps whose result this step's input uses. */
+  textFrom: string[];
+  seed?: number;
+  /** Estimated USD on Replicate; null when unknown. */
+  estimatedUsd: number | null;
+  /** Whether this step yields text (language model) rather than images. */
+  yieldsText: boolean;
+}
+
+export interface PlannedImageStep {
+  kind: 'image';
+  id: string;
+  fromStep: string;
+  operations: Operation[];
+}
+
+export type PlannedStep = PlannedModelStep | PlannedImageStep;
+
+export interface PlannedOutputFile {
+  /** Path relative to the run's output directory (recipe folder included). */
+  path: string;
+  /** Which image of the source step (0-based). */
+  image: number;
+  width?: number;
+  format: ImageFormatName;
+}
+
+export interface PlannedOutput {
+  index: number;
+  fromStep: string;
+  format: Format;
+  operations: Operation[];
+  /** Unrendered path template: outputs that use step texts are rendered at run time. */
+  pathTemplate: string;
+  files: PlannedOutputFile[];
+}
+
+export interface PlannedAsset {
+  /** Unique in the plan: `recipe/asset[/variant]`. */
+  key: string;
+  recipe: string;
+  instance: AssetInstance;
+  steps: PlannedStep[];
+  outputs: PlannedOutput[];
+}
+
+export interface PlannedRecipe {
+  loaded: LoadedRecipe;
+  name: string;
+  /** Folder inside the output directory. */
+  outputFolder: string;
+  assets: PlannedAsset[];
+  maxUsd?: number;
+}
+
+export interface Plan {
+  recipes: PlannedRecipe[];
+}
+
+const STEP_TEXT = /^steps\.([^.]+)\.text$/;
+
+function stepTextsUsed(value: unknown, found: Set<string>): void {
+  if (typeof value === 'string') {
+    for (const name of templateVariables(value)) {
+      const match = STEP_TEXT.exec(name);
+      if (match?.[1] !== undefined) found.add(match[1]);
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) stepTextsUsed(item, found);
+  } else if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) stepTextsUsed(item, found);
+  }
+}
+
+/** Renders templates, leaving strings that need a step's text for the runner. */
+function renderKnown(value: unknown, vars: Readonly<Record<string, TemplateValue>>): unknown {
+  if (typeof value === 'string') {
+    const texts = new Set<string>();
+    stepTextsUsed(value, texts);
+    return texts.size > 0 ? value : renderDeep(value, vars);
+  }
+  if (Array.isArray(value)) return value.map((item) => renderKnown(item, vars));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderKnown(item, vars)]));
+  }
+  return value;
+}
+
+function producesImage(step: Step, catalog: Catalog): boolean {
+  if (step.image !== undefined) return true;
+  const ref = parseModelRef(step.model ?? '');
+  const kind = ref === undefined ? undefined : catalog.get(`${ref.owner}/${ref.name}`)?.kind;
+  return kind !== 'text';
+}
+
+function imageCount(step: PlannedStep | undefined): number {
+  if (step?.kind !== 'model') return 1;
+  const count = step.input.num_outputs;
+  return typeof count === 'number' && count > 1 ? count : 1;
+}
+
+function planModelStep(
+  step: Step,
+  index: number,
+  steps: readonly Step[],
+  recipeName: string,
+  instance: AssetInstance,
+  catalog: Catalog,
+): PlannedModelStep {
+  const ref = parseModelRef(step.model ?? '');
+  const model = ref === undefined ? (step.model ?? '') : `${ref.owner}/${ref.name}`;
+  const entry = catalog.get(model);
+  const pricing = step.price !== undefined ? pricingFromRecipe(step.price) : entry?.pricing;
+  const input = renderKnown(step.input ?? {}, instance.vars) as Record<string, unknown>;
+
+  let seed: number | undefined;
+  const schemaProperties = entry?.inputSchema.properties as Record<string, unknown> | undefined;
+  if (schemaProperties !== undefined && 'seed' in schemaProperties) {
+    if (typeof input.seed === 'number') seed = input.seed;
+    else if (typeof instance.vars.seed === 'number') seed = instance.vars.seed;
+    else seed = deriveSeed([recipeName, instance.assetId, instance.variantLabel, step.id]);
+    input.seed = seed;
+  }
+
+  let imageInput: PlannedModelStep['imageInput'];
+  const field = entry?.imageInput;
+  if (field !== undefined && input[field] === undefined) {
+    const upstream = findUpstream(step, index, steps, catalog);
+    if (upstream !== undefined) imageInput = { field, fromStep: upstream };
+  }
+  const texts = new Set<string>();
+  stepTextsUsed(input, texts);
+
+  const planned: PlannedModelStep = {
+    kind: 'model',
+    id: step.id,
+    model,
+    input,
+    textFrom: [...texts],
+    estimatedUsd: estimateUsd(pricing, input),
+    yieldsText: entry?.kind === 'text',
+  };
+  if (ref?.version !== undefined) planned.version = ref.version;
+  if (entry !== undefined) planned.catalog = entry;
+  if (pricing !== undefined) planned.pricing = pricing;
+  if (imageInput !== undefined) planned.imageInput = imageInput;
+  if (seed !== undefined) planned.seed = seed;
+  return planned;
+}
+
+/** The step whose image a step (at `index`) or an output (index = steps.length) takes. */
+function findUpstream(
+  target: { from?: string },
+  index: number,
+  steps: readonly Step[],
+  catalog: Catalog,
+): string | undefined {
+  if (target.from !== undefined) return target.from;
+  for (let i = index - 1; i >= 0; i--) {
+    const candidate = steps[i];
+    if (candidate !== undefined && producesImage(candidate, catalog)) return candidate.id;
+  }
+  return undefined;
+}
+
+function planOutput(
+  output: Output,
+  index: number,
+  recipe: LoadedRecipe['recipe'],
+  outputFolder: string,
+  instance: AssetInstance,
+  planned: readonly PlannedStep[],
+  catalog: Catalog,
+): PlannedOutput {
+  const fromStep = findUpstream(output, recipe.steps.length, recipe.steps, catalog) ?? '';
+  const format: Format = output.format ?? formatFromExtension(output.path) ?? 'png';
+  const name = formatName(format);
+  const count = imageCount(planned.find((step) => step.id === fromStep));
+  const widths: (number | undefined)[] = output.widths ?? [undefined];
+  const texts = new Set<string>();
+  stepTextsUsed(output.path, texts);
+  const files: PlannedOutputFile[] = [];
+  for (let image = 0; image < count; image++) {
+    for (const width of widths) {
+      const vars: Record<string, TemplateValue> = { ...instance.vars, format: name, ext: extensionOf(name) };
+      vars.n = image + 1;
+      if (width !== undefined) vars.width = width;
+      const path = texts.size > 0 ? output.path : renderTemplate(output.path, vars);
+      const file: PlannedOutputFile = { path: `${outputFolder}/${path}`, image, format: name };
+      if (width !== undefined) file.width = width;
+      files.push(file);
+    }
+  }
+  return { index, fromStep, format, operations: output.image ?? [], pathTemplate: output.path, files };
+}
+
+export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): Plan {
+  return {
+    recipes: recipes.map((loaded) => {
+      const { recipe } = loaded;
+      const outputFolder = (recipe.output ?? recipe.name).replace(/\/+$/, '');
+      const assets = expandInstances(recipe).map((instance): PlannedAsset => {
+        const steps: PlannedStep[] = recipe.steps.map((step, index) =>
+          step.image !== undefined
+            ? {
+                kind: 'image',
+                id: step.id,
+                fromStep: findUpstream(step, index, recipe.steps, catalog) ?? '',
+                operations: step.image,
+              }
+            : planModelStep(step, index, recipe.steps, recipe.name, instance, catalog),
+        );
+        const outputs = recipe.outputs.map((output, index) =>
+          planOutput(output, index, recipe, outputFolder, instance, steps, catalog),
+        );
+        const key = [recipe.name, instance.assetId, instance.variantLabel].filter(Boolean).join('/');
+        return { key, recipe: recipe.name, instance, steps, outputs };
+      });
+      const planned: PlannedRecipe = { loaded, name: recipe.name, outputFolder, assets };
+      if (recipe.budget !== undefined) planned.maxUsd = recipe.budget.max_usd;
+      return planned;
+    }),
+  };
+}

@@ -1,0 +1,55 @@
+/** What every task of one run shares. Created per run by `runPlan`; nothing here outlives the run. */
+import type { Provider } from '../providers/types.js';
+import type { Cache, TaskRecord } from '../store/cache.js';
+import type { Budget } from './budget.js';
+import type { RunEventListener, TaskRef } from './events.js';
+import type { Pools } from './pools.js';
+
+export interface RunContext {
+  provider: Provider;
+  cache: Cache;
+  pools: Pools;
+  /** The run's budget (spent and reserved across all recipes). */
+  budget: Budget;
+  /** The budget a task of this recipe reserves from: the recipe's own limit nested in the run's. */
+  budgetFor(recipe: string): Budget;
+  signal: AbortSignal;
+  emit: RunEventListener;
+  /** Absolute output directory. */
+  outDir: string;
+  imageLibrary: string;
+  /** Re-run this asset's tasks despite the cache. */
+  force(assetKey: string): boolean;
+  /** Identical tasks inside one run share one promise. */
+  inflight: Map<string, Promise<TaskOutcome>>;
+  /** Resolved versions of community models given without one. */
+  versions: ReadonlyMap<string, string | undefined>;
+}
+
+export interface TaskOutcome {
+  record: TaskRecord;
+  cached: boolean;
+}
+
+/** Runs `work` once per key within the run; later callers with the same key share its outcome. */
+export function once(
+  context: RunContext,
+  key: string,
+  work: () => Promise<TaskOutcome>,
+): Promise<TaskOutcome> {
+  const existing = context.inflight.get(key);
+  if (existing !== undefined) return existing.then((outcome) => ({ ...outcome, cached: true }));
+  const promise = work();
+  context.inflight.set(key, promise);
+  promise.catch(() => context.inflight.delete(key));
+  return promise;
+}
+
+export class SkippedError extends Error {
+  constructor(
+    readonly task: TaskRef,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}

@@ -1,0 +1,165 @@
+/** Runs local image work of one asset: image steps (sharp operations) and output files. */
+import { isAbsolute, join, resolve } from 'node:path';
+import { CancelledError, InternalError } from '../errors.js';
+import { applyOperations, encodeImage } from '../image/index.js';
+import type { PlannedAsset, PlannedImageStep, PlannedOutput, PlannedOutputFile } from '../plan/plan.js';
+import type { Operation } from '../recipe/recipe-types.generated.js';
+import { copyFileAtomic } from '../store/atomic.js';
+import type { CachedFile, TaskRecord } from '../store/cache.js';
+import { sha256, sha256File } from '../store/hash.js';
+import { once, type RunContext, type TaskOutcome } from './context.js';
+import type { TaskRef } from './events.js';
+import { imageTaskKey, outputKey } from './keys.js';
+import type { StepResult } from './model-task.js';
+
+/** Content hashes of the overlay files that composite operations name (part of the task key). */
+async function overlayHashes(
+  operations: readonly Operation[],
+  baseDir: string,
+): Promise<Record<string, string>> {
+  const hashes: Record<string, string> = {};
+  for (const operation of operations) {
+    const file = operation.composite?.image;
+    if (file !== undefined)
+      hashes[file] = (await sha256File(isAbsolute(file) ? file : join(baseDir, file))).sha256;
+  }
+  return hashes;
+}
+
+function sourceFile(earlier: ReadonlyMap<string, StepResult>, stepId: string, image: number): CachedFile {
+  const file = earlier.get(stepId)?.record.files[image];
+  if (file === undefined) throw new InternalError(`step "${stepId}" has no image ${image + 1}`);
+  return file;
+}
+
+/** Runs `work` in the local pool once per key, unless the cache already has the result. */
+async function cachedLocalTask(
+  context: RunContext,
+  task: TaskRef,
+  key: string,
+  work: () => Promise<TaskRecord>,
+): Promise<TaskOutcome> {
+  return once(context, key, async () => {
+    const hit = await context.cache.get(key);
+    if (hit !== undefined) return { record: hit, cached: true };
+    return context.pools.local(async () => {
+      if (context.signal.aborted) throw new CancelledError();
+      context.emit({ type: 'task-started', task });
+      const record = await work();
+      await context.cache.put(record);
+      return { record, cached: false };
+    });
+  });
+}
+
+async function storeEncoded(
+  context: RunContext,
+  key: string,
+  kind: 'image' | 'output',
+  started: number,
+  encoded: { data: Buffer; width: number; height: number; format: string },
+): Promise<TaskRecord> {
+  const file = await context.cache.putBytes(encoded.data, sha256(encoded.data), `image/${encoded.format}`);
+  return {
+    key,
+    kind,
+    created: new Date().toISOString(),
+    provider: 'local',
+    durationMs: Math.round(performance.now() - started),
+    files: [file],
+    image: { width: encoded.width, height: encoded.height, format: encoded.format },
+  };
+}
+
+export async function runImageStep(
+  context: RunContext,
+  asset: PlannedAsset,
+  step: PlannedImageStep,
+  earlier: ReadonlyMap<string, StepResult>,
+  baseDir: string,
+): Promise<StepResult> {
+  const task: TaskRef = { asset: asset.key, step: step.id, model: 'image' };
+  const source = sourceFile(earlier, step.fromStep, 0);
+  const overlays = await overlayHashes(step.operations, baseDir);
+  const key = imageTaskKey({
+    sourceSha256: source.sha256,
+    operations: step.operations,
+    overlays,
+    imageLibrary: context.imageLibrary,
+  });
+  const outcome = await cachedLocalTask(context, task, key, async () => {
+    const started = performance.now();
+    const encoded = await applyOperations(context.cache.objectPath(source.sha256), step.operations, {
+      baseDir,
+    });
+    return storeEncoded(context, key, 'image', started, encoded);
+  });
+  return { ...outcome, input: {}, estimatedUsd: 0 };
+}
+
+export interface WrittenFile {
+  path: string;
+  format: string;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+}
+
+/** Encodes one output file (cached by content) and writes it atomically under the output directory. */
+export async function writeOutputFile(
+  context: RunContext,
+  asset: PlannedAsset,
+  output: PlannedOutput,
+  file: PlannedOutputFile,
+  earlier: ReadonlyMap<string, StepResult>,
+  baseDir: string,
+): Promise<WrittenFile> {
+  const task: TaskRef = { asset: asset.key, step: `outputs[${output.index}]`, model: 'output' };
+  const source = sourceFile(earlier, output.fromStep, file.image);
+  const overlays = await overlayHashes(output.operations, baseDir);
+  const key = outputKey({
+    sourceSha256: source.sha256,
+    operations: output.operations,
+    overlays,
+    format: output.format,
+    width: file.width,
+    imageLibrary: context.imageLibrary,
+  });
+  const { record } = await cachedLocalTask(context, task, key, async () => {
+    const started = performance.now();
+    let input: Buffer | string = context.cache.objectPath(source.sha256);
+    if (output.operations.length > 0)
+      input = (await applyOperations(input, output.operations, { baseDir })).data;
+    const encoded = await encodeImage(
+      input,
+      output.format,
+      file.width === undefined ? {} : { width: file.width },
+    );
+    return storeEncoded(context, key, 'output', started, encoded);
+  });
+  const stored = record.files[0];
+  if (stored === undefined || record.image === undefined)
+    throw new InternalError(`output record ${key} is empty`);
+  const destination = resolve(context.outDir, file.path);
+  if (!(await sameContent(destination, stored))) {
+    await copyFileAtomic(context.cache.objectPath(stored.sha256), destination);
+  }
+  return {
+    path: file.path,
+    format: record.image.format,
+    width: record.image.width,
+    height: record.image.height,
+    bytes: stored.bytes,
+    sha256: stored.sha256,
+  };
+}
+
+async function sameContent(path: string, file: CachedFile): Promise<boolean> {
+  try {
+    const existing = await sha256File(path);
+    return existing.bytes === file.bytes && existing.sha256 === file.sha256;
+  } catch {
+    return false;
+  }
+}

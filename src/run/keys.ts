@@ -1,0 +1,53 @@
+/**
+ * Task keys: a hash of everything that changes a task's result, and nothing else. Upstream images
+ * count by their content hash (never by path or URL); YAML key order and output file names never matter.
+ */
+
+import { isInputFile } from '../providers/types.js';
+import { hashKey } from '../store/hash.js';
+
+/** Replaces file inputs by their content hash. */
+export function inputForKey(input: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(input).map(([name, value]) => [
+      name,
+      isInputFile(value) ? { sha256: value.sha256 } : value,
+    ]),
+  );
+}
+
+export function modelTaskKey(parts: {
+  provider: string;
+  model: string;
+  version: string | undefined;
+  input: Readonly<Record<string, unknown>>;
+}): string {
+  return hashKey({
+    v: 1,
+    kind: 'model',
+    provider: parts.provider,
+    model: parts.model,
+    version: parts.version ?? null,
+    input: inputForKey(parts.input),
+  });
+}
+
+export function imageTaskKey(parts: {
+  sourceSha256: string;
+  operations: readonly unknown[];
+  overlays: Readonly<Record<string, string>>;
+  imageLibrary: string;
+}): string {
+  return hashKey({ v: 1, kind: 'image', ...parts });
+}
+
+export function outputKey(parts: {
+  sourceSha256: string;
+  operations: readonly unknown[];
+  overlays: Readonly<Record<string, string>>;
+  format: unknown;
+  width: number | undefined;
+  imageLibrary: string;
+}): string {
+  return hashKey({ v: 1, kind: 'output', ...parts, width: parts.width ?? null });
+}

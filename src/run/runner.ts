@@ -1,0 +1,214 @@
+/**
+ * The runner: executes a plan. Every asset moves through its own chain as soon as its previous step is
+ * done (no barrier between steps); pools bound the concurrency; a failed asset does not stop the others.
+ */
+import { resolve } from 'node:path';
+import { AssetgenError } from '../errors.js';
+import { imageLibraryVersion } from '../image/index.js';
+import type { ManifestAsset, ManifestStep } from '../manifest/types.js';
+import type { Plan, PlannedAsset, PlannedRecipe } from '../plan/plan.js';
+import type { Provider } from '../providers/types.js';
+import { isInputFile } from '../providers/types.js';
+import type { Cache } from '../store/cache.js';
+import { type Budget, createBudget, nestBudget } from './budget.js';
+import { type RunContext, SkippedError } from './context.js';
+import type { RunEventListener } from './events.js';
+import { runImageStep, type WrittenFile, writeOutputFile } from './image-task.js';
+import { runModelStep, type StepResult } from './model-task.js';
+import { createPools, type PoolOptions } from './pools.js';
+
+export interface RunOptions {
+  provider: Provider;
+  cache: Cache;
+  outDir: string;
+  signal?: AbortSignal;
+  onEvent?: RunEventListener;
+  maxUsd?: number;
+  pools?: PoolOptions;
+  /** `true` re-runs everything despite the cache; a list re-runs those asset ids. */
+  force?: boolean | readonly string[];
+}
+
+export interface RecipeRunResult {
+  recipe: PlannedRecipe;
+  assets: ManifestAsset[];
+}
+
+export interface RunResult {
+  recipes: RecipeRunResult[];
+  made: number;
+  cached: number;
+  failed: number;
+  skipped: number;
+  spentUsd: number;
+  cancelled: boolean;
+  durationMs: number;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof AssetgenError || error instanceof SkippedError) return error.message;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function manifestInput(
+  input: Record<string, unknown>,
+  fromStep: string | undefined,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(input).map(([name, value]) => [
+      name,
+      isInputFile(value) ? { step: fromStep ?? null, sha256: value.sha256 } : value,
+    ]),
+  );
+}
+
+async function runAsset(
+  context: RunContext,
+  recipe: PlannedRecipe,
+  asset: PlannedAsset,
+): Promise<ManifestAsset> {
+  const results = new Map<string, StepResult>();
+  const steps: ManifestStep[] = [];
+  const outputs: WrittenFile[] = [];
+  const { instance } = asset;
+  const entry: ManifestAsset = {
+    id: instance.assetId,
+    variant: instance.variant,
+    variables: instance.vars,
+    status: 'ok',
+    steps,
+    outputs,
+  };
+  try {
+    for (const step of asset.steps) {
+      if (step.kind === 'model') {
+        const result = await runModelStep(context, asset, step, results);
+        results.set(step.id, result);
+        context.emit({
+          type: 'task-finished',
+          task: { asset: asset.key, step: step.id, model: step.model },
+          cached: result.cached,
+          durationMs: result.record.durationMs,
+          actualUsd: result.cached ? 0 : (result.record.actualUsd ?? null),
+        });
+        const manifestStep: ManifestStep = {
+          id: step.id,
+          kind: 'model',
+          provider: result.record.provider ?? context.provider.name,
+          model: step.model,
+          version: result.record.version ?? null,
+          input: manifestInput(result.input, step.imageInput?.fromStep),
+          seed: step.seed ?? null,
+          prediction_id: result.record.predictionId ?? null,
+          estimated_usd: result.estimatedUsd,
+          actual_usd: result.record.actualUsd ?? null,
+          cache_hit: result.cached,
+          duration_ms: result.record.durationMs,
+        };
+        if (result.record.text !== undefined) manifestStep.text = result.record.text;
+        steps.push(manifestStep);
+      } else {
+        const result = await runImageStep(context, asset, step, results, recipe.loaded.dir);
+        results.set(step.id, result);
+        context.emit({
+          type: 'task-finished',
+          task: { asset: asset.key, step: step.id, model: 'image' },
+          cached: result.cached,
+          durationMs: result.record.durationMs,
+          actualUsd: 0,
+        });
+        steps.push({
+          id: step.id,
+          kind: 'image',
+          provider: 'local',
+          operations: step.operations,
+          cache_hit: result.cached,
+          duration_ms: result.record.durationMs,
+        });
+      }
+    }
+    for (const output of asset.outputs) {
+      const written = await Promise.all(
+        output.files.map((file) => writeOutputFile(context, asset, output, file, results, recipe.loaded.dir)),
+      );
+      outputs.push(...written);
+    }
+    context.emit({ type: 'asset-finished', asset: asset.key, files: outputs.length });
+  } catch (error) {
+    entry.status = context.signal.aborted
+      ? 'cancelled'
+      : error instanceof SkippedError
+        ? 'skipped'
+        : 'failed';
+    entry.error = errorText(error);
+    if (error instanceof SkippedError) {
+      context.emit({ type: 'task-skipped', task: error.task, reason: error.reason });
+    }
+    context.emit({ type: 'asset-failed', asset: asset.key, error: entry.error });
+  }
+  return entry;
+}
+
+export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResult> {
+  const started = performance.now();
+  const signal = options.signal ?? new AbortController().signal;
+  const emit = options.onEvent ?? (() => {});
+  const force = options.force ?? false;
+  const versions = new Map<string, string | undefined>();
+  const runBudget = createBudget(options.maxUsd);
+  const recipeBudgets = new Map<string, Budget>(
+    plan.recipes.map((recipe) => [
+      recipe.name,
+      recipe.maxUsd === undefined ? runBudget : nestBudget(createBudget(recipe.maxUsd), runBudget),
+    ]),
+  );
+  const context: RunContext = {
+    provider: options.provider,
+    cache: options.cache,
+    pools: createPools(options.pools),
+    budget: runBudget,
+    budgetFor: (recipe) => recipeBudgets.get(recipe) ?? runBudget,
+    signal,
+    emit,
+    outDir: resolve(options.outDir),
+    imageLibrary: imageLibraryVersion(),
+    force: (assetKey) =>
+      force === true || (Array.isArray(force) && force.some((id) => assetKey.split('/')[1] === id)),
+    inflight: new Map(),
+    versions,
+  };
+
+  // Community models named without a version: resolve the latest one before anything is spent.
+  if (options.provider.resolveVersion !== undefined) {
+    const unresolved = new Set<string>();
+    for (const recipe of plan.recipes)
+      for (const asset of recipe.assets)
+        for (const step of asset.steps)
+          if (step.kind === 'model' && step.version === undefined && step.catalog?.official !== true)
+            unresolved.add(step.model);
+    for (const model of unresolved) versions.set(model, await options.provider.resolveVersion(model, signal));
+  }
+
+  const recipes = await Promise.all(
+    plan.recipes.map(async (recipe) => ({
+      recipe,
+      assets: await Promise.all(recipe.assets.map((asset) => runAsset(context, recipe, asset))),
+    })),
+  );
+  const all = recipes.flatMap((recipe) => recipe.assets);
+  const ok = all.filter((asset) => asset.status === 'ok');
+  const cached = ok.filter((asset) => asset.steps.every((step) => step.cache_hit)).length;
+  const result: RunResult = {
+    recipes,
+    made: ok.length - cached,
+    cached,
+    failed: all.filter((asset) => asset.status === 'failed' || asset.status === 'cancelled').length,
+    skipped: all.filter((asset) => asset.status === 'skipped').length,
+    spentUsd: context.budget.spentUsd(),
+    cancelled: signal.aborted,
+    durationMs: Math.round(performance.now() - started),
+  };
+  const { made, failed, skipped, spentUsd, cancelled, durationMs } = result;
+  emit({ type: 'run-finished', made, cached, failed, skipped, spentUsd, cancelled, durationMs });
+  return result;
+}
