@@ -1,0 +1,62 @@
+/**
+ * The prediction object as this provider reads it (reference §3), and small helpers over it: terminal
+ * states, numeric metrics, and the output split into file URLs or text.
+ */
+
+export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
+
+export interface Prediction {
+  id: string;
+  status: PredictionStatus;
+  model?: string;
+  version?: string;
+  input?: Record<string, unknown>;
+  output?: unknown;
+  error?: unknown;
+  logs?: string | null;
+  source?: 'api' | 'web';
+  created_at?: string;
+  metrics?: Record<string, unknown>;
+  urls?: { get?: string; cancel?: string; stream?: string; web?: string };
+}
+
+export const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled', 'aborted']);
+
+export function isTerminal(prediction: Pick<Prediction, 'status'>): boolean {
+  return TERMINAL.has(prediction.status);
+}
+
+/** Checks the minimum shape the provider relies on. */
+export function asPrediction(value: unknown): Prediction {
+  const p = value as Partial<Prediction> | null;
+  if (typeof p !== 'object' || p === null || typeof p.id !== 'string' || typeof p.status !== 'string') {
+    throw new TypeError('the API answered with something that is not a prediction');
+  }
+  return p as Prediction;
+}
+
+/** The numeric entries of `metrics` (predict_time, image_count, token counts …). */
+export function numericMetrics(prediction: Prediction): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(prediction.metrics ?? {})) {
+    if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+  }
+  return out;
+}
+
+const FILE_URL = /^(https?:|data:)/i;
+
+/** Output as file URLs (array outputs → several files, a single string → one) or as text tokens. */
+export function splitOutput(output: unknown, textModel: boolean): { urls: string[]; text?: string } {
+  if (textModel) {
+    if (Array.isArray(output))
+      return { urls: [], text: output.map((t) => (typeof t === 'string' ? t : '')).join('') };
+    return { urls: [], text: typeof output === 'string' ? output : '' };
+  }
+  const leaves: unknown[] = Array.isArray(output) ? output : [output];
+  const urls = leaves.filter((v): v is string => typeof v === 'string' && FILE_URL.test(v));
+  if (urls.length === 0 && leaves.every((v) => typeof v === 'string')) {
+    return { urls: [], text: (leaves as string[]).join('') };
+  }
+  return { urls };
+}

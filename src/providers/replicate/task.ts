@@ -1,0 +1,252 @@
+/**
+ * One task on Replicate, start to finish: file inputs → create (with adoption) → SSE tokens for language
+ * models → poll or webhook until terminal → outputs downloaded, hashed and probed → actual cost. Any exit
+ * with the prediction still running cancels it on the server; an abort ends in `CancelledError`.
+ */
+import { CancelledError, type ProviderError } from '../../errors.js';
+import type { PredictionRequest, PredictionResult, ProviderEvent } from '../types.js';
+import type { FetchLike } from './client.js';
+import { callWithRetries, type ProviderContext } from './context.js';
+import { actualCostUsd } from './cost.js';
+import { createPrediction, findRecentPrediction } from './create.js';
+import { downloadOutputs } from './download.js';
+import { type ErrorContext, PROVIDER, providerError, toProviderError } from './errors.js';
+import { prepareInputs, toUploadFile } from './file-inputs.js';
+import { type PollOptions, waitForPrediction } from './poll.js';
+import { isTerminal, numericMetrics, type Prediction, splitOutput } from './prediction.js';
+import { readTokenStream } from './stream.js';
+
+export interface TaskEnv {
+  ctx: ProviderContext;
+  /** Plain fetch (no token) for output downloads and SSE streams. */
+  fetch: FetchLike;
+  waitSeconds: number;
+  stepTimeoutMs: number | undefined;
+  /** Provider-wide abort (close()). */
+  closing: AbortSignal;
+  claimed: Set<string>;
+  inFlight: Map<string, ErrorContext>;
+  cancelRemote: (id: string, errCtx: ErrorContext) => Promise<void>;
+  /** Webhook URL to put on creates, and the waiter for deliveries; absent without webhooks. */
+  webhook?: (
+    request: PredictionRequest,
+  ) => Promise<{ url: string; wait: NonNullable<PollOptions['webhookWait']>; fallbackMs: number }>;
+  probe: (path: string) => Promise<unknown>;
+  poll?: Partial<Pick<PollOptions, 'firstDelayMs' | 'factor' | 'maxDelayMs' | 'jitter' | 'bootingAfterMs'>>;
+}
+
+function terminalFailure(
+  prediction: Prediction,
+  errCtx: ErrorContext,
+  env: TaskEnv,
+): ProviderError | undefined {
+  const redact = env.ctx.redact;
+  switch (prediction.status) {
+    case 'failed': {
+      const text =
+        typeof prediction.error === 'string' ? prediction.error : JSON.stringify(prediction.error ?? null);
+      return providerError('REPLICATE_PREDICTION_FAILED', `prediction failed: ${text}`, errCtx, redact, {
+        retryable: false,
+      });
+    }
+    case 'canceled':
+      return providerError(
+        'REPLICATE_PREDICTION_CANCELED',
+        'prediction was canceled on Replicate',
+        errCtx,
+        redact,
+      );
+    case 'aborted':
+      return providerError(
+        'REPLICATE_PREDICTION_ABORTED',
+        'prediction was aborted: its deadline (Cancel-After) passed before it started',
+        errCtx,
+        redact,
+        { retryable: true },
+      );
+    default:
+      return undefined;
+  }
+}
+
+export async function runTask(env: TaskEnv, request: PredictionRequest, version: string | undefined) {
+  const { ctx } = env;
+  const errCtx: ErrorContext = { model: request.model, label: request.label };
+  const signal = AbortSignal.any([request.signal, env.closing]);
+  const emit = (event: ProviderEvent): void => request.onEvent?.(event);
+  const start = ctx.time.clock();
+  const deadline = env.stepTimeoutMs === undefined ? undefined : start + env.stepTimeoutMs;
+  const textModel = request.catalog?.kind === 'text';
+  let prediction: Prediction | undefined;
+  let createSent = false;
+  let input: Record<string, unknown> = {};
+  try {
+    if (signal.aborted) throw new CancelledError();
+    input = await prepareInputs(request.input, (file, bytes) =>
+      callWithRetries(ctx, 'uploading an input file', errCtx, signal, async () => {
+        const uploaded = await ctx.sdk.files.create(toUploadFile(file, bytes), {}, { signal });
+        return uploaded.urls.get;
+      }),
+    );
+    const hook = env.webhook ? await env.webhook(request) : undefined;
+    createSent = true;
+    const created = await createPrediction(
+      ctx,
+      {
+        model: request.model,
+        version,
+        input,
+        waitSeconds: env.waitSeconds,
+        cancelAfterSeconds: env.stepTimeoutMs === undefined ? undefined : env.stepTimeoutMs / 1000,
+        webhookUrl: hook?.url,
+        signal,
+        claimed: env.claimed,
+      },
+      errCtx,
+    );
+    prediction = created.prediction;
+    errCtx.predictionId = prediction.id;
+    env.inFlight.set(prediction.id, errCtx);
+    emit({ type: 'prediction-created', predictionId: prediction.id });
+
+    let streamed = '';
+    const streamUrl = prediction.urls?.stream;
+    if (textModel && streamUrl && !isTerminal(prediction)) {
+      const streamSignal =
+        deadline === undefined
+          ? signal
+          : AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - start))]);
+      const result = await readTokenStream(streamUrl, {
+        fetch: env.fetch,
+        signal: streamSignal,
+        onToken: (text) => emit({ type: 'token', text: ctx.redact(text) }),
+      });
+      streamed = result.text;
+      if (signal.aborted) throw new CancelledError();
+      if (!result.completed && result.error === undefined) {
+        ctx.warn(`replicate: ${request.model}: token stream of ${prediction.id} broke off; polling instead`);
+      }
+    }
+
+    prediction = await waitForPrediction(
+      ctx,
+      prediction,
+      {
+        ...env.poll,
+        signal,
+        deadline,
+        onEvent: request.onEvent,
+        webhookWait: hook?.wait,
+        webhookFallbackMs: hook?.fallbackMs,
+      },
+      errCtx,
+    );
+    const failure = terminalFailure(prediction, errCtx, env);
+    if (failure) throw failure;
+
+    const { urls, text } = splitOutput(prediction.output, textModel);
+    let finalText = text;
+    if (textModel) {
+      finalText = text === undefined || (text === '' && streamed !== '') ? streamed : text;
+      // Tokens the broken stream did not deliver.
+      if (finalText.startsWith(streamed) && finalText.length > streamed.length) {
+        emit({ type: 'token', text: ctx.redact(finalText.slice(streamed.length)) });
+      }
+    }
+    if (urls.length === 0 && finalText === undefined) {
+      throw providerError(
+        'REPLICATE_NO_OUTPUT',
+        'prediction succeeded without any output',
+        errCtx,
+        ctx.redact,
+      );
+    }
+    const files = await downloadOutputs(
+      urls,
+      {
+        workDir: request.workDir,
+        fetch: env.fetch,
+        time: ctx.time,
+        redact: ctx.redact,
+        maxAttempts: ctx.maxAttempts,
+        signal,
+        probe: env.probe,
+        warn: ctx.warn,
+      },
+      errCtx,
+    );
+    const metrics = numericMetrics(prediction);
+    const result: PredictionResult = {
+      provider: PROVIDER,
+      files,
+      predictionId: prediction.id,
+      actualUsd: actualCostUsd(request.catalog?.pricing, metrics),
+      metrics,
+    };
+    if (finalText !== undefined) result.text = finalText;
+    const ran =
+      version ?? (prediction.version && prediction.version !== 'hidden' ? prediction.version : undefined);
+    if (ran !== undefined) result.version = ran;
+    return result;
+  } catch (err) {
+    if (prediction && !isTerminal(prediction)) {
+      await env.cancelRemote(prediction.id, errCtx);
+    } else if (!prediction && createSent && signal.aborted) {
+      await cancelOrphan(env, request, version, input, start, errCtx);
+    }
+    if (signal.aborted) {
+      const id = prediction ? ` [prediction ${prediction.id}]` : '';
+      throw new CancelledError(ctx.redact(`replicate: ${request.model}: cancelled${id}`));
+    }
+    throw toProviderError(err, 'request', errCtx, ctx.redact);
+  } finally {
+    if (prediction) env.inFlight.delete(prediction.id);
+  }
+}
+
+/** Aborted while the create was in flight: find the prediction it may have made, and cancel it. */
+async function cancelOrphan(
+  env: TaskEnv,
+  request: PredictionRequest,
+  version: string | undefined,
+  input: Record<string, unknown>,
+  since: number,
+  errCtx: ErrorContext,
+): Promise<void> {
+  try {
+    const found = await findRecentPrediction(
+      { ...env.ctx, maxAttempts: 2 },
+      {
+        model: request.model,
+        version,
+        input,
+        waitSeconds: env.waitSeconds,
+        signal: AbortSignal.timeout(15_000),
+        claimed: env.claimed,
+        since,
+      },
+      errCtx,
+    );
+    if (found && !isTerminal(found)) await env.cancelRemote(found.id, { ...errCtx, predictionId: found.id });
+  } catch {
+    env.ctx.warn(`replicate: ${request.model}: could not check for a prediction left by a cancelled create`);
+  }
+}
+
+/** Cancels a prediction on the server (best effort, once per id). */
+export function createCanceller(ctx: ProviderContext) {
+  const done = new Set<string>();
+  return async (id: string, errCtx: ErrorContext): Promise<void> => {
+    if (done.has(id)) return;
+    done.add(id);
+    try {
+      const signal = AbortSignal.timeout(30_000);
+      await callWithRetries(ctx, 'cancelling the prediction', errCtx, signal, () =>
+        ctx.sdk.predictions.cancel(id, { signal }),
+      );
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      ctx.warn(ctx.redact(`replicate: ${errCtx.model}: could not cancel prediction ${id}: ${why}`));
+    }
+  };
+}
