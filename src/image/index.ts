@@ -1,0 +1,18 @@
+/** The image module: the only code in assetgen that imports sharp. Re-exports only. */
+export { parseColour, type Rgba } from './colour.js';
+export { type EncodedImage, type EncodeOptions, encodeImage, encodeRaw } from './encode.js';
+export {
+  contentTypeOf,
+  formatFromPath,
+  IMAGE_FORMATS,
+  type ImageFormat,
+  isImageFormat,
+  type NormalizedFormat,
+  normalizeFormat,
+} from './formats.js';
+export type { ImageInput, RawImage } from './input.js';
+export { type ApplyOperationsOptions, applyOperations } from './operations.js';
+export { type ImageInfo, probeImage } from './probe.js';
+export { blurChannel, decodeRgba, scaleImage } from './raw.js';
+export { type OperationName, planStages, type Stage } from './stages.js';
+export { imageLibraryVersion } from './version.js';

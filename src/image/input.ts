@@ -1,0 +1,34 @@
+/** Opening image inputs (a Buffer or a file path) and wording the errors they cause. */
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
+import { AssetgenError } from '../errors.js';
+
+export type ImageInput = Buffer | string;
+
+/** Raw 8-bit pixels, interleaved, rows top to bottom. */
+export interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+export function describeInput(input: ImageInput): string {
+  return typeof input === 'string' ? input : `a buffer of ${input.length} bytes`;
+}
+
+/** A sharp pipeline over an encoded input, turned upright by its EXIF orientation. */
+export function openImage(input: ImageInput, options: SharpOptions = {}): Sharp {
+  return sharp(input, { autoOrient: true, ...options });
+}
+
+/** A sharp pipeline over raw pixels. */
+export function openRaw(raw: RawImage): Sharp {
+  return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
+}
+
+/** Wraps a sharp failure into an AssetgenError whose message says what was being done. */
+export function imageFailure(code: string, doing: string, cause: unknown): AssetgenError {
+  if (cause instanceof AssetgenError) return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new AssetgenError(code, `${doing}: ${reason.trim()}`, { cause });
+}

@@ -1,0 +1,47 @@
+/** `probeImage`: full decode of an image file or buffer, to check it and measure it. */
+import { stat } from 'node:fs/promises';
+import { AssetgenError } from '../errors.js';
+import { describeInput, type ImageInput, imageFailure, openImage } from './input.js';
+
+export interface ImageInfo {
+  width: number;
+  height: number;
+  /** png, jpeg, webp, avif, gif, tiff … (sharp's name; AVIF is reported as avif, not heif). */
+  format: string;
+  hasAlpha: boolean;
+  bytes: number;
+}
+
+/** Decodes fully (not just the header) and returns dimensions; throws a clear error for truncated/corrupt data. */
+export async function probeImage(input: ImageInput): Promise<ImageInfo> {
+  const what = describeInput(input);
+  const bytes = typeof input === 'string' ? await fileSize(input) : input.length;
+  const image = openImage(input);
+  const meta = await image.metadata().catch((error: unknown) => {
+    throw imageFailure('IMAGE_INVALID', `cannot read image ${what}`, error);
+  });
+  // The header can be intact while the pixel data is cut short: decode every pixel (stats reads them all).
+  await openImage(input, { failOn: 'truncated' })
+    .stats()
+    .catch((error: unknown) => {
+      throw imageFailure('IMAGE_INVALID', `image ${what} is truncated or corrupt`, error);
+    });
+  const format = meta.format === 'heif' && meta.compression === 'av1' ? 'avif' : meta.format;
+  return {
+    width: meta.autoOrient.width,
+    height: meta.autoOrient.height,
+    format,
+    hasAlpha: meta.hasAlpha,
+    bytes,
+  };
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    throw new AssetgenError('IMAGE_INVALID', `cannot read image ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
