@@ -1,0 +1,29 @@
+/** What every validation pass gets: the data (possibly invalid), where to report, and the run's tools. */
+import type { Catalog } from '../models/catalog.js';
+import { isRecord } from './_paths.js';
+import type { ProblemSink } from './_problems.js';
+import type { Validators } from './_validators.js';
+import type { Step } from './recipe-types.generated.js';
+
+export interface CheckContext {
+  /** The parsed recipe; shape problems may remain, so passes guard every access. */
+  data: Record<string, unknown>;
+  problems: ProblemSink;
+  validators: Validators;
+  catalog: Catalog;
+  /** Folder of the recipe file: relative file names resolve against it. */
+  dir: string;
+}
+
+/** The recipe's list at `key`, or an empty list when it is missing or not a list. */
+export function listAt(data: Record<string, unknown>, key: string): unknown[] {
+  const value = data[key];
+  return Array.isArray(value) ? value : [];
+}
+
+/** Steps that are objects, with their index; others were reported by the schema pass. */
+export function stepsOf(data: Record<string, unknown>): { step: Step; index: number }[] {
+  return listAt(data, 'steps').flatMap((step, index) =>
+    isRecord(step) ? [{ step: step as unknown as Step, index }] : [],
+  );
+}

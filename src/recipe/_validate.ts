@@ -1,0 +1,151 @@
+/**
+ * Validation of one recipe text in three passes — shape (schema), normalisation (model inputs with their
+ * defaults, per asset instance) and rules (references, templates, files, output paths) — collecting every
+ * problem. Returns the validated recipe only when there is none.
+ */
+import type { RecipeProblem } from '../errors.js';
+import { checkInputs, type InputsResult } from './_check-inputs.js';
+import { checkOutputs } from './_check-outputs.js';
+import { checkRecipe } from './_check-recipe.js';
+import { checkSchema } from './_check-schema.js';
+import { checkSteps } from './_check-steps.js';
+import { placeholderText, type StepInfo, type TemplateScope } from './_check-templates.js';
+import { type CheckContext, listAt, stepsOf } from './_context.js';
+import { isRecord } from './_paths.js';
+import type { Validators } from './_validators.js';
+import { parseYamlSource } from './_yaml-source.js';
+import { type AssetInstance, expandInstances, stepTextVariable } from './instances.js';
+import type { AssetgenRecipe } from './recipe-types.generated.js';
+import { stepCatalogModel, stepProducesText, upstreamImageStep } from './steps.js';
+import type { TemplateValue } from './templates.js';
+
+export interface ValidateResult {
+  recipe?: AssetgenRecipe;
+  problems: RecipeProblem[];
+}
+
+/** `file` is the name problems are reported under; `dir` is where relative files resolve. */
+export function validateRecipeText(
+  text: string,
+  file: string,
+  dir: string,
+  validators: Validators,
+): ValidateResult {
+  const source = parseYamlSource(text, file);
+  const { problems } = source;
+  if (source.data === undefined) return { problems: problems.list() };
+  const data = checkSchema(source.data, validators, problems);
+  if (data === undefined) return { problems: problems.list() };
+
+  const context: CheckContext = { data, problems, validators, catalog: validators.catalog, dir };
+  checkRecipe(context);
+  checkSteps(context);
+  const real = safeInstances(data);
+  const lenient = real.length === 0;
+  const instances = lenient ? [stubInstance(data)] : real;
+  const scope = createScopes(context, instances, lenient);
+  const inputs = checkInputs(context, { instances, scope });
+  checkOutputs(context, {
+    instances,
+    scope: (instanceIndex) => scope(listAt(data, 'steps').length, instanceIndex),
+    imageCount: createImageCounter(context, inputs),
+  });
+  if (problems.count > 0) return { problems: problems.list() };
+  applyDefaults(context, inputs);
+  return { recipe: data as unknown as AssetgenRecipe, problems: [] };
+}
+
+/** Instances of the assets that are well-formed enough to expand (others were reported). */
+function safeInstances(data: Record<string, unknown>): AssetInstance[] {
+  const assets = listAt(data, 'assets').filter((asset) => isRecord(asset) && typeof asset.id === 'string');
+  const variants = isRecord(data.variants) ? data.variants : {};
+  const recipe = {
+    ...data,
+    name: typeof data.name === 'string' ? data.name : '',
+    vars: isRecord(data.vars) ? data.vars : {},
+    assets,
+    variants: Object.fromEntries(Object.entries(variants).filter(([, values]) => Array.isArray(values))),
+  } as unknown as AssetgenRecipe;
+  return expandInstances(recipe);
+}
+
+/** Stands in for the assets when none can be expanded, so inputs and paths are still checked. */
+function stubInstance(data: Record<string, unknown>): AssetInstance {
+  const [instance] = expandInstances({
+    name: typeof data.name === 'string' ? data.name : '',
+    vars: isRecord(data.vars) ? data.vars : {},
+    assets: [{ id: 'asset' }],
+    steps: [],
+    outputs: [],
+  } as unknown as AssetgenRecipe);
+  return instance as AssetInstance;
+}
+
+function createScopes(
+  context: CheckContext,
+  instances: readonly AssetInstance[],
+  lenient: boolean,
+): (stepIndex: number, instanceIndex: number) => TemplateScope {
+  const steps = new Map<string, StepInfo>();
+  for (const { step, index } of stepsOf(context.data)) {
+    if (typeof step.id === 'string' && !steps.has(step.id))
+      steps.set(step.id, { index, text: stepProducesText(step, context.catalog) });
+  }
+  const anyInstanceNames = new Set(instances.flatMap((instance) => Object.keys(instance.vars)));
+  const stepCount = listAt(context.data, 'steps').length;
+  return (stepIndex, instanceIndex) => {
+    const instance = instances[instanceIndex] as AssetInstance;
+    const vars: Record<string, TemplateValue> = { ...instance.vars };
+    for (const [id, info] of steps) {
+      if (info.text && info.index < stepIndex) vars[stepTextVariable(id)] = placeholderText(id);
+    }
+    return {
+      instance,
+      vars,
+      anyInstanceNames,
+      lenient,
+      place: stepIndex < stepCount ? 'input' : 'output',
+      stepIndex,
+      steps,
+    };
+  };
+}
+
+/** How many images a step makes per run of an instance: num_outputs, times the upstream's count when fed by it. */
+function createImageCounter(
+  context: CheckContext,
+  inputs: InputsResult,
+): (stepIndex: number, instanceIndex: number) => number {
+  const recipe = context.data as unknown as AssetgenRecipe;
+  const steps = listAt(context.data, 'steps');
+  const count = (stepIndex: number, instanceIndex: number): number => {
+    const step = steps[stepIndex];
+    if (!isRecord(step)) return 1;
+    const upstream = upstreamImageStep(recipe, stepIndex, context.catalog);
+    const upstreamCount = upstream === undefined ? 1 : count(steps.indexOf(upstream), instanceIndex);
+    if (step.model === undefined) return upstreamCount;
+    const model = stepCatalogModel(
+      recipe.steps[stepIndex] as AssetgenRecipe['steps'][number],
+      context.catalog,
+    );
+    const rendered = inputs.rendered.get(stepIndex)?.[instanceIndex];
+    const requested = rendered?.num_outputs;
+    let own =
+      model?.output === 'file-array' && typeof requested === 'number'
+        ? Math.max(1, Math.floor(requested))
+        : 1;
+    const field = model?.imageInput;
+    const input = isRecord(step.input) ? step.input : {};
+    if (field !== undefined && input[field] === undefined && upstream !== undefined) own *= upstreamCount;
+    return Math.min(own, 64);
+  };
+  return count;
+}
+
+function applyDefaults(context: CheckContext, inputs: InputsResult): void {
+  for (const { step, index } of stepsOf(context.data)) {
+    const defaults = inputs.defaults.get(index);
+    if (defaults === undefined) continue;
+    step.input = { ...(step.input ?? {}), ...defaults };
+  }
+}

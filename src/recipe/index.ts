@@ -1,0 +1,56 @@
+export { MAX_ALIAS_COUNT, MAX_RECIPE_BYTES } from './_yaml-source.js';
+export {
+  type AssetInstance,
+  BUILTIN_VARIABLES,
+  describeInstance,
+  expandInstances,
+  OUTPUT_VARIABLES,
+  RESERVED_VARIABLES,
+  stepTextVariable,
+  variantCombinations,
+  variantLabel,
+} from './instances.js';
+export {
+  type LoadedRecipe,
+  type LoadRecipeOptions,
+  loadRecipe,
+  loadRecipes,
+  type ParseRecipeOptions,
+  parseRecipeText,
+} from './load.js';
+export {
+  formatExtension,
+  OUTPUT_FORMATS,
+  type OutputFileOptions,
+  type OutputFormatName,
+  outputFormatName,
+  outputPathVars,
+  pathExtension,
+  relativePathProblem,
+  renderOutputPath,
+} from './outputs.js';
+export type { AssetgenRecipe, Format, Operation, Output, Price, Step } from './recipe-types.generated.js';
+export {
+  outputImageStep,
+  stepCatalogModel,
+  stepModelRef,
+  stepProducesImage,
+  stepProducesText,
+  upstreamImageStep,
+} from './steps.js';
+export {
+  hasTemplate,
+  type ParsedTemplate,
+  parseTemplate,
+  renderDeep,
+  renderTemplate,
+  renderValue,
+  slugify,
+  TEMPLATE_FILTERS,
+  type TemplateFilter,
+  type TemplatePart,
+  type TemplateSyntaxError,
+  type TemplateValue,
+  type TemplateVariablePart,
+  templateVariables,
+} from './templates.js';

@@ -1,0 +1,77 @@
+/**
+ * Asset instances: every asset once per combination of variant values (the cartesian product, in recipe
+ * order: assets outermost, then the first variant, …, the last variant changing fastest). Validation and
+ * the planner both expand through here.
+ */
+import type { AssetgenRecipe } from './recipe-types.generated.js';
+import { slugify, type TemplateValue } from './templates.js';
+
+export interface AssetInstance {
+  assetId: string;
+  /** This combination's variant values (empty when the recipe has no variants). */
+  variant: Record<string, TemplateValue>;
+  /** A label of the combination, e.g. `seed-11` or `seed-11_size-large`; `''` without variants. */
+  variantLabel: string;
+  /** Merged: recipe vars < asset variables < variant values, plus built-ins id, recipe, variant. */
+  vars: Record<string, TemplateValue>;
+}
+
+/** Variables every instance has. */
+export const BUILTIN_VARIABLES = ['id', 'recipe', 'variant'] as const;
+/** Variables only output paths have. */
+export const OUTPUT_VARIABLES = ['width', 'format', 'ext', 'n'] as const;
+/** Names recipes may not use for their own variables (`id` is allowed on assets only). */
+export const RESERVED_VARIABLES: readonly string[] = [...BUILTIN_VARIABLES, ...OUTPUT_VARIABLES, 'steps'];
+
+/** The template variable that holds a text step's result. */
+export function stepTextVariable(stepId: string): string {
+  return `steps.${stepId}.text`;
+}
+
+/** Every combination of variant values, in order (one empty combination without variants). */
+export function variantCombinations(
+  variants: Readonly<Record<string, readonly TemplateValue[] | undefined>> | undefined,
+): Record<string, TemplateValue>[] {
+  let combinations: Record<string, TemplateValue>[] = [{}];
+  for (const [name, values] of Object.entries(variants ?? {})) {
+    if (!Array.isArray(values) || values.length === 0) continue;
+    combinations = combinations.flatMap((combination) =>
+      values.map((value) => ({ ...combination, [name]: value })),
+    );
+  }
+  return combinations;
+}
+
+export function variantLabel(variant: Readonly<Record<string, TemplateValue>>): string {
+  return Object.entries(variant)
+    .map(([name, value]) => `${name}-${slugify(String(value)) || 'x'}`)
+    .join('_');
+}
+
+export function expandInstances(recipe: AssetgenRecipe): AssetInstance[] {
+  const combinations = variantCombinations(recipe.variants);
+  const instances: AssetInstance[] = [];
+  for (const asset of recipe.assets) {
+    if (typeof asset !== 'object' || asset === null) continue;
+    for (const variant of combinations) {
+      const label = variantLabel(variant);
+      const vars: Record<string, TemplateValue> = {};
+      for (const source of [recipe.vars ?? {}, asset, variant]) {
+        for (const [name, value] of Object.entries(source)) {
+          if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+            vars[name] = value;
+        }
+      }
+      vars.id = asset.id;
+      vars.recipe = recipe.name;
+      vars.variant = label;
+      instances.push({ assetId: asset.id, variant, variantLabel: label, vars });
+    }
+  }
+  return instances;
+}
+
+/** `mug` or `mug (seed-11)`, for messages. */
+export function describeInstance(instance: AssetInstance): string {
+  return instance.variantLabel === '' ? instance.assetId : `${instance.assetId} (${instance.variantLabel})`;
+}
