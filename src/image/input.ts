@@ -26,9 +26,18 @@ export function openRaw(raw: RawImage): Sharp {
   return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
 }
 
-/** Wraps a sharp failure into an AssetgenError whose message says what was being done. */
+/** sharp's wording when the input itself cannot be decoded (unknown format, truncated, missing file). */
+const UNREADABLE_INPUT =
+  /Input (file|buffer)|unsupported image format|premature end|read error|truncated|corrupt/i;
+
+/**
+ * Wraps a sharp failure into an AssetgenError whose message says what was being done. Failures to decode
+ * the input get the code IMAGE_INVALID whatever step noticed them.
+ */
 export function imageFailure(code: string, doing: string, cause: unknown): AssetgenError {
   if (cause instanceof AssetgenError) return cause;
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new AssetgenError(code, `${doing}: ${reason.trim()}`, { cause });
+  const reason = (cause instanceof Error ? cause.message : String(cause)).trim();
+  return new AssetgenError(UNREADABLE_INPUT.test(reason) ? 'IMAGE_INVALID' : code, `${doing}: ${reason}`, {
+    cause,
+  });
 }
