@@ -1,0 +1,12 @@
+/**
+ * The fake Replicate HTTP server for tests: `startFakeReplicate()` plus its clocks, signer and types.
+ * See README.md in this folder.
+ */
+export { createManualClock, createWallClock, type ManualClock } from './clock.js';
+export { decodeDataUri } from './inputs.js';
+export { makeText, tokenize } from './outputs.js';
+export { fluxSize, renderPlaceholder } from './placeholder.js';
+export { type FakeReplicate, startFakeReplicate } from './server.js';
+export type * from './types.js';
+export { REQUEST_KINDS } from './types.js';
+export { signWebhook } from './webhooks.js';

@@ -1,0 +1,256 @@
+/**
+ * The predictions API: create (by version or official model), get, cancel, list — with `Prefer: wait`,
+ * `Cancel-After`, webhooks and Replicate's 422 bodies.
+ */
+import { EventEmitter } from 'node:events';
+import type { BehaviourBook } from './behaviour.js';
+import { jsonReply, newId, notFound, parseJsonObject, problem, type Reply } from './http.js';
+import { type EngineContext, finish, runPrediction, watchDeadline } from './lifecycle.js';
+import { type FakeModel, type InvalidField, invalidDetail, type ModelRegistry } from './models.js';
+import { type PredictionState, type PredictionStore, TERMINAL, waitUntil } from './predictions.js';
+import type { WebhookEvent } from './types.js';
+import { DEFAULT_EVENTS } from './webhooks.js';
+
+export interface PredictionsApiDeps {
+  registry: ModelRegistry;
+  store: PredictionStore;
+  behaviours: BehaviourBook;
+  engine: EngineContext;
+  toJson(state: PredictionState): Record<string, unknown>;
+  /** Runs a background task (tracked for close/idle). */
+  spawn(task: Promise<void>): void;
+  pageSize: number;
+  maxWaitMs: number;
+  /** Aborted when the server closes. */
+  closing: AbortSignal;
+}
+
+export interface CreateRequest {
+  body: Buffer;
+  prefer: string | undefined;
+  cancelAfter: string | undefined;
+  /** `owner/name` when created through `POST /models/{owner}/{name}/predictions`. */
+  officialRef?: string;
+}
+
+const VERSION_ERROR = {
+  title: 'Invalid version or not permitted',
+  detail: "The specified version does not exist (or perhaps you don't have permission to use it?)",
+};
+
+const invalid = (fields: InvalidField[]): Reply =>
+  problem(422, invalidDetail(fields), { title: 'Input validation failed', invalid_fields: fields });
+
+/** `wait` → 60, `wait=N` → N (clamped to 1–60); undefined when there is no wait preference. */
+export function parsePrefer(header: string | undefined): { seconds: number; echo: string } | undefined {
+  for (const part of (header ?? '').split(',')) {
+    const match = /^\s*wait(?:=(\d+))?\s*$/.exec(part);
+    if (!match) continue;
+    const seconds = match[1] === undefined ? 60 : Math.min(60, Math.max(1, Number(match[1])));
+    return { seconds, echo: match[1] === undefined ? 'wait' : `wait=${match[1]}` };
+  }
+  return undefined;
+}
+
+/** `30s`, `1m30s`, `1h30m45s`, bare seconds → ms; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const value = text.trim();
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(value);
+  if (!match || value === '') return undefined;
+  const [, h = '0', m = '0', s = '0'] = match;
+  return (Number(h) * 3600 + Number(m) * 60 + Number(s)) * 1000;
+}
+
+function resolveModel(
+  deps: PredictionsApiDeps,
+  body: Record<string, unknown>,
+  officialRef: string | undefined,
+): { model: FakeModel; version: string } | Reply {
+  if (officialRef !== undefined) {
+    const model = deps.registry.byRef(officialRef);
+    if (model === undefined) return notFound();
+    if (!model.official) return problem(422, VERSION_ERROR.detail, { title: VERSION_ERROR.title });
+    return { model, version: 'hidden' };
+  }
+  const version = body.version;
+  if (typeof version !== 'string' || version === '') {
+    return invalid([{ type: 'required', field: 'version', description: 'version is required' }]);
+  }
+  const match = /^(?:([^/:]+\/[^/:]+)(?::(.+))?|([0-9a-f]{64}))$/.exec(version);
+  const [, ref, refVersion, bare] = match ?? [];
+  if (bare !== undefined || refVersion !== undefined) {
+    const model = deps.registry.byVersion(bare ?? refVersion ?? '');
+    if (model !== undefined && (ref === undefined || ref === model.ref))
+      return { model, version: model.versionId };
+  } else if (ref !== undefined) {
+    const model = deps.registry.byRef(ref);
+    if (model?.official) return { model, version: 'hidden' };
+  }
+  return problem(422, VERSION_ERROR.detail, { title: VERSION_ERROR.title });
+}
+
+function webhookFields(body: Record<string, unknown>): InvalidField[] {
+  const fields: InvalidField[] = [];
+  if (body.webhook !== undefined) {
+    if (typeof body.webhook !== 'string' || !URL.canParse(body.webhook)) {
+      fields.push({ type: 'format', field: 'webhook', description: 'Does not match format uri' });
+    }
+  }
+  const filter = body.webhook_events_filter;
+  if (filter !== undefined) {
+    const ok = Array.isArray(filter) && filter.every((e) => DEFAULT_EVENTS.includes(e as WebhookEvent));
+    if (!ok)
+      fields.push({ type: 'enum', field: 'webhook_events_filter', description: 'Invalid webhook event' });
+  }
+  return fields;
+}
+
+export async function createPrediction(deps: PredictionsApiDeps, request: CreateRequest): Promise<Reply> {
+  const body = parseJsonObject(request.body);
+  if (body === undefined) return problem(400, 'Request body must be a JSON object');
+  const resolved = resolveModel(deps, body, request.officialRef);
+  if ('kind' in resolved) return resolved;
+  const { model, version } = resolved;
+  if (typeof body.input !== 'object' || body.input === null || Array.isArray(body.input)) {
+    return invalid([{ type: 'required', field: '(root)', description: 'input is required' }]);
+  }
+  const input = body.input as Record<string, unknown>;
+  const fields = [...model.validate(input), ...webhookFields(body)];
+  if (fields.length > 0) return invalid(fields);
+  let deadlineMs: number | undefined;
+  if (request.cancelAfter !== undefined) {
+    deadlineMs = parseDuration(request.cancelAfter);
+    if (deadlineMs === undefined || deadlineMs < 5000) {
+      return problem(422, 'Cancel-After must be a duration of at least 5s, like 30s, 1m30s or 1h', {
+        title: 'Invalid Cancel-After header',
+      });
+    }
+  }
+
+  const { engine } = deps;
+  const now = engine.clock.now();
+  const state: PredictionState = {
+    id: newId(),
+    seq: deps.store.nextSeq(),
+    model,
+    version,
+    input,
+    status: 'starting',
+    output: null,
+    logs: '',
+    error: null,
+    createdAt: now,
+    files: new Map(),
+    events: [],
+    abort: new AbortController(),
+    settled: new AbortController(),
+    emitter: new EventEmitter(),
+  };
+  state.emitter.setMaxListeners(0);
+  if (model.streams) state.streamToken = newId(32);
+  if (typeof body.webhook === 'string') {
+    state.webhook = body.webhook;
+    state.webhookEventsFilter = (body.webhook_events_filter as WebhookEvent[] | undefined) ?? [
+      ...DEFAULT_EVENTS,
+    ];
+  }
+  if (deadlineMs !== undefined) state.deadline = now + engine.clock.toClock(deadlineMs);
+  deps.store.add(state);
+  const plan = deps.behaviours.plan(model.ref, input);
+  deps.spawn(runPrediction(state, engine, plan));
+  if (deadlineMs !== undefined) watchDeadline(state, engine, deadlineMs);
+
+  const prefer = parsePrefer(request.prefer);
+  const headers: Record<string, string> = {};
+  if (prefer !== undefined) {
+    headers['preference-applied'] = prefer.echo;
+    const timeout = new AbortController();
+    const stopTimer = AbortSignal.any([state.settled.signal, deps.closing]);
+    void engine.clock
+      .sleep(Math.min(prefer.seconds * 1000, deps.maxWaitMs), stopTimer)
+      .then(() => timeout.abort());
+    const ready = (s: PredictionState) =>
+      TERMINAL.has(s.status) || (!s.model.streams && s.output !== null && s.files.size > 0);
+    await waitUntil(state, ready, AbortSignal.any([timeout.signal, deps.closing]));
+  }
+  return jsonReply(201, deps.toJson(state), headers);
+}
+
+export function getPrediction(deps: PredictionsApiDeps, id: string): Reply {
+  const state = deps.store.get(id);
+  return state === undefined ? notFound() : jsonReply(200, deps.toJson(state));
+}
+
+export function cancelPrediction(deps: PredictionsApiDeps, id: string): Reply {
+  const state = deps.store.get(id);
+  if (state === undefined) return notFound();
+  if (!TERMINAL.has(state.status)) {
+    state.cancelReason = 'cancel';
+    finish(state, deps.engine, 'canceled');
+  }
+  return jsonReply(200, deps.toJson(state));
+}
+
+interface Cursor {
+  /** Items older than this seq (next page) … */
+  before?: number;
+  /** … or newer than this seq (previous page). */
+  after?: number;
+}
+
+const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+function decodeCursor(text: string): Cursor | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    return typeof value === 'object' && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function listPredictions(deps: PredictionsApiDeps, url: URL): Reply {
+  const params = url.searchParams;
+  const bound = (name: string): number | undefined | null => {
+    const value = params.get(name);
+    if (value === null) return undefined;
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? null : ms;
+  };
+  const after = bound('created_after');
+  const before = bound('created_before');
+  if (after === null || before === null)
+    return problem(400, 'created_after and created_before must be ISO 8601 dates');
+  const cursorText = params.get('cursor');
+  const cursor = cursorText === null ? {} : decodeCursor(cursorText);
+  if (cursor === undefined) return problem(400, 'Invalid cursor');
+
+  const all = deps.store
+    .newestFirst()
+    .filter(
+      (s) => (after === undefined || s.createdAt > after) && (before === undefined || s.createdAt < before),
+    );
+  let page: PredictionState[];
+  if (cursor.after !== undefined) {
+    const newer = all.filter((s) => s.seq > (cursor.after ?? 0));
+    page = newer.slice(Math.max(0, newer.length - deps.pageSize));
+  } else {
+    page = all.filter((s) => cursor.before === undefined || s.seq < cursor.before).slice(0, deps.pageSize);
+  }
+  const first = page[0];
+  const last = page[page.length - 1];
+  const link = (c: Cursor) => {
+    const next = new URL(url.pathname, url);
+    next.search = url.search;
+    next.searchParams.set('cursor', encodeCursor(c));
+    return next.href;
+  };
+  const hasOlder = last !== undefined && all.some((s) => s.seq < last.seq);
+  const hasNewer = first !== undefined && all.some((s) => s.seq > first.seq);
+  return jsonReply(200, {
+    previous: hasNewer && first !== undefined ? link({ after: first.seq }) : null,
+    next: hasOlder && last !== undefined ? link({ before: last.seq }) : null,
+    results: page.map(deps.toJson),
+  });
+}
