@@ -6,6 +6,7 @@
  * CLI passes the token, `REPLICATE_API_BASE_URL` and `REPLICATE_WEBHOOK_SECRET` in.
  */
 import { ProviderError } from '../../errors.js';
+import { probeImage } from '../../image/index.js';
 import type { PredictionRequest, PredictionResult, Provider } from '../types.js';
 import { createSdkClient, type FetchLike } from './client.js';
 import { callWithRetries, type ProviderContext } from './context.js';
@@ -53,11 +54,6 @@ export interface ReplicateProviderOptions {
 }
 
 export const DEFAULT_BASE_URL = 'https://api.replicate.com/v1';
-
-async function defaultProbe(path: string): Promise<unknown> {
-  const image = await import('../../image/index.js');
-  return image.probeImage(path);
-}
 
 function splitRef(model: string): { model: string; version?: string } {
   const colon = model.indexOf(':');
@@ -129,7 +125,7 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
     claimed: new Set(),
     inFlight,
     cancelRemote,
-    probe: options.probe ?? defaultProbe,
+    probe: options.probe ?? probeImage,
     ...(options.poll ? { poll: options.poll } : {}),
   };
   const hook = options.webhook;

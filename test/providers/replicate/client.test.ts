@@ -45,12 +45,15 @@ describe('SDK client behind the single-shot fetch wrapper', () => {
     let calls = 0;
     server = await startServer((req, res) => {
       calls++;
-      if (calls === 1) return json(res, 429, { detail: 'Request was throttled.', status: 429 }, { 'retry-after': '2' });
+      if (calls === 1)
+        return json(res, 429, { detail: 'Request was throttled.', status: 429 }, { 'retry-after': '2' });
       json(res, 200, prediction(`http://${req.headers.host}`, 'p1', { status: 'succeeded' }));
     });
     const { ctx, time, warnings } = context(`${server.url}/v1`);
     const start = time.clock();
-    const got = await callWithRetries(ctx, 'get', { model: 'm/n' }, undefined, () => ctx.sdk.predictions.get('p1'));
+    const got = await callWithRetries(ctx, 'get', { model: 'm/n' }, undefined, () =>
+      ctx.sdk.predictions.get('p1'),
+    );
     expect(got.id).toBe('p1');
     // One throttled request and one retry: the SDK's six back-to-back attempts never happened.
     expect(server.count('GET', '/v1/predictions/p1')).toBe(2);

@@ -53,7 +53,11 @@ describe('createPrediction', () => {
   it('sends Prefer: wait=N and Cancel-After, to the official-model route', async () => {
     mini = await startMiniReplicate();
     const { ctx } = context(mini.api);
-    const { prediction, adopted } = await createPrediction(ctx, options({ waitSeconds: 500, cancelAfterSeconds: 90 }), errCtx);
+    const { prediction, adopted } = await createPrediction(
+      ctx,
+      options({ waitSeconds: 500, cancelAfterSeconds: 90 }),
+      errCtx,
+    );
     expect(adopted).toBe(false);
     const req = mini.server.requests[0];
     expect(req?.path).toBe('/v1/models/black-forest-labs/flux-schnell/predictions');
@@ -66,7 +70,11 @@ describe('createPrediction', () => {
   it('community models go to POST /predictions with the version', async () => {
     mini = await startMiniReplicate();
     const { ctx } = context(mini.api);
-    await createPrediction(ctx, options({ model: 'nightmareai/real-esrgan', version: 'f'.repeat(64) }), errCtx);
+    await createPrediction(
+      ctx,
+      options({ model: 'nightmareai/real-esrgan', version: 'f'.repeat(64) }),
+      errCtx,
+    );
     const req = mini.server.requests[0];
     expect(req?.path).toBe('/v1/predictions');
     expect(JSON.parse(req?.body.toString() ?? '{}')).toEqual({ version: 'f'.repeat(64), input });

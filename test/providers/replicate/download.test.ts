@@ -1,10 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../src/errors.js';
+import { probeImage } from '../../../src/image/index.js';
 import { downloadOutputs, extensionFor } from '../../../src/providers/replicate/download.js';
 import { createRedactor } from '../../../src/providers/replicate/errors.js';
-import { CANARY, createFakeTime, png, probeWithSharp, tempDir } from './helpers.js';
+import { CANARY, createFakeTime, png, tempDir } from './helpers.js';
 import { type MiniReplicate, startMiniReplicate } from './mini-replicate.js';
 
 let mini: MiniReplicate;
@@ -26,7 +27,7 @@ function options(warnings: string[] = []) {
     redact: createRedactor([CANARY]),
     maxAttempts: 4,
     signal: new AbortController().signal,
-    probe: probeWithSharp,
+    probe: probeImage,
     warn: (m: string) => warnings.push(m),
   };
 }
@@ -43,7 +44,7 @@ describe('downloadOutputs', () => {
     expect(files[0]).toMatchObject({ bytes: a.length, sha256: sha(a), contentType: 'image/png' });
     expect(files[1]).toMatchObject({ bytes: b.length, sha256: sha(b) });
     expect(await readFile(files[0]?.path ?? '')).toEqual(a);
-    expect(await probeWithSharp(files[0]?.path ?? '')).toEqual({ width: 64, height: 32 });
+    expect(await probeImage(files[0]?.path ?? '')).toMatchObject({ width: 64, height: 32, format: 'png' });
   });
 
   it('retries a truncated download and leaves no partial file', async () => {
@@ -81,7 +82,11 @@ describe('downloadOutputs', () => {
 
   it('decodes data: URIs and rejects outputs that are not images', async () => {
     const a = await png(10, 20);
-    const [file] = await downloadOutputs([`data:image/png;base64,${a.toString('base64')}`], options(), errCtx);
+    const [file] = await downloadOutputs(
+      [`data:image/png;base64,${a.toString('base64')}`],
+      options(),
+      errCtx,
+    );
     expect(file?.path.endsWith('out-0.png')).toBe(true);
     expect(file?.sha256).toBe(sha(a));
     const bad = mini.addFile('bad.png', Buffer.from('<html>not an image</html>'), 'image/png');
@@ -94,7 +99,9 @@ describe('downloadOutputs', () => {
   it('takes the extension from the content type, else the URL', () => {
     expect(extensionFor('image/webp', 'https://x/y')).toBe('webp');
     expect(extensionFor('image/jpeg; charset=binary', 'https://x/y')).toBe('jpg');
-    expect(extensionFor('application/octet-stream', 'https://replicate.delivery/a/out-0.JPEG?x=1')).toBe('jpg');
+    expect(extensionFor('application/octet-stream', 'https://replicate.delivery/a/out-0.JPEG?x=1')).toBe(
+      'jpg',
+    );
     expect(extensionFor(null, 'https://replicate.delivery/a/out-0.png')).toBe('png');
     expect(extensionFor(null, 'data:;base64,AA')).toBe('bin');
   });

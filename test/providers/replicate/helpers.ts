@@ -64,8 +64,9 @@ export async function startServer(handler: Handler, clock?: () => number): Promi
     url: `http://127.0.0.1:${port}`,
     requests,
     count: (method, path) =>
-      requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)))
-        .length,
+      requests.filter(
+        (r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)),
+      ).length,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
@@ -74,9 +75,18 @@ export async function startServer(handler: Handler, clock?: () => number): Promi
   };
 }
 
-export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -113,7 +123,11 @@ export function createFakeTime(start = Date.now(), random = () => 0.5): FakeTime
   };
 }
 
-export function png(width: number, height: number, color = { r: 200, g: 60, b: 20, alpha: 1 }): Promise<Buffer> {
+export function png(
+  width: number,
+  height: number,
+  color = { r: 200, g: 60, b: 20, alpha: 1 },
+): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 4, background: color } })
     .png()
     .toBuffer();
@@ -122,13 +136,6 @@ export function png(width: number, height: number, color = { r: 200, g: 60, b: 2
 export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), 'assetgen-replicate-'));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
-}
-
-/** Checks PNG/WebP/JPEG by decoding with sharp (a stand-in until src/image's probeImage is used). */
-export async function probeWithSharp(path: string): Promise<{ width: number; height: number }> {
-  const meta = await sharp(path).metadata();
-  await sharp(path).raw().toBuffer();
-  return { width: meta.width ?? 0, height: meta.height ?? 0 };
 }
 
 export function prediction(

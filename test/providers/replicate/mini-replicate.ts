@@ -25,7 +25,10 @@ export interface StoredPrediction {
 
 export interface MiniOptions {
   /** Fields for a new prediction's create answer and its GET plan. */
-  script?: (input: Record<string, unknown>, req: RecordedRequest) => {
+  script?: (
+    input: Record<string, unknown>,
+    req: RecordedRequest,
+  ) => {
     create: Record<string, unknown>;
     plan?: Array<Record<string, unknown>>;
   };
@@ -93,7 +96,7 @@ export async function startMiniReplicate(options: MiniOptions = {}): Promise<Min
     return stored;
   };
 
-  const sendFile = (res: ServerResponse, raw: Parameters<typeof reset>[0], name: string): void => {
+  const sendFile = (res: ServerResponse, raw: Parameters<typeof reset>[0], name: string) => {
     const file = files.get(name);
     if (!file) return json(res, 404, { detail: 'Not found' });
     const fault = file.faults.shift();
@@ -111,13 +114,21 @@ export async function startMiniReplicate(options: MiniOptions = {}): Promise<Min
 
   const server = await startServer(async (req, res, raw) => {
     const { method, path } = req;
-    if (method === 'POST' && (path === '/v1/predictions' || /^\/v1\/models\/[^/]+\/[^/]+\/predictions$/.test(path))) {
+    if (
+      method === 'POST' &&
+      (path === '/v1/predictions' || /^\/v1\/models\/[^/]+\/[^/]+\/predictions$/.test(path))
+    ) {
       if (options.createDelayMs) await new Promise((r) => setTimeout(r, options.createDelayMs));
       const fault = createFaults.shift();
       if (fault?.kind === 'reset-before') return reset(raw);
       if (fault?.kind === 'throttle') {
         const headers: Record<string, string> = fault.retryAfter ? { 'retry-after': fault.retryAfter } : {};
-        return json(res, 429, { detail: 'Request was throttled.', status: 429, retry_after: fault.bodyRetryAfter }, headers);
+        return json(
+          res,
+          429,
+          { detail: 'Request was throttled.', status: 429, retry_after: fault.bodyRetryAfter },
+          headers,
+        );
       }
       const stored = create(req);
       if (fault?.kind === 'reset-after') return reset(raw);
@@ -164,6 +175,16 @@ export async function startMiniReplicate(options: MiniOptions = {}): Promise<Min
         urls: { get: `${base}/v1/files/${id}` },
       });
     }
+    const model = /^\/v1\/models\/([^/]+)\/([^/]+)$/.exec(path);
+    if (method === 'GET' && model) {
+      const official = model[1] === 'black-forest-labs' || model[1] === 'meta';
+      return json(res, 200, {
+        owner: model[1],
+        name: model[2],
+        is_official: official,
+        latest_version: official ? null : { id: 'a'.repeat(64), created_at: '2025-01-01T00:00:00Z' },
+      });
+    }
     if (method === 'GET' && path === '/v1/webhooks/default/secret') {
       return json(res, 200, { key: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
     }
@@ -202,8 +223,9 @@ export async function startMiniReplicate(options: MiniOptions = {}): Promise<Min
       return `${base}/out/${name}`;
     },
     creates: () =>
-      server.requests.filter((r) => r.method === 'POST' && /\/predictions$/.test(r.path) && !r.path.endsWith('/cancel'))
-        .length,
+      server.requests.filter(
+        (r) => r.method === 'POST' && /\/predictions$/.test(r.path) && !r.path.endsWith('/cancel'),
+      ).length,
     close: () => server.close(),
   };
 }

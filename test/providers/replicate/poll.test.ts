@@ -37,7 +37,12 @@ function context(api: string, time = createFakeTime()) {
   return { ctx, time };
 }
 
-function seed(m: MiniReplicate, id: string, create: Record<string, unknown>, plan: Array<Record<string, unknown>>) {
+function seed(
+  m: MiniReplicate,
+  id: string,
+  create: Record<string, unknown>,
+  plan: Array<Record<string, unknown>>,
+) {
   const body = { id, model: 'o/n', status: 'starting', input: {}, ...create };
   m.predictions.set(id, { body, plan, gets: 0, createdAt: Date.now() });
   return body as unknown as Prediction;
@@ -62,7 +67,12 @@ describe('waitForPrediction', () => {
       { status: 'succeeded', output: ['x'] },
     ];
     const initial = seed(mini, 'p1', { status: 'processing', output: ['partial'] }, plan);
-    const done = await waitForPrediction(ctx, initial, { signal: new AbortController().signal }, { model: 'o/n' });
+    const done = await waitForPrediction(
+      ctx,
+      initial,
+      { signal: new AbortController().signal },
+      { model: 'o/n' },
+    );
     expect(done.status).toBe('succeeded');
     expect(mini.server.count('GET', '/v1/predictions/p1')).toBe(7);
     for (let i = 1; i < time.sleeps.length; i++) {
@@ -100,7 +110,12 @@ describe('waitForPrediction', () => {
     mini = await startMiniReplicate();
     const { ctx } = context(mini.api);
     const initial = seed(mini, 'p3', {}, [{ status: 'starting' }, { status: 'aborted' }]);
-    const done = await waitForPrediction(ctx, initial, { signal: new AbortController().signal }, { model: 'o/n' });
+    const done = await waitForPrediction(
+      ctx,
+      initial,
+      { signal: new AbortController().signal },
+      { model: 'o/n' },
+    );
     expect(done.status).toBe('aborted');
     expect(mini.server.count('GET', '/v1/predictions/p3')).toBe(2);
   });

@@ -12,10 +12,12 @@ describe('parseRetryAfter', () => {
     const date = new Date(now + 7000).toUTCString();
     expect(parseRetryAfter(new Headers({ 'retry-after': date }), '', now)).toBe(7000);
     expect(parseRetryAfter(new Headers(), '{"detail":"throttled","retry_after":5}', now)).toBe(5000);
-    expect(parseRetryAfter(new Headers({ 'ratelimit-remaining': '0', 'ratelimit-reset': '3' }), '', now)).toBe(3000);
-    expect(parseRetryAfter(new Headers({ 'ratelimit-remaining': '5', 'ratelimit-reset': '3' }), '', now)).toBe(
-      undefined,
-    );
+    expect(
+      parseRetryAfter(new Headers({ 'ratelimit-remaining': '0', 'ratelimit-reset': '3' }), '', now),
+    ).toBe(3000);
+    expect(
+      parseRetryAfter(new Headers({ 'ratelimit-remaining': '5', 'ratelimit-reset': '3' }), '', now),
+    ).toBe(undefined);
     expect(parseRetryAfter(new Headers(), 'not json', now)).toBe(undefined);
   });
 });
@@ -62,14 +64,26 @@ describe('withRetries', () => {
     let calls = 0;
     const failing = async () => {
       calls++;
-      throw new TransportError({ message: 'x', status: 503, detail: 'down', retryable: true, maybeProcessed: true });
+      throw new TransportError({
+        message: 'x',
+        status: 503,
+        detail: 'down',
+        retryable: true,
+        maybeProcessed: true,
+      });
     };
     await expect(withRetries(failing, { time, maxAttempts: 4 })).rejects.toThrow('x');
     expect(calls).toBe(4);
     calls = 0;
     const bad = async () => {
       calls++;
-      throw new TransportError({ message: 'bad', status: 422, detail: 'bad', retryable: false, maybeProcessed: false });
+      throw new TransportError({
+        message: 'bad',
+        status: 422,
+        detail: 'bad',
+        retryable: false,
+        maybeProcessed: false,
+      });
     };
     await expect(withRetries(bad, { time, maxAttempts: 4 })).rejects.toThrow('bad');
     expect(calls).toBe(1);

@@ -13,7 +13,9 @@ describe('SSE', () => {
     const events: unknown[] = [];
     const parser = createSseParser((e) => events.push(e));
     parser.push('event: output\r\nid: 1:0\r\ndata:  Hel');
-    parser.push('lo\r\n\r\nevent: output\nid: 1:1\ndata: a\ndata: b\n\n: comment\n\nevent: done\ndata: {}\n\n');
+    parser.push(
+      'lo\r\n\r\nevent: output\nid: 1:1\ndata: a\ndata: b\n\n: comment\n\nevent: done\ndata: {}\n\n',
+    );
     expect(events).toEqual([
       { event: 'output', id: '1:0', data: ' Hello' },
       { event: 'output', id: '1:1', data: 'a\nb' },
@@ -25,7 +27,11 @@ describe('SSE', () => {
     mini = await startMiniReplicate();
     const tokens = ['Once', ' upon', ' a', ' time', '\n', 'the end'];
     mini.streams.set('s1', {
-      events: [...tokens.map((t, i) => sse('output', t, `1:${i}`)), sse('done', '{}', '1:9'), sse('output', 'x', '2')],
+      events: [
+        ...tokens.map((t, i) => sse('output', t, `1:${i}`)),
+        sse('done', '{}', '1:9'),
+        sse('output', 'x', '2'),
+      ],
     });
     const seen: string[] = [];
     const result = await readTokenStream(`${mini.base}/stream/s1`, {
@@ -41,15 +47,31 @@ describe('SSE', () => {
 
   it('reports a broken stream as not completed, and an error event with its detail', async () => {
     mini = await startMiniReplicate();
-    mini.streams.set('b', { events: [sse('output', 'a', '1'), sse('output', 'b', '2'), sse('done', '{}', '3')], breakAfter: 2 });
-    mini.streams.set('e', { events: [sse('output', 'a', '1'), sse('error', '{"detail":"CUDA out of memory"}', '2'), sse('done', '{}', '3')] });
-    const opts = { fetch: (i: string | URL | Request, init?: RequestInit) => fetch(i, init), signal: new AbortController().signal, onToken: () => undefined };
+    mini.streams.set('b', {
+      events: [sse('output', 'a', '1'), sse('output', 'b', '2'), sse('done', '{}', '3')],
+      breakAfter: 2,
+    });
+    mini.streams.set('e', {
+      events: [
+        sse('output', 'a', '1'),
+        sse('error', '{"detail":"CUDA out of memory"}', '2'),
+        sse('done', '{}', '3'),
+      ],
+    });
+    const opts = {
+      fetch: (i: string | URL | Request, init?: RequestInit) => fetch(i, init),
+      signal: new AbortController().signal,
+      onToken: () => undefined,
+    };
     expect(await readTokenStream(`${mini.base}/stream/b`, opts)).toEqual({ text: 'ab', completed: false });
     expect(await readTokenStream(`${mini.base}/stream/e`, opts)).toEqual({
       text: 'a',
       completed: false,
       error: 'CUDA out of memory',
     });
-    expect(await readTokenStream(`${mini.base}/stream/missing`, opts)).toEqual({ text: '', completed: false });
+    expect(await readTokenStream(`${mini.base}/stream/missing`, opts)).toEqual({
+      text: '',
+      completed: false,
+    });
   });
 });
