@@ -54,7 +54,11 @@ function collapseAnyOf(errors: readonly ErrorObject[]): ErrorObject[] {
       remaining.filter((e) => inBranch(e) && e.schemaPath.startsWith(`${prefix}${i}/`)),
     );
     const fitting = branches
-      .map((branch, i) => ({ i, errors: byBranch[i] ?? [], fits: typeFits(branch.type, anyOf.data) }))
+      .map((branch, i) => ({
+        i,
+        errors: byBranch[i] ?? [],
+        fits: typeFits(branch.type, anyOf.data) && keysFit(branch, anyOf.data),
+      }))
       .filter((b) => b.fits)
       .sort((a, b) => a.errors.length - b.errors.length);
     remaining = remaining.filter((e) => e !== anyOf && !inBranch(e));
@@ -69,6 +73,13 @@ function typeFits(type: unknown, data: unknown): boolean {
   if (type === undefined) return true;
   const types = Array.isArray(type) ? type : [type];
   return types.some((t) => jsonType(data) === t || (t === 'number' && jsonType(data) === 'integer'));
+}
+
+/** For an object value: the branch knows at least one of its keys (or the value is empty). */
+function keysFit(branch: Schema, data: unknown): boolean {
+  if (!isRecord(data) || !isRecord(branch.properties)) return true;
+  const keys = Object.keys(data);
+  return keys.length === 0 || keys.some((key) => Object.hasOwn(branch.properties as Schema, key));
 }
 
 function jsonType(data: unknown): string {
@@ -175,7 +186,9 @@ function typeWords(type: unknown): string {
     array: 'a list',
     null: 'nothing',
   };
-  const types = (Array.isArray(type) ? type : [type]).map((t) => words[String(t)] ?? String(t));
+  const list = Array.isArray(type) ? type : [type];
+  if (list.length > 1) words.boolean = 'a boolean';
+  const types = list.map((t) => words[String(t)] ?? String(t));
   return types.length === 1 ? (types[0] ?? '') : `${types.slice(0, -1).join(', ')} or ${types.at(-1)}`;
 }
 

@@ -71,7 +71,7 @@ function checkStepInput(
   const fillsImage = field !== undefined && raw[field] === undefined;
   const upstream = upstreamImageStep(context.data as unknown as AssetgenRecipe, index, context.catalog);
   let imageMissing = false;
-  if (model !== undefined && fillsImage && upstream === undefined) {
+  if (model !== undefined && fillsImage && upstream === undefined && step.from === undefined) {
     const required = Array.isArray(model.inputSchema.required) && model.inputSchema.required.includes(field);
     if (required || model.kind === 'upscale' || model.kind === 'background-removal') {
       imageMissing = true;
@@ -99,7 +99,9 @@ function checkStepInput(
     if (model === undefined) return;
     const forAjv = { ...rendered };
     replaceLocalFiles(context, forAjv, raw, properties, base, instance);
-    if (fillsImage && upstream !== undefined && field !== undefined) forAjv[field] = UPSTREAM_PLACEHOLDER;
+    if (fillsImage && (upstream !== undefined || step.from !== undefined) && field !== undefined) {
+      forAjv[field] = UPSTREAM_PLACEHOLDER;
+    }
     const before = new Set(Object.keys(forAjv));
     const validate = context.validators.modelInput(model);
     if (!validate(forAjv)) {

@@ -71,7 +71,7 @@ function unknownVariable(name: string, scope: TemplateScope): string {
     return `variable "${name}" is not set for asset ${describeInstance(scope.instance)} (set it on that asset, in vars: or in variants:)`;
   }
   const known = Object.keys(scope.vars).filter((v) => !v.startsWith('steps.'));
-  return `unknown variable "${name}" in ${template}${didYouMean(name, Object.keys(scope.vars))} (known: ${listOf(known.sort(), 20)})`;
+  return `unknown variable "${name}"${didYouMean(name, Object.keys(scope.vars))}; known: ${listOf(known.sort(), 20)}`;
 }
 
 function stepTextProblem(

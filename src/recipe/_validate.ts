@@ -55,9 +55,14 @@ export function validateRecipeText(
   return { recipe: data as unknown as AssetgenRecipe, problems: [] };
 }
 
-/** Instances of the assets that are well-formed enough to expand (others were reported). */
+/** Instances of the assets that are well-formed enough to expand, each id once (others were reported). */
 function safeInstances(data: Record<string, unknown>): AssetInstance[] {
-  const assets = listAt(data, 'assets').filter((asset) => isRecord(asset) && typeof asset.id === 'string');
+  const ids = new Set<string>();
+  const assets = listAt(data, 'assets').filter((asset) => {
+    if (!isRecord(asset) || typeof asset.id !== 'string' || ids.has(asset.id)) return false;
+    ids.add(asset.id);
+    return true;
+  });
   const variants = isRecord(data.variants) ? data.variants : {};
   const recipe = {
     ...data,
