@@ -121,7 +121,6 @@ export async function runPrediction(
   state.startedAt = clock.now();
   changed(state);
   ctx.notify(state, 'start');
-  if (plan.cold) appendLog(state, ctx, 'Booted a cold worker');
   if (state.input.seed !== undefined) appendLog(state, ctx, `Using seed: ${String(state.input.seed)}`);
 
   const workDir = join(ctx.workRoot, state.id);
