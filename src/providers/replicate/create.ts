@@ -18,6 +18,7 @@ export interface CreateOptions {
   version?: string | undefined;
   /** Prepared input: files already turned into URLs. */
   input: Record<string, unknown>;
+  /** `Prefer: wait=N` (clamped to 1..60); 0 creates without waiting. */
   waitSeconds: number;
   cancelAfterSeconds?: number | undefined;
   webhookUrl?: string | undefined;
@@ -49,7 +50,8 @@ export async function createPrediction(
   errCtx: ErrorContext,
 ): Promise<CreateResult> {
   const { sdk, time, limiter } = ctx;
-  const headers: Record<string, string> = { Prefer: `wait=${clampWait(options.waitSeconds)}` };
+  const headers: Record<string, string> = {};
+  if (options.waitSeconds > 0) headers.Prefer = `wait=${clampWait(options.waitSeconds)}`;
   if (options.cancelAfterSeconds !== undefined)
     headers['Cancel-After'] = cancelAfterHeader(options.cancelAfterSeconds);
   const body: Record<string, unknown> = { input: options.input };

@@ -131,7 +131,13 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
   const hook = options.webhook;
   if (hook) {
     env.webhook = async (request) => {
-      receiver ??= startReceiver();
+      if (!receiver) {
+        receiver = startReceiver();
+        // A failed start (secret not readable, port taken) is not cached: the next task tries again.
+        receiver.catch(() => {
+          receiver = undefined;
+        });
+      }
       const r = await receiver;
       const pricing = request.catalog?.pricing;
       const typical = pricing?.unit === 'second' ? pricing.typicalSeconds : 30;

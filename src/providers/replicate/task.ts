@@ -96,7 +96,8 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
         model: request.model,
         version,
         input,
-        waitSeconds: env.waitSeconds,
+        // Language models stream their tokens: create without holding the request open.
+        waitSeconds: textModel ? 0 : env.waitSeconds,
         cancelAfterSeconds: env.stepTimeoutMs === undefined ? undefined : env.stepTimeoutMs / 1000,
         webhookUrl: hook?.url,
         signal,

@@ -123,6 +123,31 @@ export function createFakeTime(start = Date.now(), random = () => 0.5): FakeTime
   };
 }
 
+/**
+ * Fake time that also lets real time pass: each sleep moves the clock by `ms` and waits `ms × realFraction`
+ * of real time, so a server running on the wall clock makes progress while waits are measured on the clock.
+ */
+export function createScaledTime(realFraction: number, start = Date.now()): FakeTime {
+  const time = createFakeTime(start);
+  return {
+    ...time,
+    async sleep(ms, signal) {
+      await time.sleep(ms, signal);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, Math.max(0, ms * realFraction));
+        signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            reject(new CancelledError());
+          },
+          { once: true },
+        );
+      });
+    },
+  };
+}
+
 export function png(
   width: number,
   height: number,
