@@ -2,6 +2,7 @@
  * The runner: executes a plan. Every asset moves through its own chain as soon as its previous step is
  * done (no barrier between steps); pools bound the concurrency; a failed asset does not stop the others.
  */
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { AssetgenError } from '../errors.js';
 import { imageLibraryVersion } from '../image/index.js';
@@ -151,7 +152,12 @@ async function runAsset(
 
 export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResult> {
   const started = performance.now();
-  const signal = options.signal ?? new AbortController().signal;
+  // One signal for the whole run; every in-flight task listens to it, so lift the listener warning.
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  if (options.signal?.aborted) controller.abort();
+  options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  const { signal } = controller;
   const emit = options.onEvent ?? (() => {});
   const force = options.force ?? false;
   const versions = new Map<string, string | undefined>();
