@@ -39,6 +39,7 @@ function terminalFailure(
   prediction: Prediction,
   errCtx: ErrorContext,
   env: TaskEnv,
+  pastDeadline: boolean,
 ): ProviderError | undefined {
   const redact = env.ctx.redact;
   switch (prediction.status) {
@@ -50,12 +51,22 @@ function terminalFailure(
       });
     }
     case 'canceled':
-      return providerError(
-        'REPLICATE_PREDICTION_CANCELED',
-        'prediction was canceled on Replicate',
-        errCtx,
-        redact,
-      );
+      return pastDeadline
+        ? providerError(
+            'REPLICATE_TIMEOUT',
+            'timed out: Replicate cancelled it at the step deadline',
+            errCtx,
+            redact,
+            {
+              retryable: true,
+            },
+          )
+        : providerError(
+            'REPLICATE_PREDICTION_CANCELED',
+            'prediction was canceled on Replicate',
+            errCtx,
+            redact,
+          );
     case 'aborted':
       return providerError(
         'REPLICATE_PREDICTION_ABORTED',
@@ -80,6 +91,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
   let prediction: Prediction | undefined;
   let createSent = false;
   let input: Record<string, unknown> = {};
+  let phase = 'preparing the inputs';
   try {
     if (signal.aborted) throw new CancelledError();
     input = await prepareInputs(request.input, (file, bytes) =>
@@ -88,7 +100,9 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
         return uploaded.urls.get;
       }),
     );
+    phase = 'starting the webhook receiver';
     const hook = env.webhook ? await env.webhook(request) : undefined;
+    phase = 'creating the prediction';
     createSent = true;
     const created = await createPrediction(
       ctx,
@@ -129,6 +143,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       }
     }
 
+    phase = 'waiting for the prediction';
     prediction = await waitForPrediction(
       ctx,
       prediction,
@@ -142,7 +157,8 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       },
       errCtx,
     );
-    const failure = terminalFailure(prediction, errCtx, env);
+    const pastDeadline = deadline !== undefined && ctx.time.clock() >= deadline - 1000;
+    const failure = terminalFailure(prediction, errCtx, env, pastDeadline);
     if (failure) throw failure;
 
     const { urls, text } = splitOutput(prediction.output, textModel);
@@ -162,6 +178,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
         ctx.redact,
       );
     }
+    phase = 'downloading the outputs';
     const files = await downloadOutputs(
       urls,
       {
@@ -199,7 +216,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       const id = prediction ? ` [prediction ${prediction.id}]` : '';
       throw new CancelledError(ctx.redact(`replicate: ${request.model}: cancelled${id}`));
     }
-    throw toProviderError(err, 'request', errCtx, ctx.redact);
+    throw toProviderError(err, phase, errCtx, ctx.redact);
   } finally {
     if (prediction) env.inFlight.delete(prediction.id);
   }

@@ -149,6 +149,22 @@ describe('replicate provider against the fake Replicate', () => {
     expect(err.message).not.toContain(CANARY);
   });
 
+  it('an invalid input (422) fails at once, naming the phase, status, step and detail', async () => {
+    await start();
+    const err = (await provider()
+      .predict(request(SCHNELL, { prompt: 'x', num_outputs: 9 }))
+      .catch((e: unknown) => e)) as ProviderError;
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err.code).toBe('REPLICATE_HTTP_422');
+    expect(err.message).toContain('creating the prediction failed');
+    expect(err.message).toContain('num_outputs');
+    expect(err.message).toContain('[HTTP 422]');
+    expect(err.message).toContain('step "draft"');
+    expect(err.retryable).toBe(false);
+    expect(fake.counts.create).toBe(1);
+    expect(fake.predictions.size).toBe(0);
+  });
+
   it('aborting the signal cancels the prediction on the server', async () => {
     await start({ behaviour: { runMs: 60_000 }, maxWaitMs: 10 });
     const controller = new AbortController();
