@@ -5,11 +5,19 @@
  */
 import type { Catalog, CatalogModel, Pricing } from '../models/catalog.js';
 import { parseModelRef } from '../models/catalog.js';
-import type { AssetInstance, LoadedRecipe, TemplateValue } from '../recipe/index.js';
-import { expandInstances, renderDeep, renderTemplate, templateVariables } from '../recipe/index.js';
-import type { Format, Operation, Output, Step } from '../recipe/recipe-types.generated.js';
+import type { AssetInstance, LoadedRecipe, OutputFormatName, TemplateValue } from '../recipe/index.js';
+import {
+  expandInstances,
+  outputFormatName,
+  outputImageStep,
+  renderDeep,
+  renderOutputPath,
+  stepCatalogModel,
+  templateVariables,
+  upstreamImageStep,
+} from '../recipe/index.js';
+import type { AssetgenRecipe, Format, Operation, Output, Step } from '../recipe/recipe-types.generated.js';
 import { estimateUsd, pricingFromRecipe } from './cost.js';
-import { extensionOf, formatFromExtension, formatName, type ImageFormatName } from './formats.js';
 import { deriveSeed } from './seeds.js';
 
 export interface PlannedModelStep {
@@ -49,7 +57,7 @@ export interface PlannedOutputFile {
   /** Which image of the source step (0-based). */
   image: number;
   width?: number;
-  format: ImageFormatName;
+  format: OutputFormatName;
 }
 
 export interface PlannedOutput {
@@ -113,13 +121,6 @@ function renderKnown(value: unknown, vars: Readonly<Record<string, TemplateValue
   return value;
 }
 
-function producesImage(step: Step, catalog: Catalog): boolean {
-  if (step.image !== undefined) return true;
-  const ref = parseModelRef(step.model ?? '');
-  const kind = ref === undefined ? undefined : catalog.get(`${ref.owner}/${ref.name}`)?.kind;
-  return kind !== 'text';
-}
-
 function imageCount(step: PlannedStep | undefined): number {
   if (step?.kind !== 'model') return 1;
   const count = step.input.num_outputs;
@@ -129,14 +130,13 @@ function imageCount(step: PlannedStep | undefined): number {
 function planModelStep(
   step: Step,
   index: number,
-  steps: readonly Step[],
-  recipeName: string,
+  recipe: AssetgenRecipe,
   instance: AssetInstance,
   catalog: Catalog,
 ): PlannedModelStep {
   const ref = parseModelRef(step.model ?? '');
   const model = ref === undefined ? (step.model ?? '') : `${ref.owner}/${ref.name}`;
-  const entry = catalog.get(model);
+  const entry = stepCatalogModel(step, catalog);
   const pricing = step.price !== undefined ? pricingFromRecipe(step.price) : entry?.pricing;
   const input = renderKnown(step.input ?? {}, instance.vars) as Record<string, unknown>;
 
@@ -145,15 +145,15 @@ function planModelStep(
   if (schemaProperties !== undefined && 'seed' in schemaProperties) {
     if (typeof input.seed === 'number') seed = input.seed;
     else if (typeof instance.vars.seed === 'number') seed = instance.vars.seed;
-    else seed = deriveSeed([recipeName, instance.assetId, instance.variantLabel, step.id]);
+    else seed = deriveSeed([recipe.name, instance.assetId, instance.variantLabel, step.id]);
     input.seed = seed;
   }
 
   let imageInput: PlannedModelStep['imageInput'];
   const field = entry?.imageInput;
   if (field !== undefined && input[field] === undefined) {
-    const upstream = findUpstream(step, index, steps, catalog);
-    if (upstream !== undefined) imageInput = { field, fromStep: upstream };
+    const upstream = upstreamImageStep(recipe, index, catalog);
+    if (upstream !== undefined) imageInput = { field, fromStep: upstream.id };
   }
   const texts = new Set<string>();
   stepTextsUsed(input, texts);
@@ -175,33 +175,18 @@ function planModelStep(
   return planned;
 }
 
-/** The step whose image a step (at `index`) or an output (index = steps.length) takes. */
-function findUpstream(
-  target: { from?: string },
-  index: number,
-  steps: readonly Step[],
-  catalog: Catalog,
-): string | undefined {
-  if (target.from !== undefined) return target.from;
-  for (let i = index - 1; i >= 0; i--) {
-    const candidate = steps[i];
-    if (candidate !== undefined && producesImage(candidate, catalog)) return candidate.id;
-  }
-  return undefined;
-}
-
 function planOutput(
   output: Output,
   index: number,
-  recipe: LoadedRecipe['recipe'],
+  recipe: AssetgenRecipe,
   outputFolder: string,
   instance: AssetInstance,
   planned: readonly PlannedStep[],
   catalog: Catalog,
 ): PlannedOutput {
-  const fromStep = findUpstream(output, recipe.steps.length, recipe.steps, catalog) ?? '';
-  const format: Format = output.format ?? formatFromExtension(output.path) ?? 'png';
-  const name = formatName(format);
+  const fromStep = outputImageStep(recipe, output, catalog)?.id ?? '';
+  const name = outputFormatName(output) ?? 'png';
+  const format: Format = output.format ?? name;
   const count = imageCount(planned.find((step) => step.id === fromStep));
   const widths: (number | undefined)[] = output.widths ?? [undefined];
   const texts = new Set<string>();
@@ -209,10 +194,8 @@ function planOutput(
   const files: PlannedOutputFile[] = [];
   for (let image = 0; image < count; image++) {
     for (const width of widths) {
-      const vars: Record<string, TemplateValue> = { ...instance.vars, format: name, ext: extensionOf(name) };
-      vars.n = image + 1;
-      if (width !== undefined) vars.width = width;
-      const path = texts.size > 0 ? output.path : renderTemplate(output.path, vars);
+      const options = width === undefined ? { n: image + 1 } : { n: image + 1, width };
+      const path = texts.size > 0 ? output.path : renderOutputPath(output, instance, options);
       const file: PlannedOutputFile = { path: `${outputFolder}/${path}`, image, format: name };
       if (width !== undefined) file.width = width;
       files.push(file);
@@ -232,10 +215,10 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
             ? {
                 kind: 'image',
                 id: step.id,
-                fromStep: findUpstream(step, index, recipe.steps, catalog) ?? '',
+                fromStep: upstreamImageStep(recipe, index, catalog)?.id ?? '',
                 operations: step.image,
               }
-            : planModelStep(step, index, recipe.steps, recipe.name, instance, catalog),
+            : planModelStep(step, index, recipe, instance, catalog),
         );
         const outputs = recipe.outputs.map((output, index) =>
           planOutput(output, index, recipe, outputFolder, instance, steps, catalog),
