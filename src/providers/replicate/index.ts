@@ -5,7 +5,7 @@
  * client, the rate limiter, the webhook receiver, the in-flight set. Nothing reads the environment; the
  * CLI passes the token, `REPLICATE_API_BASE_URL` and `REPLICATE_WEBHOOK_SECRET` in.
  */
-import { ProviderError } from '../../errors.js';
+import { expected, ProviderError, UsageError } from '../../errors.js';
 import { probeImage } from '../../image/index.js';
 import type { PredictionRequest, PredictionResult, Provider } from '../types.js';
 import { createSdkClient, type FetchLike } from './client.js';
@@ -61,6 +61,10 @@ function splitRef(model: string): { model: string; version?: string } {
 }
 
 export function createReplicateProvider(options: ReplicateProviderOptions): Provider {
+  // Checked here: the SDK would silently fall back to REPLICATE_API_TOKEN from the environment.
+  if (typeof options.token !== 'string' || options.token.trim() === '') {
+    throw new UsageError(expected('a non-empty API token', 'the Replicate provider', options.token));
+  }
   const real = createRealTime();
   const time = {
     clock: options.clock ?? real.clock,

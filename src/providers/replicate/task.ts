@@ -127,10 +127,9 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
     let streamed = '';
     const streamUrl = prediction.urls?.stream;
     if (textModel && streamUrl && !isTerminal(prediction)) {
-      const streamSignal =
-        deadline === undefined
-          ? signal
-          : AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - start))]);
+      // Replicate stops predictions after 30 minutes: a stream silent for longer is not coming back.
+      const streamMs = deadline === undefined ? 30 * 60_000 : Math.max(1, deadline - start);
+      const streamSignal = AbortSignal.any([signal, AbortSignal.timeout(streamMs)]);
       const result = await readTokenStream(streamUrl, {
         fetch: env.fetch,
         signal: streamSignal,

@@ -70,6 +70,12 @@ async function leaks(...texts: string[]): Promise<boolean> {
 }
 
 describe('replicate provider', () => {
+  it('refuses to start without a token (the SDK would read the environment instead)', () => {
+    expect(() => createReplicateProvider({ token: '' })).toThrow(
+      'expected a non-empty API token for the Replicate provider but received "" of type string',
+    );
+  });
+
   it('runs an official image model: polls past processing, downloads every image, costs image_count', async () => {
     const images = [await png(64, 64), await png(32, 48)];
     let urls: string[] = [];
