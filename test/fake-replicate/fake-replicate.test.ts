@@ -275,6 +275,9 @@ describe('listing, models and files', () => {
     expect(file.size).toBe(png.length);
     expect(file.urls.get).toBe(`${fake.baseUrl}/files/${file.id}`);
     expect((await replicate.files.get(file.id)).checksums.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const { download: downloadUrl } = (file as unknown as { urls: { download: string } }).urls;
+    const raw = await fetch(downloadUrl); // signed URL: no token needed
+    expect(Buffer.from(await raw.arrayBuffer()).equals(png)).toBe(true);
     const output = await replicate.run(`${ESRGAN}:${ESRGAN_VERSION}`, {
       input: { image: file.urls.get, scale: 2 },
     });

@@ -5,6 +5,12 @@ import { createManualClock, type FakeReplicate, startFakeReplicate } from './ind
 
 const SCHNELL = 'black-forest-labs/flux-schnell';
 
+interface Created {
+  id: string;
+  created_at: string;
+  deadline: string;
+}
+
 let fake: FakeReplicate | undefined;
 afterEach(async () => {
   await fake?.close();
@@ -191,13 +197,13 @@ describe('model behaviour', () => {
   it('Cancel-After: aborted before start, canceled while running, 422 below 5 s', async () => {
     const clock = createManualClock();
     fake = await startFakeReplicate({ clock, makeOutputs: tinyMaker, behaviour: { coldStartMs: 60_000 } });
-    const queued = await (await createRaw(fake, { 'Cancel-After': '30s' })).json();
+    const queued = (await (await createRaw(fake, { 'Cancel-After': '30s' })).json()) as Created;
     expect(Date.parse(queued.deadline) - Date.parse(queued.created_at)).toBe(30_000);
     await fake.advance(30_000);
     expect(fake.predictions.get(queued.id)?.status).toBe('aborted');
 
     fake.setModelBehaviour(SCHNELL, { coldStartMs: 0, runMs: 120_000 });
-    const running = await (await createRaw(fake, { 'Cancel-After': '1m30s' })).json();
+    const running = (await (await createRaw(fake, { 'Cancel-After': '1m30s' })).json()) as Created;
     await fake.advance(89_000);
     expect(fake.predictions.get(running.id)?.status).toBe('processing');
     await fake.advance(1000);

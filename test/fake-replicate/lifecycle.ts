@@ -177,7 +177,7 @@ export async function runPrediction(
   }
   finish(state, ctx, 'succeeded', {
     predictMs: plan.runMs + plan.finalizeMs,
-    metrics: billingUnits(state, made),
+    metrics: billingUnits(state, made, plan.runMs),
   });
 }
 
@@ -206,11 +206,16 @@ async function streamTokens(
   }
 }
 
-function billingUnits(state: PredictionState, made: MadeOutputs): Record<string, number> {
+function billingUnits(state: PredictionState, made: MadeOutputs, runMs: number): Record<string, number> {
   if (!state.model.official) return {};
   if ('text' in made) {
     const prompt = typeof state.input.prompt === 'string' ? state.input.prompt : '';
-    return { input_token_count: tokenize(prompt).length, output_token_count: tokenize(made.text).length };
+    const outputTokens = tokenize(made.text).length;
+    return {
+      input_token_count: tokenize(prompt).length,
+      output_token_count: outputTokens,
+      tokens_per_second: runMs > 0 ? round(outputTokens / (runMs / 1000)) : outputTokens,
+    };
   }
   const output = state.output;
   return { image_count: Array.isArray(output) ? output.length : output === null ? 0 : 1 };

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createCatalog } from '../../src/models/catalog.js';
 import type { Provider } from '../../src/providers/types.js';
 import { renderPlaceholder } from './placeholder.js';
 import type { MadeOutputs, MakeOutputs, MakeOutputsRequest } from './types.js';
@@ -14,7 +13,7 @@ import type { MadeOutputs, MakeOutputs, MakeOutputsRequest } from './types.js';
 const LOCAL_PROVIDER_DIR = new URL('../../src/providers/local/', import.meta.url);
 
 interface LocalProviderModule {
-  createLocalProvider(options?: Record<string, unknown>): Provider;
+  createLocalProvider(): Provider;
 }
 
 /** Deterministic text for a language model, echoing the prompt. */
@@ -47,7 +46,7 @@ export function createDefaultOutputMaker(): OutputMaker {
       const specifier = '../../src/providers/local/index.js';
       const mod = (await import(/* @vite-ignore */ specifier)) as Partial<LocalProviderModule>;
       if (typeof mod.createLocalProvider !== 'function') return undefined;
-      return mod.createLocalProvider({ catalog: createCatalog() });
+      return mod.createLocalProvider();
     })();
     return provider;
   };

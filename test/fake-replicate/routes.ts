@@ -10,9 +10,9 @@ import {
   cancelPrediction,
   createPrediction,
   getPrediction,
-  listPredictions,
   type PredictionsApiDeps,
 } from './predictions-api.js';
+import { listPredictions } from './predictions-list.js';
 import { sseReply } from './sse.js';
 import type { RequestKind } from './types.js';
 

@@ -41,7 +41,11 @@ describe('server-sent events', () => {
     expect(events.every((e) => /^\d+:\d+$/.test(e.id ?? ''))).toBe(true);
     expect(fake.counts).toMatchObject({ create: 1, stream: 1 });
     const [prediction] = fake.predictions.list();
-    expect(prediction?.metrics).toMatchObject({ input_token_count: 5, output_token_count: 18 });
+    expect(prediction?.metrics).toMatchObject({
+      input_token_count: 5,
+      output_token_count: 18,
+      tokens_per_second: 450,
+    });
     expect((prediction?.output as string[] | undefined)?.join('')).toBe(text);
   });
 
