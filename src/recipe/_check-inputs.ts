@@ -23,8 +23,8 @@ const URL_LIKE = /^[a-z][a-z0-9+.-]+:/i;
 export interface InputsResult {
   /** Per model step index: the schema defaults the recipe did not set. */
   defaults: Map<number, Record<string, unknown>>;
-  /** Per model step index: the rendered input per instance (undefined where templates failed). */
-  rendered: Map<number, (Record<string, unknown> | undefined)[]>;
+  /** Per model step index: the rendered input per instance (without keys whose templates failed). */
+  rendered: Map<number, Record<string, unknown>[]>;
 }
 
 export interface InputScopes {
@@ -83,15 +83,11 @@ function checkStepInput(
     }
   }
 
-  const renderedPerInstance: (Record<string, unknown> | undefined)[] = [];
+  const renderedPerInstance: Record<string, unknown>[] = [];
   scopes.instances.forEach((instance, instanceIndex) => {
     const scope = scopes.scope(index, instanceIndex);
     const ok = templatesOk(raw, base, scope, context);
-    if (!ok && !scope.lenient) {
-      renderedPerInstance.push(undefined);
-      return;
-    }
-    // Lenient (no real asset): keys whose templates cannot be filled are left out of the check.
+    // Keys whose templates cannot be filled (reported above) are left out of the schema check.
     const dropped = new Set(Object.keys(raw).filter((key) => !ok && !renderable(raw[key], scope.vars)));
     const kept = Object.fromEntries(Object.entries(raw).filter(([key]) => !dropped.has(key)));
     const rendered = renderDeep(kept, scope.vars) as Record<string, unknown>;
@@ -122,7 +118,9 @@ function checkStepInput(
       }
     }
     if (!result.defaults.has(index)) {
-      const added = Object.fromEntries(Object.entries(forAjv).filter(([key]) => !before.has(key)));
+      const added = Object.fromEntries(
+        Object.entries(forAjv).filter(([key]) => !before.has(key) && !dropped.has(key)),
+      );
       result.defaults.set(index, added);
     }
     for (const [key, value] of Object.entries(forAjv)) if (!before.has(key)) rendered[key] = value;
