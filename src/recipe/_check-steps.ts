@@ -2,6 +2,7 @@
  * Rules for steps: model xor image, step ids, `from:` references, model references and the catalog, and
  * that image steps have an image to work on.
  */
+import { expected } from '../errors.js';
 import { parseModelRef } from '../models/catalog.js';
 import { type CheckContext, stepsOf } from './_context.js';
 import { isRecord } from './_paths.js';
@@ -63,7 +64,7 @@ function checkModel(context: CheckContext, step: Step, index: number): void {
   if (ref === undefined) {
     problems.add(
       at,
-      `expected a model reference owner/name or owner/name:<64 hex digits version> for model but received "${step.model}"`,
+      expected('a model reference owner/name or owner/name:<64 hex digits version>', 'model', step.model),
     );
     return;
   }

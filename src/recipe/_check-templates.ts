@@ -25,9 +25,9 @@ export interface TemplateScope {
   steps: ReadonlyMap<string, StepInfo>;
 }
 
-/** A stand-in for a text step's result during validation. */
-export function placeholderText(stepId: string): string {
-  return `text-of-step-${stepId}`;
+/** A stand-in for a text step's result during validation (distinct per instance, like real texts). */
+export function placeholderText(stepId: string, instance: AssetInstance): string {
+  return [stepId, 'text', instance.assetId, instance.variantLabel].filter((part) => part !== '').join('-');
 }
 
 /** Whether `text` renders with `vars` (no syntax errors, every variable known); reports nothing. */

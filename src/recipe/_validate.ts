@@ -102,7 +102,7 @@ function createScopes(
     const instance = instances[instanceIndex] as AssetInstance;
     const vars: Record<string, TemplateValue> = { ...instance.vars };
     for (const [id, info] of steps) {
-      if (info.text && info.index < stepIndex) vars[stepTextVariable(id)] = placeholderText(id);
+      if (info.text && info.index < stepIndex) vars[stepTextVariable(id)] = placeholderText(id, instance);
     }
     return {
       instance,

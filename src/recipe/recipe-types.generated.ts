@@ -145,7 +145,7 @@ id: string
  */
 model?: string
 /**
- * The model's input. Strings may hold {{ templates }}. The image input defaults to the previous step's image.
+ * The model's input. Strings may hold {{ templates }} (`{{` always starts one; a string that is exactly one template keeps the value's type). The image input defaults to the previous step's image.
  */
 input?: {
 [k: string]: unknown | undefined
@@ -279,7 +279,7 @@ export interface OpGreyscale {
 }
 export interface Output {
 /**
- * File path inside the recipe's output folder; may hold {{ templates }} (id, width, format, ext, variables).
+ * File path inside the recipe's output folder; may hold {{ templates }}: id, variant, recipe, your variables, width (with widths), format, ext, n (image number) and steps.<id>.text. `{{` always starts a template.
  */
 path: string
 /**

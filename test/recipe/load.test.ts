@@ -124,6 +124,22 @@ describe('valid recipe texts', () => {
     expect(paths).toEqual(['post/hero-2.png', 'post/grey-2-640.webp', 'post/a-loaf-sliced-2.jpg']);
   });
 
+  test('output paths built from step texts are not taken for collisions between assets', () => {
+    const { recipe } = parseRecipeText(
+      yaml(
+        'name: t',
+        'assets: [{ id: a }, { id: b }]',
+        'steps:',
+        '  - { id: idea, model: meta/meta-llama-3-70b-instruct, input: { prompt: "name {{ id }}" } }',
+        '  - { id: gen, model: black-forest-labs/flux-schnell, input: { prompt: "{{ steps.idea.text }}" } }',
+        'outputs: [{ path: "{{ steps.idea.text | slug }}.png" }]',
+      ),
+      'r.yaml',
+      { catalog },
+    );
+    expect(recipe.outputs[0].path).toBe('{{ steps.idea.text | slug }}.png');
+  });
+
   test('an uncatalogued model with a price is accepted as written (no schema, no defaults)', () => {
     const version = 'ab'.repeat(32);
     const { recipe } = parseRecipeText(
