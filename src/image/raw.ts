@@ -35,6 +35,8 @@ export async function blurChannel(
   };
   const out = await openRaw(raw)
     .blur(sigma)
+    // sharp would otherwise hand back three (sRGB) channels for a one-channel input.
+    .extractChannel(0)
     .raw()
     .toBuffer()
     .catch((error: unknown) => {

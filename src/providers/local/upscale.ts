@@ -1,0 +1,16 @@
+/** The upscaler stand-in (nightmareai/real-esrgan): a lanczos3 resize by `scale`, as PNG. */
+import { scaleImage } from '../../image/index.js';
+import type { PredictionRequest } from '../types.js';
+import { numberInput, readImageInput, throwIfAborted, writeProduced } from './request-input.js';
+import type { StandInOptions, StandInResult } from './stand-in.js';
+
+export async function upscale(request: PredictionRequest, options: StandInOptions): Promise<StandInResult> {
+  const input = readImageInput(request, request.catalog?.imageInput ?? 'image');
+  const scale = numberInput(request, 'scale', { default: 4, above: 0, max: 10 });
+  if (request.input.face_enhance === true) {
+    request.onEvent?.({ type: 'log', text: 'face_enhance has no offline stand-in; plain resize only' });
+  }
+  const scaled = await scaleImage(input, scale, { kernel: 'lanczos3', maxPixels: options.maxPixels });
+  throwIfAborted(request.signal);
+  return { files: [await writeProduced(request.workDir, 'output.png', scaled.data, 'image/png')] };
+}
