@@ -87,7 +87,6 @@ export async function createPrediction(
         ctx.warn(`replicate: ${errCtx.model}: create had an unknown outcome (${err.detail}); looking for it`);
         const found = await findRecentPrediction(ctx, { ...options, since: startedAt }, errCtx);
         if (found) {
-          options.claimed.add(found.id);
           ctx.warn(`replicate: ${errCtx.model}: adopted prediction ${found.id} instead of creating again`);
           return { prediction: found, adopted: true };
         }
@@ -122,12 +121,26 @@ function normalize(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value ?? null));
 }
 
-/** Deep equality of inputs; a `data:` URI we sent may come back as any string (the server stores it). */
-export function inputsMatch(sent: unknown, echoed: unknown): boolean {
-  const a = normalize(sent);
-  const b = normalize(echoed);
+/**
+ * How one leaf of the input we would send compares with the echoed value: `true`/`false` decide, a
+ * function defers an async check (run only when everything else matched), `undefined` compares as usual.
+ */
+export type LeafRule = (sent: unknown, echoed: unknown) => boolean | (() => Promise<boolean>) | undefined;
+
+/** Structural comparison of inputs (after JSON normalisation) with a rule for special leaves. */
+export function compareInputs(
+  sent: unknown,
+  echoed: unknown,
+  rule: LeafRule,
+): { equal: boolean; deferred: (() => Promise<boolean>)[] } {
+  const deferred: (() => Promise<boolean>)[] = [];
   const eq = (x: unknown, y: unknown): boolean => {
-    if (typeof x === 'string' && x.startsWith('data:')) return typeof y === 'string';
+    const special = rule(x, y);
+    if (typeof special === 'function') {
+      deferred.push(special);
+      return true;
+    }
+    if (special !== undefined) return special;
     if (Array.isArray(x)) return Array.isArray(y) && x.length === y.length && x.every((v, i) => eq(v, y[i]));
     if (typeof x === 'object' && x !== null) {
       if (typeof y !== 'object' || y === null || Array.isArray(y)) return false;
@@ -137,7 +150,21 @@ export function inputsMatch(sent: unknown, echoed: unknown): boolean {
     }
     return x === y;
   };
-  return eq(a, b);
+  return { equal: eq(normalize(sent), normalize(echoed)), deferred };
+}
+
+/**
+ * A `data:` URI we sent matches the same URI echoed back, or any non-`data:` string (the server may
+ * store it and show a URL instead).
+ */
+const sentDataUri: LeafRule = (x, y) => {
+  if (typeof x !== 'string' || !x.startsWith('data:')) return undefined;
+  return typeof y === 'string' && (!y.startsWith('data:') || x === y);
+};
+
+/** Deep equality of prepared inputs (see `sentDataUri` for data URIs). */
+export function inputsMatch(sent: unknown, echoed: unknown): boolean {
+  return compareInputs(sent, echoed, sentDataUri).equal;
 }
 
 function sameOrigin(url: string, baseUrl: string): boolean {
@@ -153,18 +180,39 @@ interface Page {
   results?: unknown[];
 }
 
+export interface FindOptions {
+  /** `owner/name` */
+  model: string;
+  version?: string | undefined;
+  /** The input the create sent (compared with `inputsMatch` unless `matches` is given). */
+  input: Record<string, unknown>;
+  signal: AbortSignal;
+  /** Ids already owned by a task of this provider: skipped; the one found is added before returning. */
+  claimed: Set<string>;
+  /** When the create (or its intent) started, on the local clock (ms). */
+  since: number;
+  /** How far before `since` to look (default 2 minutes: covers clock skew). */
+  lookbackMs?: number | undefined;
+  /** Compares the echoed input (async: file contents may have to be looked up). */
+  matches?: ((echoed: unknown) => Promise<boolean>) | undefined;
+  /** Extra condition on a candidate (e.g. not canceled). */
+  usable?: ((prediction: Prediction) => boolean) | undefined;
+}
+
 /**
  * The prediction an unknown-outcome create may have made: listed newest first from `since − lookback`,
  * same model (official) or version (community), same input, not already owned. Pages are followed only
- * on the API's own origin (the token goes with them).
+ * on the API's own origin (the token goes with them). The one found is claimed at once, so two tasks
+ * looking at the same time never both get it.
  */
 export async function findRecentPrediction(
   ctx: ProviderContext,
-  options: CreateOptions & { since: number },
+  options: FindOptions,
   errCtx: ErrorContext,
 ): Promise<Prediction | undefined> {
   const from = options.since - (options.lookbackMs ?? 120_000);
   const params = { created_after: new Date(from).toISOString() };
+  const matches = options.matches ?? (async (echoed: unknown) => inputsMatch(options.input, echoed));
   let route: string | URL = '/predictions';
   for (let pageNo = 0; pageNo < 20; pageNo++) {
     const current = route;
@@ -191,7 +239,11 @@ export async function findRecentPrediction(
       if (options.claimed.has(p.id) || p.source === 'web') continue;
       const sameModel =
         options.version === undefined ? p.model === options.model : p.version === options.version;
-      if (sameModel && inputsMatch(options.input, p.input)) return asPrediction(p);
+      if (!sameModel || (options.usable && !options.usable(p)) || !(await matches(p.input))) continue;
+      // Checked again: another task may have claimed it while the input was being compared.
+      if (options.claimed.has(p.id)) continue;
+      options.claimed.add(p.id);
+      return asPrediction(p);
     }
     if (older || !page.next || !sameOrigin(page.next, ctx.baseUrl)) return undefined;
     route = new URL(page.next);

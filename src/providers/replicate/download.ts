@@ -67,7 +67,8 @@ class DownloadFailure extends Error {
   }
 }
 
-function decodeDataUri(uri: string): { contentType: string; bytes: Buffer } {
+/** The bytes and type of a `data:` URI (base64 or percent-encoded); throws when malformed. */
+export function decodeDataUri(uri: string): { contentType: string; bytes: Buffer } {
   const match = /^data:([^,]*?),(.*)$/s.exec(uri);
   if (!match) throw new DownloadFailure('malformed data: URI output', false);
   const meta = match[1] ?? '';

@@ -1,9 +1,10 @@
 /**
  * The Replicate provider: `createReplicateProvider(options)` returns a `Provider` (src/providers/types.ts)
  * that runs tasks on Replicate through the `replicate` SDK 1.4.0, with its own waiting retries, create
- * adoption, polling with backoff, downloads, webhooks and cost. Everything is per instance: the SDK
- * client, the rate limiter, the webhook receiver, the in-flight set. Nothing reads the environment; the
- * CLI passes the token, `REPLICATE_API_BASE_URL` and `REPLICATE_WEBHOOK_SECRET` in.
+ * adoption, crash resume (`request.resume`, see resume.ts), polling with backoff, downloads, webhooks
+ * and cost. Everything is per instance: the SDK client, the rate limiter, the webhook receiver, the
+ * in-flight set. Nothing reads the environment; the CLI passes the token, `REPLICATE_API_BASE_URL` and
+ * `REPLICATE_WEBHOOK_SECRET` in.
  */
 import { expected, ProviderError, UsageError } from '../../errors.js';
 import { probeImage } from '../../image/index.js';
@@ -179,7 +180,10 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
       const ref = splitRef(request.model);
       const official = request.catalog?.official ?? false;
       let version = official ? undefined : (request.version ?? ref.version);
-      if (!official && version === undefined) version = await resolveVersion(ref.model, request.signal);
+      // Attaching to a journaled prediction needs no version: it ran the one it was created with.
+      const attaching = request.resume?.predictionId !== undefined;
+      if (!official && version === undefined && !attaching)
+        version = await resolveVersion(ref.model, request.signal);
       return runTask(env, { ...request, model: ref.model }, version);
     },
     async close(): Promise<void> {

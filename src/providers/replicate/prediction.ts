@@ -15,6 +15,8 @@ export interface Prediction {
   error?: unknown;
   logs?: string | null;
   source?: 'api' | 'web';
+  /** True once Replicate purged input, output and logs (about an hour after the end). */
+  data_removed?: boolean;
   created_at?: string;
   metrics?: Record<string, unknown>;
   urls?: { get?: string; cancel?: string; stream?: string; web?: string };

@@ -1,9 +1,10 @@
 /**
- * One task on Replicate, start to finish: file inputs → create (with adoption) → SSE tokens for language
- * models → poll or webhook until terminal → outputs downloaded, hashed and probed → actual cost. Any exit
- * with the prediction still running cancels it on the server; an abort ends in `CancelledError`.
+ * One task on Replicate, start to finish: file inputs → create (with adoption) — or, resuming after a
+ * crash, the journaled or adopted prediction (resume.ts) → SSE tokens for language models → poll or
+ * webhook until terminal → outputs downloaded, hashed and probed → actual cost. Any exit with the
+ * prediction still running cancels it on the server; an abort ends in `CancelledError`.
  */
-import { CancelledError, type ProviderError } from '../../errors.js';
+import { CancelledError, ProviderError } from '../../errors.js';
 import type { PredictionRequest, PredictionResult, ProviderEvent } from '../types.js';
 import type { FetchLike } from './client.js';
 import { callWithRetries, type ProviderContext } from './context.js';
@@ -14,6 +15,7 @@ import { type ErrorContext, PROVIDER, providerError, toProviderError } from './e
 import { prepareInputs, toUploadFile } from './file-inputs.js';
 import { type PollOptions, waitForPrediction } from './poll.js';
 import { isTerminal, numericMetrics, type Prediction, splitOutput } from './prediction.js';
+import { expiredOnResume, outputsGone, resumePrediction } from './resume.js';
 import { readTokenStream } from './stream.js';
 
 export interface TaskEnv {
@@ -89,37 +91,47 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
   const deadline = env.stepTimeoutMs === undefined ? undefined : start + env.stepTimeoutMs;
   const textModel = request.catalog?.kind === 'text';
   let prediction: Prediction | undefined;
+  let resumed = false;
   let createSent = false;
   let input: Record<string, unknown> = {};
+  let hook: Awaited<ReturnType<NonNullable<TaskEnv['webhook']>>> | undefined;
   let phase = 'preparing the inputs';
   try {
     if (signal.aborted) throw new CancelledError();
-    input = await prepareInputs(request.input, (file, bytes) =>
-      callWithRetries(ctx, 'uploading an input file', errCtx, signal, async () => {
-        const uploaded = await ctx.sdk.files.create(toUploadFile(file, bytes), {}, { signal });
-        return uploaded.urls.get;
-      }),
-    );
-    phase = 'starting the webhook receiver';
-    const hook = env.webhook ? await env.webhook(request) : undefined;
-    phase = 'creating the prediction';
-    createSent = true;
-    const created = await createPrediction(
-      ctx,
-      {
-        model: request.model,
-        version,
-        input,
-        // Language models stream their tokens: create without holding the request open.
-        waitSeconds: textModel ? 0 : env.waitSeconds,
-        cancelAfterSeconds: env.stepTimeoutMs === undefined ? undefined : env.stepTimeoutMs / 1000,
-        webhookUrl: hook?.url,
-        signal,
-        claimed: env.claimed,
-      },
-      errCtx,
-    );
-    prediction = created.prediction;
+    if (request.resume) {
+      phase = 'resuming the prediction';
+      prediction = await resumePrediction(ctx, env.claimed, request, version, signal, errCtx);
+      resumed = prediction !== undefined;
+    }
+    if (!prediction) {
+      phase = 'preparing the inputs';
+      input = await prepareInputs(request.input, (file, bytes) =>
+        callWithRetries(ctx, 'uploading an input file', errCtx, signal, async () => {
+          const uploaded = await ctx.sdk.files.create(toUploadFile(file, bytes), {}, { signal });
+          return uploaded.urls.get;
+        }),
+      );
+      phase = 'starting the webhook receiver';
+      hook = env.webhook ? await env.webhook(request) : undefined;
+      phase = 'creating the prediction';
+      createSent = true;
+      const created = await createPrediction(
+        ctx,
+        {
+          model: request.model,
+          version,
+          input,
+          // Language models stream their tokens: create without holding the request open.
+          waitSeconds: textModel ? 0 : env.waitSeconds,
+          cancelAfterSeconds: env.stepTimeoutMs === undefined ? undefined : env.stepTimeoutMs / 1000,
+          webhookUrl: hook?.url,
+          signal,
+          claimed: env.claimed,
+        },
+        errCtx,
+      );
+      prediction = created.prediction;
+    }
     errCtx.predictionId = prediction.id;
     env.inFlight.set(prediction.id, errCtx);
     emit({ type: 'prediction-created', predictionId: prediction.id });
@@ -159,6 +171,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
     const pastDeadline = deadline !== undefined && ctx.time.clock() >= deadline - 1000;
     const failure = terminalFailure(prediction, errCtx, env, pastDeadline);
     if (failure) throw failure;
+    if (resumed && outputsGone(prediction)) throw expiredOnResume(prediction, errCtx, ctx.redact);
 
     const { urls, text } = splitOutput(prediction.output, textModel);
     let finalText = text;
@@ -191,7 +204,10 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
         warn: ctx.warn,
       },
       errCtx,
-    );
+    ).catch((err: unknown) => {
+      const expired = err instanceof ProviderError && err.code === 'REPLICATE_OUTPUT_EXPIRED';
+      throw resumed && expired ? expiredOnResume(prediction as Prediction, errCtx, ctx.redact) : err;
+    });
     const metrics = numericMetrics(prediction);
     const result: PredictionResult = {
       provider: PROVIDER,
@@ -201,8 +217,9 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       metrics,
     };
     if (finalText !== undefined) result.text = finalText;
-    const ran =
-      version ?? (prediction.version && prediction.version !== 'hidden' ? prediction.version : undefined);
+    const reported = prediction.version && prediction.version !== 'hidden' ? prediction.version : undefined;
+    // A resumed prediction ran whatever version it was created with.
+    const ran = resumed ? (reported ?? version) : (version ?? reported);
     if (ran !== undefined) result.version = ran;
     return result;
   } catch (err) {
@@ -210,6 +227,8 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       await env.cancelRemote(prediction.id, errCtx);
     } else if (!prediction && createSent && signal.aborted) {
       await cancelOrphan(env, request, version, input, start, errCtx);
+    } else if (!prediction && request.resume?.predictionId !== undefined && signal.aborted) {
+      await env.cancelRemote(request.resume.predictionId, errCtx);
     }
     if (signal.aborted) {
       const id = prediction ? ` [prediction ${prediction.id}]` : '';
@@ -237,7 +256,6 @@ async function cancelOrphan(
         model: request.model,
         version,
         input,
-        waitSeconds: env.waitSeconds,
         signal: AbortSignal.timeout(15_000),
         claimed: env.claimed,
         since,

@@ -190,5 +190,8 @@ describe('inputsMatch', () => {
     expect(inputsMatch({ seed: 1 }, { seed: 2 })).toBe(false);
     expect(inputsMatch({ image: 'data:image/png;base64,AAAA' }, { image: 'https://x/y.png' })).toBe(true);
     expect(inputsMatch({ image: 'https://x/a.png' }, { image: 'https://x/b.png' })).toBe(false);
+    expect(
+      inputsMatch({ image: 'data:image/png;base64,AAAA' }, { image: 'data:image/png;base64,BBBB' }),
+    ).toBe(false);
   });
 });
