@@ -80,6 +80,13 @@ export class ProviderError extends AssetgenError {
   }
 }
 
+/** `--frozen`: a paid task would have to run; carries the reason (prompt changed, version moved …). */
+export class FrozenError extends AssetgenError {
+  constructor(message: string) {
+    super('FROZEN', message);
+  }
+}
+
 /** The run was cancelled (Ctrl-C, SIGTERM, AbortSignal). */
 export class CancelledError extends AssetgenError {
   constructor(message = 'cancelled') {

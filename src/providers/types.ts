@@ -50,6 +50,12 @@ export interface PredictionRequest {
   label: { recipe: string; asset: string; step: string };
   signal: AbortSignal;
   onEvent?: (event: ProviderEvent) => void;
+  /**
+   * Crash recovery, from the runner's journal: attach to this prediction instead of creating one, or —
+   * when a create was attempted but its id never recorded — first look for a matching prediction created
+   * after `createdAfter` and adopt it. Providers without remote state ignore it.
+   */
+  resume?: { predictionId?: string; createdAfter?: string };
 }
 
 export interface PredictionResult {

@@ -1,6 +1,8 @@
 /** What every task of one run shares. Created per run by `runPlan`; nothing here outlives the run. */
 import type { Provider } from '../providers/types.js';
 import type { Cache, TaskRecord } from '../store/cache.js';
+import type { Journal } from '../store/journal.js';
+import type { LockedTask, LockFileContent } from '../store/lock.js';
 import type { Budget } from './budget.js';
 import type { RunEventListener, TaskRef } from './events.js';
 import type { Pools } from './pools.js';
@@ -24,6 +26,14 @@ export interface RunContext {
   inflight: Map<string, Promise<TaskOutcome>>;
   /** Resolved versions of community models given without one. */
   versions: ReadonlyMap<string, string | undefined>;
+  /** Crash-safe record of paid creates (absent for free providers). */
+  journal?: Journal;
+  /** `--frozen`: no paid task may start; a miss fails its asset with the reason. */
+  frozen: boolean;
+  /** The lock as it was before the run (for pins and frozen reasons). */
+  lock: LockFileContent;
+  /** Lock entries of this run's model tasks, by `recipe/asset[/variant]#step`. */
+  lockEntries: Map<string, LockedTask>;
 }
 
 export interface TaskOutcome {

@@ -1,10 +1,16 @@
-/** Runs one model step of one asset: cache look-up, budget reservation, the provider, the cache record. */
+/**
+ * Runs one model step of one asset: cache look-up, frozen check, budget reservation, journal, the
+ * provider (re-attaching to a journalled prediction after a crash), the cache record and the lock entry.
+ */
 import { rm } from 'node:fs/promises';
-import { CancelledError } from '../errors.js';
+import { CancelledError, FrozenError, ProviderError } from '../errors.js';
 import type { PlannedAsset, PlannedModelStep } from '../plan/plan.js';
-import type { InputFile, ProviderEvent } from '../providers/types.js';
+import type { InputFile, PredictionRequest, ProviderEvent } from '../providers/types.js';
+import { isInputFile } from '../providers/types.js';
 import { renderDeep, type TemplateValue } from '../recipe/index.js';
 import type { CachedFile, TaskRecord } from '../store/cache.js';
+import { hashKey } from '../store/hash.js';
+import { type LockedTask, lockMismatch, lockTaskId } from '../store/lock.js';
 import { once, type RunContext, SkippedError, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { modelTaskKey } from './keys.js';
@@ -17,6 +23,9 @@ export interface StepResult {
   estimatedUsd: number | null;
 }
 
+/** Provider error codes after which a journalled prediction is given up and the task created anew. */
+const RESUME_LOST = new Set(['REPLICATE_OUTPUT_EXPIRED', 'REPLICATE_PREDICTION_NOT_FOUND']);
+
 export function inputFileFor(context: RunContext, file: CachedFile): InputFile {
   return {
     kind: 'file',
@@ -27,12 +36,22 @@ export function inputFileFor(context: RunContext, file: CachedFile): InputFile {
   };
 }
 
-function resolveInput(
+/** Everything that identifies a model task before it runs: its input, version, key and lock fields. */
+export interface ModelTaskIdentity {
+  task: TaskRef;
+  input: Record<string, unknown>;
+  version: string | undefined;
+  key: string;
+  inputHash: string;
+  upstream: string[];
+}
+
+export function identifyModelTask(
   context: RunContext,
   asset: PlannedAsset,
   step: PlannedModelStep,
   earlier: ReadonlyMap<string, StepResult>,
-): Record<string, unknown> {
+): ModelTaskIdentity {
   let input: Record<string, unknown> = { ...step.input };
   if (step.textFrom.length > 0) {
     const vars: Record<string, TemplateValue> = { ...asset.instance.vars };
@@ -43,7 +62,86 @@ function resolveInput(
     const upstream = earlier.get(step.imageInput.fromStep)?.record.files[0];
     if (upstream !== undefined) input[step.imageInput.field] = inputFileFor(context, upstream);
   }
-  return input;
+  const version = step.version ?? context.versions.get(step.model);
+  const plain = Object.fromEntries(Object.entries(input).filter(([, value]) => !isInputFile(value)));
+  const upstream = Object.values(input)
+    .filter(isInputFile)
+    .map((file) => file.sha256);
+  return {
+    task: { asset: asset.key, step: step.id, model: step.model },
+    input,
+    version,
+    key: modelTaskKey({ provider: context.provider.name, model: step.model, version, input }),
+    inputHash: hashKey(plain),
+    upstream,
+  };
+}
+
+function lockEntry(identity: ModelTaskIdentity, step: PlannedModelStep, record: TaskRecord): LockedTask {
+  return {
+    model: step.model,
+    version: record.version ?? identity.version ?? null,
+    input_hash: identity.inputHash,
+    upstream: identity.upstream,
+    seed: step.seed ?? null,
+    key: identity.key,
+    outputs: record.files.map((file) => file.sha256),
+    prediction_id: record.predictionId ?? null,
+    cost_usd: record.actualUsd ?? null,
+  };
+}
+
+function forwardProviderEvent(context: RunContext, identity: ModelTaskIdentity, event: ProviderEvent): void {
+  const { task } = identity;
+  if (event.type === 'token') context.emit({ type: 'task-token', task, text: event.text });
+  else if (event.type === 'status') {
+    const progress = { type: 'task-progress' as const, task, status: event.status };
+    context.emit(
+      event.predictionId === undefined ? progress : { ...progress, predictionId: event.predictionId },
+    );
+  } else if (event.type === 'prediction-created') {
+    // The id reaches the journal (flushed) before anything else can happen to this task.
+    void context.journal?.append({
+      type: 'created',
+      key: identity.key,
+      model: task.model,
+      predictionId: event.predictionId,
+      at: new Date().toISOString(),
+    });
+    context.emit({ type: 'task-progress', task, status: 'created', predictionId: event.predictionId });
+  }
+}
+
+/** Calls the provider, resuming a journalled prediction first when there is one. */
+async function predictWithResume(
+  context: RunContext,
+  identity: ModelTaskIdentity,
+  request: PredictionRequest,
+) {
+  const journalled = context.provider.paid ? context.journal?.lookup(identity.key) : undefined;
+  if (journalled !== undefined) {
+    const resume: NonNullable<PredictionRequest['resume']> = {};
+    if (journalled.predictionId !== undefined) resume.predictionId = journalled.predictionId;
+    if (journalled.intentAt !== undefined) resume.createdAfter = journalled.intentAt;
+    try {
+      return await context.provider.predict({ ...request, resume });
+    } catch (error) {
+      if (!(error instanceof ProviderError && RESUME_LOST.has(error.code))) throw error;
+      context.emit({
+        type: 'warning',
+        message: `${error.message}; running ${identity.task.asset} ${identity.task.step} again`,
+      });
+    }
+  }
+  if (context.provider.paid) {
+    await context.journal?.append({
+      type: 'intent',
+      key: identity.key,
+      model: identity.task.model,
+      at: new Date().toISOString(),
+    });
+  }
+  return context.provider.predict(request);
 }
 
 export async function runModelStep(
@@ -52,16 +150,24 @@ export async function runModelStep(
   step: PlannedModelStep,
   earlier: ReadonlyMap<string, StepResult>,
 ): Promise<StepResult> {
-  const task: TaskRef = { asset: asset.key, step: step.id, model: step.model };
-  const input = resolveInput(context, asset, step, earlier);
-  const version = step.version ?? context.versions.get(step.model);
-  const key = modelTaskKey({ provider: context.provider.name, model: step.model, version, input });
+  const identity = identifyModelTask(context, asset, step, earlier);
+  const { task, input, version, key } = identity;
   const estimatedUsd = context.provider.paid ? step.estimatedUsd : 0;
 
   const outcome = await once(context, key, async (): Promise<TaskOutcome> => {
     if (!context.force(asset.key)) {
       const hit = await context.cache.get(key);
       if (hit !== undefined) return { record: hit, cached: true };
+    }
+    if (context.frozen && context.provider.paid) {
+      const mismatch = lockMismatch(context.lock.tasks[lockTaskId(asset.key, step.id)], {
+        version: version ?? null,
+        inputHash: identity.inputHash,
+        upstream: identity.upstream,
+      });
+      throw new FrozenError(
+        `--frozen: ${asset.key} step ${step.id} would start a paid task: ${mismatch ?? 'its result is not in the cache (restore the cache folder)'}`,
+      );
     }
     context.emit({ type: 'task-queued', task });
     const run = async (): Promise<TaskOutcome> => {
@@ -77,14 +183,14 @@ export async function runModelStep(
       const workDir = await context.cache.createWorkDir();
       const started = performance.now();
       try {
-        const result = await context.provider.predict({
+        const result = await predictWithResume(context, identity, {
           model: step.model,
           input,
           workDir,
           taskKey: key,
           label: { recipe: asset.recipe, asset: asset.instance.assetId, step: step.id },
           signal: context.signal,
-          onEvent: (event) => forwardProviderEvent(context, task, event),
+          onEvent: (event) => forwardProviderEvent(context, identity, event),
           ...(version === undefined ? {} : { version }),
           ...(step.catalog === undefined ? {} : { catalog: step.catalog }),
         });
@@ -127,17 +233,6 @@ export async function runModelStep(
     };
     return context.provider.paid ? context.pools.remote(step.model, run) : context.pools.local(run);
   });
+  context.lockEntries.set(lockTaskId(asset.key, step.id), lockEntry(identity, step, outcome.record));
   return { ...outcome, input, estimatedUsd };
-}
-
-function forwardProviderEvent(context: RunContext, task: TaskRef, event: ProviderEvent): void {
-  if (event.type === 'token') context.emit({ type: 'task-token', task, text: event.text });
-  else if (event.type === 'status') {
-    const progress = { type: 'task-progress' as const, task, status: event.status };
-    context.emit(
-      event.predictionId === undefined ? progress : { ...progress, predictionId: event.predictionId },
-    );
-  } else if (event.type === 'prediction-created') {
-    context.emit({ type: 'task-progress', task, status: 'created', predictionId: event.predictionId });
-  }
 }

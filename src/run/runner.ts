@@ -11,6 +11,8 @@ import type { Plan, PlannedAsset, PlannedRecipe } from '../plan/plan.js';
 import type { Provider } from '../providers/types.js';
 import { isInputFile } from '../providers/types.js';
 import type { Cache } from '../store/cache.js';
+import type { Journal } from '../store/journal.js';
+import { emptyLock, type LockedModel, type LockFileContent } from '../store/lock.js';
 import { type Budget, createBudget, nestBudget } from './budget.js';
 import { type RunContext, SkippedError } from './context.js';
 import type { RunEventListener } from './events.js';
@@ -28,6 +30,12 @@ export interface RunOptions {
   pools?: PoolOptions;
   /** `true` re-runs everything despite the cache; a list re-runs those asset ids. */
   force?: boolean | readonly string[];
+  /** Never start a paid task: restore from the cache or fail the asset with the reason. */
+  frozen?: boolean;
+  /** The lock before the run: pinned versions and, for --frozen, what each task was. */
+  lock?: LockFileContent;
+  /** The prediction journal, for paid providers (crash-safe resume). */
+  journal?: Journal;
 }
 
 export interface RecipeRunResult {
@@ -44,6 +52,8 @@ export interface RunResult {
   spentUsd: number;
   cancelled: boolean;
   durationMs: number;
+  /** The lock after the run: pins and the entries of every model task that finished. */
+  lock: LockFileContent;
 }
 
 function errorText(error: unknown): string {
@@ -182,18 +192,15 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
       force === true || (Array.isArray(force) && force.some((id) => assetKey.split('/')[1] === id)),
     inflight: new Map(),
     versions,
+    frozen: options.frozen === true,
+    lock: options.lock ?? emptyLock(),
+    lockEntries: new Map(),
+    ...(options.journal === undefined ? {} : { journal: options.journal }),
   };
 
-  // Community models named without a version: resolve the latest one before anything is spent.
-  if (options.provider.resolveVersion !== undefined) {
-    const unresolved = new Set<string>();
-    for (const recipe of plan.recipes)
-      for (const asset of recipe.assets)
-        for (const step of asset.steps)
-          if (step.kind === 'model' && step.version === undefined && step.catalog?.official !== true)
-            unresolved.add(step.model);
-    for (const model of unresolved) versions.set(model, await options.provider.resolveVersion(model, signal));
-  }
+  const lock = options.lock ?? emptyLock();
+  const pins = await resolveVersions(plan, options.provider, lock, options.frozen === true, signal);
+  for (const [model, pin] of Object.entries(pins)) if (pin.version !== null) versions.set(model, pin.version);
 
   const recipes = await Promise.all(
     plan.recipes.map(async (recipe) => ({
@@ -213,8 +220,41 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     spentUsd: context.budget.spentUsd(),
     cancelled: signal.aborted,
     durationMs: Math.round(performance.now() - started),
+    lock: { lockfile_version: 1, models: pins, tasks: Object.fromEntries(context.lockEntries) },
   };
   const { made, failed, skipped, spentUsd, cancelled, durationMs } = result;
   emit({ type: 'run-finished', made, cached, failed, skipped, spentUsd, cancelled, durationMs });
   return result;
+}
+
+/**
+ * The version each model runs at: the recipe's `owner/name:version`, else the lock's pin, else (community
+ * models, paid provider) the latest version, looked up before anything is spent. Official models have none.
+ */
+async function resolveVersions(
+  plan: Plan,
+  provider: Provider,
+  lock: LockFileContent,
+  frozen: boolean,
+  signal: AbortSignal,
+): Promise<Record<string, LockedModel>> {
+  const pins: Record<string, LockedModel> = {};
+  for (const recipe of plan.recipes) {
+    for (const asset of recipe.assets) {
+      for (const step of asset.steps) {
+        if (step.kind !== 'model' || step.version !== undefined || pins[step.model] !== undefined) continue;
+        const official = step.catalog?.official === true;
+        const pinned = lock.models[step.model];
+        if (official || !provider.paid) pins[step.model] = { version: null, official };
+        else if (pinned?.version) pins[step.model] = pinned;
+        else if (!frozen && provider.resolveVersion !== undefined) {
+          pins[step.model] = {
+            version: (await provider.resolveVersion(step.model, signal)) ?? null,
+            official,
+          };
+        } else pins[step.model] = { version: null, official };
+      }
+    }
+  }
+  return pins;
 }

@@ -60,7 +60,7 @@ describe('creating and running predictions', () => {
       expect(url).toMatch(new RegExp(`^${fake.origin}/files-delivery/${prediction.id}/out-[01]\\.png$`));
       const image = await fetchImage(url);
       expect(image.contentType).toBe('image/png');
-      expect(image.meta).toMatchObject({ format: 'png', width: 704, height: 384 });
+      expect(image.meta).toMatchObject({ format: 'png', width: 672, height: 384 });
     }
     expect(fake.counts).toMatchObject({ create: 1, download: 2, total: 3 });
   });
