@@ -78,6 +78,7 @@ export async function main(
     .addOption(providerOption())
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
     .action(async (files: string[], options) => {
       const { planCommand } = await import('./commands/plan.js');
       exitCode = await planCommand(files, options, io);
@@ -94,6 +95,8 @@ export async function main(
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
     .option('--force [assets...]', 're-run despite the cache: everything, or the given asset ids')
+    .option('--frozen', 'CI: never start a paid task; restore from the cache or fail naming what changed')
+    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
     .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)')
     .option('--wait <seconds>', 'Prefer: wait window for creates, 1-60', positiveInteger)
     .option(
@@ -108,6 +111,42 @@ export async function main(
     .action(async (files: string[], options) => {
       const { runCommand } = await import('./commands/run.js');
       exitCode = await runCommand(files, options, io);
+    });
+
+  program
+    .command('check')
+    .description(
+      'CI: prove the cache and lock match the recipes without spending or writing (like run --frozen)',
+    )
+    .argument('<files...>', 'recipe files')
+    .addOption(providerOption())
+    .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
+    .action(async (files: string[], options) => {
+      const { runCommand } = await import('./commands/run.js');
+      exitCode = await runCommand(files, { ...options, out: '.', checkOnly: true, quiet: true }, io);
+    });
+
+  program
+    .command('update')
+    .description('move community models pinned in the lock to their latest version (all, or --model)')
+    .argument('<files...>', 'recipe files')
+    .option('--model <owner/name...>', 'only these models')
+    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
+    .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)')
+    .action(async (files: string[], options) => {
+      const { updateCommand } = await import('./commands/update.js');
+      exitCode = await updateCommand(files, options, io);
+    });
+
+  program
+    .command('cache')
+    .description('the result cache: ls (sizes), gc (drop unreferenced files), clear (empty it)')
+    .argument('<action>', 'ls, gc or clear')
+    .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .action(async (action: string, options: { cacheDir: string }) => {
+      const { cacheCommand } = await import('./commands/cache.js');
+      exitCode = await cacheCommand(action, options, io);
     });
 
   program

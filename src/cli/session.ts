@@ -1,11 +1,15 @@
-/** Shared by plan and run: load recipes into a plan, pick the provider, check the budget. */
-import { BudgetError, UsageError } from '../errors.js';
+/** Shared by plan and run: load recipes into a plan, pick the provider, probe the cache, check the budget. */
+import { join, resolve } from 'node:path';
+import { BudgetError, FrozenError, UsageError } from '../errors.js';
 import { type Catalog, createCatalog } from '../models/catalog.js';
 import { formatUsd } from '../plan/cost.js';
 import { createPlan, type Plan } from '../plan/plan.js';
 import { type PlanSummary, summarizePlan } from '../plan/summary.js';
 import type { Provider } from '../providers/types.js';
 import { loadRecipes } from '../recipe/index.js';
+import { runPlan } from '../run/runner.js';
+import { createCache } from '../store/cache.js';
+import { LOCK_FILE, type LockFileContent } from '../store/lock.js';
 import type { CliIO } from './output.js';
 
 export interface ProviderChoice {
@@ -15,8 +19,20 @@ export interface ProviderChoice {
   reason: string;
 }
 
-export function chooseProvider(requested: string | undefined, io: CliIO): ProviderChoice {
+export function chooseProvider(
+  requested: string | undefined,
+  io: CliIO,
+  options: { frozen?: boolean } = {},
+): ProviderChoice {
   const token = io.env.REPLICATE_API_TOKEN;
+  if (options.frozen === true && requested !== 'local') {
+    // Frozen runs never call a provider: they check the replicate results recorded in the cache and lock.
+    return {
+      name: 'replicate',
+      paid: true,
+      reason: '--frozen: cached Replicate results only, nothing is created',
+    };
+  }
   if (requested === 'replicate' || (requested !== 'local' && token)) {
     if (!token) {
       throw new UsageError('--provider replicate needs REPLICATE_API_TOKEN in the environment');
@@ -30,6 +46,17 @@ export function chooseProvider(requested: string | undefined, io: CliIO): Provid
       requested === 'local'
         ? '--provider local'
         : 'no REPLICATE_API_TOKEN: using the offline local provider (placeholders and stand-ins, no cost)',
+  };
+}
+
+/** A provider that only names itself: for plans, probes and frozen runs, which never call it. */
+export function offlineStandIn(choice: ProviderChoice): Provider {
+  return {
+    name: choice.name,
+    paid: choice.paid,
+    predict: async () => {
+      throw new FrozenError(`${choice.name} is not called in this mode`);
+    },
   };
 }
 
@@ -77,17 +104,51 @@ export async function loadPlan(files: readonly string[], catalog: Catalog = crea
   return createPlan(recipes, catalog);
 }
 
-/** Refuses (BudgetError, exit 3) when an estimate exceeds a recipe's budget or --max-cost. */
-export function checkBudget(plan: Plan, choice: ProviderChoice, maxUsd: number | undefined): PlanSummary {
-  const summary = summarizePlan(plan, {
-    provider: choice.name,
-    paid: choice.paid,
-    ...(maxUsd === undefined ? {} : { maxUsd }),
+export type CachedSteps = (asset: string, step: string) => boolean;
+
+/** Which steps' results are already in the cache (a look-up-only pass: nothing runs, nothing is spent). */
+export async function probeCache(
+  plan: Plan,
+  choice: ProviderChoice,
+  cacheDir: string,
+  lock: LockFileContent,
+): Promise<CachedSteps> {
+  const result = await runPlan(plan, {
+    provider: offlineStandIn(choice),
+    cache: createCache(cacheDir),
+    outDir: cacheDir,
+    probe: true,
+    lock,
   });
+  const cached = new Set<string>();
+  for (const recipe of result.recipes) {
+    for (const [index, asset] of recipe.assets.entries()) {
+      const key = recipe.recipe.assets[index]?.key ?? '';
+      for (const step of asset.steps) if (step.cache_hit) cached.add(`${key}#${step.id}`);
+    }
+  }
+  return (asset, step) => cached.has(`${asset}#${step}`);
+}
+
+/** Where the lock lives: `--lock`, else `assetgen.lock` beside the first recipe. */
+export function lockPathFor(plan: Plan, explicit: string | undefined, cwd: string): string {
+  if (explicit !== undefined) return resolve(cwd, explicit);
+  return join(plan.recipes[0]?.loaded.dir ?? cwd, LOCK_FILE);
+}
+
+/** Refuses (BudgetError, exit 3) when an estimate exceeds a recipe's budget or --max-cost. */
+export function checkBudget(
+  plan: Plan,
+  choice: ProviderChoice,
+  maxUsd: number | undefined,
+  isCached?: CachedSteps,
+): PlanSummary {
+  const base = { provider: choice.name, paid: choice.paid, ...(isCached === undefined ? {} : { isCached }) };
+  const summary = summarizePlan(plan, { ...base, ...(maxUsd === undefined ? {} : { maxUsd }) });
   if (!choice.paid) return summary;
   for (const recipe of plan.recipes) {
     if (recipe.maxUsd === undefined) continue;
-    const own = summarizePlan({ recipes: [recipe] }, { provider: choice.name, paid: true });
+    const own = summarizePlan({ recipes: [recipe] }, { ...base, paid: true });
     refuseOver(own.estimatedUsd, recipe.maxUsd, `recipe ${recipe.name} (budget.max_usd)`);
   }
   if (maxUsd !== undefined) refuseOver(summary.estimatedUsd, maxUsd, '--max-cost');

@@ -30,6 +30,10 @@ export interface RunContext {
   journal?: Journal;
   /** `--frozen`: no paid task may start; a miss fails its asset with the reason. */
   frozen: boolean;
+  /** Look-up only (plan, budget check): nothing runs; the first cache miss ends the asset's chain. */
+  probe: boolean;
+  /** Copy output files into the output directory (off for probes and `check`). */
+  writeOutputs: boolean;
   /** The lock as it was before the run (for pins and frozen reasons). */
   lock: LockFileContent;
   /** Lock entries of this run's model tasks, by `recipe/asset[/variant]#step`. */
@@ -54,6 +58,9 @@ export function once(
   promise.catch(() => context.inflight.delete(key));
   return promise;
 }
+
+/** A probe reached a task whose result is not cached. */
+export class ProbeMissError extends Error {}
 
 export class SkippedError extends Error {
   constructor(

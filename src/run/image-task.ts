@@ -7,7 +7,7 @@ import type { Operation } from '../recipe/recipe-types.generated.js';
 import { copyFileAtomic } from '../store/atomic.js';
 import type { CachedFile, TaskRecord } from '../store/cache.js';
 import { sha256, sha256File } from '../store/hash.js';
-import { once, type RunContext, type TaskOutcome } from './context.js';
+import { once, ProbeMissError, type RunContext, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { imageTaskKey, outputKey } from './keys.js';
 import type { StepResult } from './model-task.js';
@@ -42,6 +42,7 @@ async function cachedLocalTask(
   return once(context, key, async () => {
     const hit = await context.cache.get(key);
     if (hit !== undefined) return { record: hit, cached: true };
+    if (context.probe) throw new ProbeMissError(key);
     return context.pools.local(async () => {
       if (context.signal.aborted) throw new CancelledError();
       context.emit({ type: 'task-started', task });
@@ -142,7 +143,7 @@ export async function writeOutputFile(
   if (stored === undefined || record.image === undefined)
     throw new InternalError(`output record ${key} is empty`);
   const destination = resolve(context.outDir, file.path);
-  if (!(await sameContent(destination, stored))) {
+  if (context.writeOutputs && !(await sameContent(destination, stored))) {
     await copyFileAtomic(context.cache.objectPath(stored.sha256), destination);
   }
   return {

@@ -11,7 +11,7 @@ import { renderDeep, type TemplateValue } from '../recipe/index.js';
 import type { CachedFile, TaskRecord } from '../store/cache.js';
 import { hashKey } from '../store/hash.js';
 import { type LockedTask, lockMismatch, lockTaskId } from '../store/lock.js';
-import { once, type RunContext, SkippedError, type TaskOutcome } from './context.js';
+import { once, ProbeMissError, type RunContext, SkippedError, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { modelTaskKey } from './keys.js';
 
@@ -159,6 +159,7 @@ export async function runModelStep(
       const hit = await context.cache.get(key);
       if (hit !== undefined) return { record: hit, cached: true };
     }
+    if (context.probe) throw new ProbeMissError(key);
     if (context.frozen && context.provider.paid) {
       const mismatch = lockMismatch(context.lock.tasks[lockTaskId(asset.key, step.id)], {
         version: version ?? null,

@@ -14,7 +14,7 @@ import type { Cache } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
 import { emptyLock, type LockedModel, type LockFileContent } from '../store/lock.js';
 import { type Budget, createBudget, nestBudget } from './budget.js';
-import { type RunContext, SkippedError } from './context.js';
+import { ProbeMissError, type RunContext, SkippedError } from './context.js';
 import type { RunEventListener } from './events.js';
 import { runImageStep, type WrittenFile, writeOutputFile } from './image-task.js';
 import { runModelStep, type StepResult } from './model-task.js';
@@ -36,6 +36,10 @@ export interface RunOptions {
   lock?: LockFileContent;
   /** The prediction journal, for paid providers (crash-safe resume). */
   journal?: Journal;
+  /** Look up only: run nothing, stop each asset at its first cache miss (for plan and budget checks). */
+  probe?: boolean;
+  /** Copy outputs into outDir (default true). */
+  writeOutputs?: boolean;
 }
 
 export interface RecipeRunResult {
@@ -148,7 +152,7 @@ async function runAsset(
   } catch (error) {
     entry.status = context.signal.aborted
       ? 'cancelled'
-      : error instanceof SkippedError
+      : error instanceof SkippedError || error instanceof ProbeMissError
         ? 'skipped'
         : 'failed';
     entry.error = errorText(error);
@@ -193,13 +197,16 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     inflight: new Map(),
     versions,
     frozen: options.frozen === true,
+    probe: options.probe === true,
+    writeOutputs: options.writeOutputs !== false && options.probe !== true,
     lock: options.lock ?? emptyLock(),
     lockEntries: new Map(),
     ...(options.journal === undefined ? {} : { journal: options.journal }),
   };
 
   const lock = options.lock ?? emptyLock();
-  const pins = await resolveVersions(plan, options.provider, lock, options.frozen === true, signal);
+  const offline = options.frozen === true || options.probe === true;
+  const pins = await resolveVersions(plan, options.provider, lock, offline, signal);
   for (const [model, pin] of Object.entries(pins)) if (pin.version !== null) versions.set(model, pin.version);
 
   const recipes = await Promise.all(

@@ -1,9 +1,13 @@
 import { resolve } from 'node:path';
 import { writeManifest } from '../../manifest/write.js';
 import { formatUsd } from '../../plan/cost.js';
+import type { Provider } from '../../providers/types.js';
 import { runPlan } from '../../run/runner.js';
 import { createCache } from '../../store/cache.js';
+import { type Journal, openJournal } from '../../store/journal.js';
+import { readLock, writeLock } from '../../store/lock.js';
 import { EXIT } from '../exit-codes.js';
+import { mergeLock } from '../lock-merge.js';
 import type { CliIO } from '../output.js';
 import { createProgress } from '../progress.js';
 import {
@@ -11,6 +15,9 @@ import {
   chooseProvider,
   createProvider,
   loadPlan,
+  lockPathFor,
+  offlineStandIn,
+  probeCache,
   type ReplicateCliOptions,
 } from '../session.js';
 import { VERSION } from '../version.js';
@@ -23,7 +30,11 @@ export interface RunCommandOptions extends ReplicateCliOptions {
   maxCost?: number;
   cacheDir: string;
   force?: boolean | string[];
+  frozen?: boolean;
+  lock?: string;
   quiet?: boolean;
+  /** `check`: verify only — write no output files, manifest or lock. */
+  checkOnly?: boolean;
   /** For tests: an abort signal instead of SIGINT/SIGTERM handlers. */
   signal?: AbortSignal;
 }
@@ -46,31 +57,45 @@ function interruptHandlers(controller: AbortController, io: CliIO): () => void {
   };
 }
 
-/** `assetgen run <files…>`: exit 0 all made, 1 an asset failed, 2 invalid, 3 over budget, 130 interrupted. */
+function firstDefined(values: readonly (number | undefined)[]): number | undefined {
+  return values.find((value) => value !== undefined);
+}
+
+/**
+ * `assetgen run <files…>` (and `check`): exit 0 all made, 1 an asset failed (or, frozen, would need a paid
+ * task), 2 invalid, 3 over budget, 130 interrupted.
+ */
 export async function runCommand(
   files: readonly string[],
   options: RunCommandOptions,
   io: CliIO,
 ): Promise<number> {
+  const frozen = options.frozen === true || options.checkOnly === true;
   const plan = await loadPlan(files);
-  const choice = chooseProvider(options.provider, io);
-  const summary = checkBudget(plan, choice, options.maxCost);
+  const choice = chooseProvider(options.provider, io, { frozen });
+  const cacheDir = resolve(io.cwd, options.cacheDir);
+  const lockPath = lockPathFor(plan, options.lock, io.cwd);
+  const lock = await readLock(lockPath);
+  const cached = await probeCache(plan, choice, cacheDir, lock);
+  const summary = checkBudget(plan, choice, options.maxCost, cached);
   io.err(`provider: ${choice.name} (${choice.reason})`);
   const outDir = resolve(io.cwd, options.out);
   const controller = new AbortController();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const removeHandlers = options.signal === undefined ? interruptHandlers(controller, io) : () => {};
-  const provider = await createProvider(choice, options, io);
+  const provider: Provider = frozen ? offlineStandIn(choice) : await createProvider(choice, options, io);
+  const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
+  const cache = createCache(cacheDir);
   const progress = createProgress(io, { quiet: options.quiet === true });
-  const recipeConcurrency = plan.recipes.map((recipe) => recipe.loaded.recipe.concurrency);
+  const limits = plan.recipes.map((recipe) => recipe.loaded.recipe.concurrency);
   const models: Record<string, number> = {};
-  for (const limits of recipeConcurrency) Object.assign(models, limits?.models ?? {});
-  const remote = options.concurrency ?? firstDefined(recipeConcurrency.map((limits) => limits?.remote));
-  const local = options.localConcurrency ?? firstDefined(recipeConcurrency.map((limits) => limits?.local));
+  for (const limit of limits) Object.assign(models, limit?.models ?? {});
+  const remote = options.concurrency ?? firstDefined(limits.map((limit) => limit?.remote));
+  const local = options.localConcurrency ?? firstDefined(limits.map((limit) => limit?.local));
   try {
     const result = await runPlan(plan, {
       provider,
-      cache: createCache(resolve(io.cwd, options.cacheDir)),
+      cache,
       outDir,
       signal: controller.signal,
       onEvent: (event) => progress.onEvent(event),
@@ -80,24 +105,35 @@ export async function runCommand(
         ...(remote === undefined ? {} : { remote }),
         ...(local === undefined ? {} : { local }),
       },
-      force: options.force === undefined ? false : options.force,
+      force: options.force ?? false,
+      frozen,
+      lock,
+      writeOutputs: options.checkOnly !== true,
+      ...(journal === undefined ? {} : { journal }),
     });
     progress.stop();
-    const { path } = await writeManifest(outDir, result, { generatorVersion: VERSION, cwd: io.cwd });
+    let where = '';
+    if (options.checkOnly !== true) {
+      const { path } = await writeManifest(outDir, result, { generatorVersion: VERSION, cwd: io.cwd });
+      where = ` → ${path}`;
+      if (choice.paid && !frozen)
+        await writeLock(
+          lockPath,
+          mergeLock(lock, result.lock, plan, result.failed + result.skipped === 0 && !result.cancelled),
+        );
+    }
+    const verb = result.cancelled ? 'interrupted' : options.checkOnly === true ? 'checked' : 'done';
     io.err(
-      `${result.cancelled ? 'interrupted' : 'done'}: made ${result.made}, cached ${result.cached}, failed ${result.failed}` +
+      `${verb}: made ${result.made}, cached ${result.cached}, failed ${result.failed}` +
         `${result.skipped > 0 ? `, skipped ${result.skipped} (budget)` : ''}, spent ${formatUsd(result.spentUsd)}` +
-        ` (estimated ${formatUsd(summary.estimatedUsd)}) in ${(result.durationMs / 1000).toFixed(1)}s → ${path}`,
+        ` (estimated ${formatUsd(summary.estimatedUsd)}) in ${(result.durationMs / 1000).toFixed(1)}s${where}`,
     );
     if (result.cancelled) return EXIT.interrupted;
     return result.failed > 0 || result.skipped > 0 ? EXIT.assetFailed : EXIT.ok;
   } finally {
     progress.stop();
     removeHandlers();
+    await journal?.close(async (key) => (await cache.get(key)) !== undefined);
     await provider.close?.();
   }
-}
-
-function firstDefined(values: readonly (number | undefined)[]): number | undefined {
-  return values.find((value) => value !== undefined);
 }
