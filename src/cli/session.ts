@@ -11,6 +11,7 @@ import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
 import { LOCK_FILE, type LockFileContent } from '../store/lock.js';
 import type { CliIO } from './output.js';
+import { recipePaths } from './recipe-paths.js';
 
 export interface ProviderChoice {
   name: 'local' | 'replicate';
@@ -99,8 +100,12 @@ export interface ReplicateCliOptions {
   webhookHost?: string;
 }
 
-export async function loadPlan(files: readonly string[], catalog: Catalog = createCatalog()): Promise<Plan> {
-  const recipes = await loadRecipes([...files], { catalog });
+export async function loadPlan(
+  files: readonly string[],
+  cwd: string,
+  catalog: Catalog = createCatalog(),
+): Promise<Plan> {
+  const recipes = await loadRecipes(recipePaths(files, cwd), { catalog });
   return createPlan(recipes, catalog);
 }
 

@@ -48,6 +48,6 @@ export function estimateUsd(
 export function formatUsd(usd: number | null): string {
   if (usd === null) return 'unknown';
   if (usd === 0) return '$0';
-  if (usd < 0.01) return `$${usd.toFixed(4)}`;
+  if (usd < 1) return `$${Number(usd.toPrecision(3))}`;
   return `$${usd.toFixed(2)}`;
 }

@@ -69,7 +69,7 @@ export async function planCommand(
   options: PlanCommandOptions,
   io: CliIO,
 ): Promise<number> {
-  const plan = await loadPlan(files);
+  const plan = await loadPlan(files, io.cwd);
   const choice = chooseProvider(options.provider, io);
   const lock = await readLock(lockPathFor(plan, options.lock, io.cwd));
   const isCached = await probeCache(plan, choice, resolve(io.cwd, options.cacheDir), lock);

@@ -71,7 +71,7 @@ export async function runCommand(
   io: CliIO,
 ): Promise<number> {
   const frozen = options.frozen === true || options.checkOnly === true;
-  const plan = await loadPlan(files);
+  const plan = await loadPlan(files, io.cwd);
   const choice = chooseProvider(options.provider, io, { frozen });
   const cacheDir = resolve(io.cwd, options.cacheDir);
   const lockPath = lockPathFor(plan, options.lock, io.cwd);

@@ -16,7 +16,7 @@ export async function updateCommand(
   options: UpdateCommandOptions,
   io: CliIO,
 ): Promise<number> {
-  const plan = await loadPlan(files);
+  const plan = await loadPlan(files, io.cwd);
   const choice = chooseProvider('replicate', io);
   const provider = await createProvider(choice, options, io);
   const lockPath = lockPathFor(plan, options.lock, io.cwd);
