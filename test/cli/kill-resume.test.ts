@@ -149,4 +149,31 @@ outputs:
     const byInput = new Set(predictions.map((p) => `${p.model}:${JSON.stringify(p.input)}`));
     expect(byInput.size).toBe(predictions.length);
   }, 180_000);
+
+  it('Ctrl-C cancels every in-flight prediction on the server and exits 130', async () => {
+    await rm(join(dir, '.assetgen'), { recursive: true, force: true });
+    await rm(join(dir, 'output'), { recursive: true, force: true });
+    await writeFile(
+      join(dir, 'batch.yaml'),
+      (await readFile(join(dir, 'batch.yaml'), 'utf8')).replaceAll('object number', 'item'),
+    );
+    fake.setModelBehaviour('black-forest-labs/flux-schnell', { runMs: 5_000 });
+    fake.resetCounts();
+    const child = start();
+    const ended = exited(child);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const deadline = Date.now() + 20_000;
+    while (fake.counts.create < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await ended, stderr).toBe(130);
+    expect(stderr).toContain('interrupted');
+    expect(fake.counts.cancel).toBeGreaterThanOrEqual(4);
+    const running = fake.predictions
+      .list()
+      .filter((p) => p.status === 'starting' || p.status === 'processing');
+    expect(running).toEqual([]);
+  }, 60_000);
 });

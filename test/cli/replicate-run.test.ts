@@ -149,6 +149,38 @@ outputs:
     expect(fake.counts.create).toBe(1);
   });
 
+  it('streams a language-model step token by token; its text feeds a later step and the manifest', async () => {
+    await writeFile(
+      join(dir, 'recipes', 'captioned.yaml'),
+      `name: captioned
+assets:
+  - id: kite
+    subject: a red kite over a beach
+steps:
+  - id: idea
+    model: meta/meta-llama-3-70b-instruct
+    input: { prompt: "Describe a photo of {{ subject }} in one sentence.", max_tokens: 40 }
+  - id: photo
+    model: black-forest-labs/flux-schnell
+    input: { prompt: "{{ steps.idea.text }}", megapixels: "0.25" }
+outputs:
+  - path: "{{ id }}.webp"
+`,
+    );
+    fake.resetCounts();
+    const result = await run(['run', 'recipes/captioned.yaml']);
+    expect(result.code).toBe(0);
+    expect(fake.counts.stream).toBe(1);
+    const tokens = result.err.split('\n').filter((line) => line.startsWith('token   captioned/kite idea'));
+    expect(tokens.length).toBeGreaterThan(3);
+    const manifest = JSON.parse(await readFile(join(dir, 'output', 'manifest.json'), 'utf8')) as Manifest;
+    const [idea, photo] = manifest.recipes.captioned?.assets[0]?.steps ?? [];
+    const text = idea?.kind === 'model' ? idea.text : undefined;
+    expect(text).toMatch(/red kite/);
+    expect(text).toBe(tokens.map((line) => JSON.parse(line.slice(line.indexOf('"')))).join(''));
+    expect(photo?.kind === 'model' && photo.input.prompt).toBe(text);
+  });
+
   it('never writes the token into a log line, error, manifest, lock or any file', async () => {
     const bad = await run(['run', 'recipes/app-icons.yaml', '--force']);
     expect(bad.code).toBe(0);
