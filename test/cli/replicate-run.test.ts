@@ -126,6 +126,13 @@ describe('recipes on Replicate (fake server)', () => {
     expect(fake.counts.create).toBe(3); // draft, upscale, cutout of the lamp only
     const frozenAgain = await run(['run', 'recipes/product-shots.yaml', '--frozen']);
     expect(frozenAgain.code).toBe(0);
+
+    // A post-processing change re-runs only local work: no request at all.
+    await writeFile(file, (await readFile(file, 'utf8')).replace('quality: 85', 'quality: 70'));
+    fake.resetCounts();
+    const local = await run(['run', 'recipes/product-shots.yaml']);
+    expect(local.code).toBe(0);
+    expect(fake.counts.total).toBe(0);
   });
 
   it('identical tasks inside one run are made once', async () => {
