@@ -127,7 +127,7 @@ export async function writeOutputFile(
     width: file.width,
     imageLibrary: context.imageLibrary,
   });
-  const { record } = await cachedLocalTask(context, task, key, async () => {
+  const { record, cached } = await cachedLocalTask(context, task, key, async () => {
     const started = performance.now();
     let input: Buffer | string = context.cache.objectPath(source.sha256);
     if (output.operations.length > 0)
@@ -139,6 +139,7 @@ export async function writeOutputFile(
     );
     return storeEncoded(context, key, 'output', started, encoded);
   });
+  context.emit({ type: 'task-finished', task, cached, durationMs: record.durationMs, actualUsd: 0 });
   const stored = record.files[0];
   if (stored === undefined || record.image === undefined)
     throw new InternalError(`output record ${key} is empty`);
