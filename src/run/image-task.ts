@@ -2,6 +2,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { CancelledError, InternalError } from '../errors.js';
 import { applyOperations, encodeImage } from '../image/index.js';
+import type { ManifestOutput } from '../manifest/types.js';
 import type { PlannedAsset, PlannedImageStep, PlannedOutput, PlannedOutputFile } from '../plan/plan.js';
 import type { Operation } from '../recipe/recipe-types.generated.js';
 import { copyFileAtomic } from '../store/atomic.js';
@@ -98,14 +99,8 @@ export async function runImageStep(
   return { ...outcome, input: {}, estimatedUsd: 0 };
 }
 
-export interface WrittenFile {
-  path: string;
-  format: string;
-  width: number;
-  height: number;
-  bytes: number;
-  sha256: string;
-}
+/** A written output file, as the manifest lists it. */
+export type WrittenFile = ManifestOutput;
 
 /** Encodes one output file (cached by content) and writes it atomically under the output directory. */
 export async function writeOutputFile(
