@@ -135,6 +135,47 @@ describe('recipes on Replicate (fake server)', () => {
     expect(fake.counts.total).toBe(0);
   });
 
+  it('plan warns that official-model tasks which ran before will re-run unpinned', async () => {
+    const file = join(dir, 'recipes', 'product-shots.yaml');
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace('a glazed ceramic coffee mug', 'a tall glass vase'),
+    );
+    const plan = await run(['plan', 'recipes/product-shots.yaml']);
+    expect(plan.code).toBe(0);
+    expect(plan.out).toMatch(
+      /1 task of black-forest-labs\/flux-schnell will re-run: official models have no version pin/,
+    );
+    expect(plan.out).toMatch(/black-forest-labs\/flux-schnell\s+3\s+2\s+\$0\.003\b/);
+  });
+
+  it('update pins community models to their latest version and reports what moved', async () => {
+    const lockFile = join(dir, 'recipes', 'assetgen.lock');
+    const lock = JSON.parse(await readFile(lockFile, 'utf8'));
+    const pinned = lock.models['nightmareai/real-esrgan'].version;
+    lock.models['nightmareai/real-esrgan'].version = 'f'.repeat(64);
+    await writeFile(lockFile, JSON.stringify(lock));
+    const update = await run(['update', 'recipes/product-shots.yaml', '--model', 'nightmareai/real-esrgan']);
+    expect(update.code).toBe(0);
+    expect(update.out).toContain(`nightmareai/real-esrgan: ${'f'.repeat(64)} → ${pinned}`);
+    expect(JSON.parse(await readFile(lockFile, 'utf8')).models['nightmareai/real-esrgan'].version).toBe(
+      pinned,
+    );
+    const again = await run(['update', 'recipes/product-shots.yaml']);
+    expect(again.out).toContain('all pins are current');
+  });
+
+  it('cache ls shows sizes; gc drops unreferenced files; clear empties it', async () => {
+    const ls = await run(['cache', 'ls']);
+    expect(ls.out).toMatch(
+      /\d+ model results, \d+ image steps, \d+ encoded outputs; \d+ files, [\d.]+ (KiB|MiB)/,
+    );
+    await writeFile(join(dir, '.assetgen', 'cache', 'objects', 'orphan'), 'x');
+    expect((await run(['cache', 'gc'])).out).toMatch(/removed 1 files/);
+    expect((await run(['cache', 'clear'])).code).toBe(0);
+    expect((await run(['cache', 'ls'])).out).toMatch(/0 model results/);
+  });
+
   it('identical tasks inside one run are made once', async () => {
     await writeFile(
       join(dir, 'recipes', 'twins.yaml'),
