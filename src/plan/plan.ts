@@ -65,8 +65,10 @@ export interface PlannedOutput {
   fromStep: string;
   format: Format;
   operations: Operation[];
-  /** Unrendered path template: outputs that use step texts are rendered at run time. */
-  pathTemplate: string;
+  /** The recipe's output: paths that use step texts (`{{ steps.<id>.text }}`) are rendered at run time. */
+  spec: Output;
+  /** Whether the path waits for step texts. */
+  pathNeedsText: boolean;
   files: PlannedOutputFile[];
 }
 
@@ -201,7 +203,15 @@ function planOutput(
       files.push(file);
     }
   }
-  return { index, fromStep, format, operations: output.image ?? [], pathTemplate: output.path, files };
+  return {
+    index,
+    fromStep,
+    format,
+    operations: output.image ?? [],
+    spec: output,
+    pathNeedsText: texts.size > 0,
+    files,
+  };
 }
 
 export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): Plan {

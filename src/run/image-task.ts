@@ -1,9 +1,10 @@
 /** Runs local image work of one asset: image steps (sharp operations) and output files. */
 import { isAbsolute, join, resolve } from 'node:path';
-import { CancelledError, InternalError } from '../errors.js';
+import { AssetgenError, CancelledError, InternalError } from '../errors.js';
 import { applyOperations, encodeImage } from '../image/index.js';
 import type { ManifestOutput } from '../manifest/types.js';
 import type { PlannedAsset, PlannedImageStep, PlannedOutput, PlannedOutputFile } from '../plan/plan.js';
+import { relativePathProblem, renderOutputPath } from '../recipe/index.js';
 import type { Operation } from '../recipe/recipe-types.generated.js';
 import { copyFileAtomic } from '../store/atomic.js';
 import type { CachedFile, TaskRecord } from '../store/cache.js';
@@ -138,12 +139,13 @@ export async function writeOutputFile(
   const stored = record.files[0];
   if (stored === undefined || record.image === undefined)
     throw new InternalError(`output record ${key} is empty`);
-  const destination = resolve(context.outDir, file.path);
+  const path = output.pathNeedsText ? runtimePath(asset, output, file, earlier) : file.path;
+  const destination = resolve(context.outDir, path);
   if (context.writeOutputs && !(await sameContent(destination, stored))) {
     await copyFileAtomic(context.cache.objectPath(stored.sha256), destination);
   }
   return {
-    path: file.path,
+    path,
     format: record.image.format,
     width: record.image.width,
     height: record.image.height,
@@ -159,4 +161,29 @@ async function sameContent(path: string, file: CachedFile): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Renders a path that uses step texts, now that they exist, and checks it stays inside the output folder. */
+function runtimePath(
+  asset: PlannedAsset,
+  output: PlannedOutput,
+  file: PlannedOutputFile,
+  earlier: ReadonlyMap<string, StepResult>,
+): string {
+  const stepTexts: Record<string, string> = {};
+  for (const [id, result] of earlier)
+    if (result.record.text !== undefined) stepTexts[id] = result.record.text;
+  const options = {
+    n: file.image + 1,
+    stepTexts,
+    ...(file.width === undefined ? {} : { width: file.width }),
+  };
+  const rendered = renderOutputPath(output.spec, asset.instance, options);
+  const problem = relativePathProblem(rendered);
+  if (problem !== undefined) {
+    throw new AssetgenError('OUTPUT_PATH', `outputs[${output.index}].path for ${asset.key}: ${problem}`);
+  }
+  // The planned path is `<recipe output folder>/<unrendered template>`.
+  const folder = file.path.slice(0, file.path.length - output.spec.path.length);
+  return `${folder}${rendered}`;
 }
