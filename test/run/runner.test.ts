@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -127,6 +127,38 @@ describe('runner', () => {
     expect(result.cancelled).toBe(true);
     expect(test.calls.length).toBeLessThan(20);
     expect(result.failed).toBeGreaterThan(0);
+  });
+
+  it('renders an output path from a text step once the text exists', async () => {
+    const { createLocalProvider } = await import('../../src/providers/local/index.js');
+    const text = `name: t
+assets:
+  - id: kite
+steps:
+  - id: name
+    model: meta/meta-llama-3-70b-instruct
+    input: { prompt: "red kite", max_tokens: 3 }
+  - id: pic
+    model: black-forest-labs/flux-schnell
+    input: { prompt: "{{ steps.name.text }}", megapixels: "0.25" }
+outputs:
+  - path: "{{ id }}/{{ steps.name.text | slug }}.png"
+`;
+    const plan = createPlan([parseRecipeText(text, 'test.yaml', { catalog })], catalog);
+    const result = await runPlan(plan, {
+      provider: createLocalProvider(),
+      cache: createCache(join(dir, 'cache')),
+      outDir: join(dir, 'out'),
+    });
+    const asset = result.recipes[0]?.assets[0];
+    const name = asset?.steps[0]?.kind === 'model' ? asset.steps[0].text : undefined;
+    expect(name).toBeTruthy();
+    const slug = (name ?? '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
+    expect(asset?.outputs.map((o) => o.path)).toEqual([`t/kite/${slug}.png`]);
+    expect((await stat(join(dir, 'out', `t/kite/${slug}.png`))).size).toBeGreaterThan(0);
   });
 
   it('two runs in one process share no state', async () => {
