@@ -77,7 +77,7 @@ outputs:
 
   it('refuses a run over budget with exit 3 before spending anything', async () => {
     const env = {
-      REPLICATE_API_TOKEN: 'r8_notusedbecausenothingruns000000000',
+      REPLICATE_API_TOKEN: 'r8_not-used-because-nothing-runs',
       REPLICATE_API_BASE_URL: 'http://127.0.0.1:9',
     };
     const result = await runCli(

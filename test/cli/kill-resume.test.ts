@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/manifest/types.js';
 import { type FakeReplicate, type MakeOutputs, startFakeReplicate } from '../fake-replicate/index.js';
 
-const TOKEN = 'r8_killtestkilltestkilltest000000000000';
+const TOKEN = 'r8_kill-test-token-0000000000';
 const ASSETS = 50;
 const KILLS = 10;
 const cliEntry = resolve(import.meta.dirname, '../../src/cli/main.ts');

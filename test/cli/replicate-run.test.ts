@@ -12,7 +12,7 @@ import { type FakeReplicate, startFakeReplicate } from '../fake-replicate/index.
 import { runCli } from '../helpers/cli.js';
 import { manifestValidator } from '../helpers/manifest.js';
 
-const CANARY = 'r8_CANARYcanaryCANARYcanary0123456789';
+const CANARY = 'r8_CANARY-canary-CANARY-canary-0123456789';
 const recipesDir = resolve(import.meta.dirname, '../../recipes');
 
 async function filesUnder(dir: string): Promise<string[]> {

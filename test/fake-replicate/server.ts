@@ -68,7 +68,7 @@ export interface FakeReplicate {
 }
 
 export async function startFakeReplicate(options: FakeReplicateOptions = {}): Promise<FakeReplicate> {
-  const token = options.token ?? 'r8_fake0000000000000000000000000000000000';
+  const token = options.token ?? 'r8_fake-0000000000000000000000000000000000';
   const webhookSecret = options.webhookSecret ?? newWebhookSecret();
   const baseClock = options.clock ?? createWallClock();
   const clock = createScaledClock(baseClock, options.timeScale ?? 1);

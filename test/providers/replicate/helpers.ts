@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { CancelledError } from '../../../src/errors.js';
 import type { TimeSource } from '../../../src/providers/replicate/retry.js';
 
-export const CANARY = 'r8_CANARYtoken0123456789abcdefSECRET';
+export const CANARY = 'r8_CANARY-token-0123456789abcdef-SECRET';
 
 export interface RecordedRequest {
   method: string;
