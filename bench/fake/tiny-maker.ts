@@ -1,0 +1,48 @@
+/**
+ * A cheap output maker for the fake: tiny PNGs (8×8) whose pixels are the sha256 of the prediction's
+ * input, so every distinct input gives a distinct, decodable image (chains never collapse into one
+ * task) while the cost per prediction stays far below the simulated model time. Bench code, so it may
+ * call sharp directly.
+ */
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import type { MakeOutputs } from '../../test/fake-replicate/index.js';
+
+const SIDE = 8;
+
+/** Input as text, with file inputs reduced to their content hash (their paths are random). */
+function fingerprint(input: Record<string, unknown>): string {
+  return JSON.stringify(input, (_key, value: unknown) =>
+    typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'file'
+      ? (value as { sha256: string }).sha256
+      : value,
+  );
+}
+
+function pixels(seed: string, channels: 3 | 4): Buffer {
+  const out = Buffer.alloc(SIDE * SIDE * channels);
+  let block = createHash('sha256').update(seed).digest();
+  for (let i = 0; i < out.length; i += block.length) {
+    block.copy(out, i);
+    block = createHash('sha256').update(block).digest();
+  }
+  if (channels === 4) for (let i = 3; i < out.length; i += 4) out[i] = 255;
+  return out;
+}
+
+export function createTinyMaker(): MakeOutputs {
+  return async (request) => {
+    if (request.catalog.kind === 'text') return { text: 'a tiny answer' };
+    const channels = request.catalog.kind === 'background-removal' ? 4 : 3;
+    const count = Math.max(1, Number(request.input.num_outputs ?? 1));
+    const seed = `${request.model}|${fingerprint(request.input)}`;
+    const files = await Promise.all(
+      Array.from({ length: count }, (_, n) =>
+        sharp(pixels(`${seed}|${n}`, channels), { raw: { width: SIDE, height: SIDE, channels } })
+          .png({ compressionLevel: 1 })
+          .toBuffer(),
+      ),
+    );
+    return { files, contentType: 'image/png' };
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * Simulated time for the Replicate provider, matching the fake's `timeScale`: its clock runs 1/scale
+ * times faster than the wall clock and its sleeps are scaled down, so polling gaps, backoff and the
+ * create rate limiter behave as they would against the real service at full size.
+ */
+import { realSleep } from '../../src/providers/replicate/retry.js';
+
+export interface ScaledTime {
+  clock: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export function createScaledTime(timeScale: number): ScaledTime {
+  const origin = Date.now();
+  return {
+    clock: () => origin + (Date.now() - origin) / timeScale,
+    sleep: (ms, signal) => realSleep(ms * timeScale, signal),
+  };
+}
