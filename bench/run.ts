@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmark suite (see README "Performance"). Runs the selected scenarios once,
  * prints one row per scenario and writes bench/results.json. Ratios are measured inside one run.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE } from './lib/args.js';
@@ -10,13 +10,19 @@ import type { BenchContext, ScenarioRow } from './lib/context.js';
 import { formatTable, machine, writeResults } from './lib/report.js';
 import { workloadTime } from './lib/workload.js';
 import { pipelineEfficiency } from './scenarios/pipeline.js';
+import { postProcessing } from './scenarios/post-processing.js';
+import { scale } from './scenarios/scale.js';
 import { sdkScript } from './scenarios/sdk-script.js';
+import { startup } from './scenarios/startup.js';
 import { warmRerun } from './scenarios/warm-rerun.js';
 
 const SCENARIOS: Record<number, (context: BenchContext) => Promise<ScenarioRow[]>> = {
   1: pipelineEfficiency,
   2: sdkScript,
   3: warmRerun,
+  4: postProcessing,
+  5: scale,
+  6: startup,
 };
 
 async function main(): Promise<number> {
@@ -26,7 +32,6 @@ async function main(): Promise<number> {
     return 0;
   }
   const root = fileURLToPath(new URL('../.tmp/', import.meta.url));
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(root, { recursive: true });
   const context: BenchContext = {
     options,

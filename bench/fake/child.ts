@@ -45,6 +45,9 @@ async function start(spec: FakeSpec): Promise<{ fake: FakeReplicate; stop: () =>
   return { fake, stop: () => clearInterval(timer) };
 }
 
+// The bench went away (finished, crashed or interrupted): nothing is left to serve.
+process.once('disconnect', () => process.exit(0));
+
 process.once('message', (spec: FakeSpec) => {
   start(spec).then(
     ({ fake, stop }) => {

@@ -11,13 +11,13 @@ import { loadRecipes } from '../../src/recipe/index.js';
 import { type RunResult, runPlan } from '../../src/run/runner.js';
 import { createCache } from '../../src/store/cache.js';
 import { openJournal } from '../../src/store/journal.js';
-import type { FakeProcess } from '../fake/client.js';
 import { createScaledTime } from './scaled-time.js';
 import type { WorkloadTime } from './workload.js';
 
 export interface AssetgenRunOptions {
   recipe: string;
-  fake: FakeProcess;
+  /** The (fake) Replicate API. */
+  server: { token: string; baseUrl: string };
   time: WorkloadTime;
   /** The provider's create limit, per simulated minute. */
   createsPerMinute: number;
@@ -47,8 +47,8 @@ export async function runWithAssetgen(options: AssetgenRunOptions): Promise<Asse
   const planned = performance.now();
   const scaled = createScaledTime(options.time.timeScale);
   const provider = createReplicateProvider({
-    token: options.fake.token,
-    baseUrl: options.fake.baseUrl,
+    token: options.server.token,
+    baseUrl: options.server.baseUrl,
     createsPerMinute: options.createsPerMinute,
     clock: scaled.clock,
     sleep: scaled.sleep,

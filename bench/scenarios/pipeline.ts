@@ -40,7 +40,7 @@ export function pipelineRun(context: BenchContext): Promise<PipelineRun> {
       const outDir = join(dir, 'out');
       const run = await runWithAssetgen({
         recipe,
-        fake,
+        server: fake,
         time: context.time,
         createsPerMinute: PIPELINE_CREATES_PER_MINUTE,
         cacheDir,

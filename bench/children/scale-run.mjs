@@ -1,0 +1,80 @@
+/**
+ * Child process of S5: runs one recipe with the compiled library (dist/, as installed users run it, no
+ * TypeScript loader in memory) against the fake Replicate API named in BENCH_SCALE_INPUT, the way
+ * `assetgen run` does (cache, journal, manifest), and prints one JSON line with timings and memory:
+ * RSS sampled every 50 ms, the kernel's maxRSS, and the JS heap.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const dist = new URL('../../dist/', import.meta.url);
+const load = (path) => import(new URL(path, dist).href);
+const [{ writeManifest }, { createCatalog }, { createPlan }, { createReplicateProvider }, { realSleep }] =
+  await Promise.all([
+    load('manifest/write.js'),
+    load('models/catalog.js'),
+    load('plan/plan.js'),
+    load('providers/replicate/index.js'),
+    load('providers/replicate/retry.js'),
+  ]);
+const [{ loadRecipes }, { runPlan }, { createCache }, { openJournal }] = await Promise.all([
+  load('recipe/index.js'),
+  load('run/runner.js'),
+  load('store/cache.js'),
+  load('store/journal.js'),
+]);
+
+const input = JSON.parse(process.env.BENCH_SCALE_INPUT ?? '{}');
+const startRss = process.memoryUsage().rss;
+let peakRss = startRss;
+let peakHeapUsed = 0;
+const sample = () => {
+  const usage = process.memoryUsage();
+  peakRss = Math.max(peakRss, usage.rss);
+  peakHeapUsed = Math.max(peakHeapUsed, usage.heapUsed);
+};
+const timer = setInterval(sample, 50);
+
+const started = performance.now();
+const catalog = createCatalog();
+const plan = createPlan(await loadRecipes([input.recipe], { catalog }), catalog);
+const planned = performance.now();
+const origin = Date.now();
+const provider = createReplicateProvider({
+  token: input.token,
+  baseUrl: input.baseUrl,
+  createsPerMinute: input.createsPerMinute,
+  // Simulated time, as in lib/scaled-time.ts.
+  clock: () => origin + (Date.now() - origin) / input.timeScale,
+  sleep: (ms, signal) => realSleep(ms * input.timeScale, signal),
+});
+const journal = await openJournal(input.cacheDir);
+const cache = createCache(input.cacheDir);
+const result = await runPlan(plan, {
+  provider,
+  cache,
+  outDir: input.outDir,
+  journal,
+  pools: { remote: input.concurrency },
+});
+const ran = performance.now();
+await writeManifest(input.outDir, result, { generatorVersion: 'bench' });
+const written = performance.now();
+await journal.close(async (key) => (await cache.get(key)) !== undefined);
+await provider.close();
+sample();
+clearInterval(timer);
+
+const output = {
+  assets: result.recipes.reduce((n, r) => n + r.assets.length, 0),
+  failed: result.failed,
+  planMs: planned - started,
+  runMs: ran - planned,
+  manifestMs: written - ran,
+  manifestBytes: (await stat(join(input.outDir, 'manifest.json'))).size,
+  startRss,
+  peakRss,
+  maxRss: process.resourceUsage().maxRSS * 1024,
+  peakHeapUsed,
+};
+process.stdout.write(`${JSON.stringify(output)}\n`);

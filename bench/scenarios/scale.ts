@@ -1,0 +1,132 @@
+/**
+ * S5 — scale: plan and run N assets of one fast step against the fake, each size in a fresh child
+ * process (children/scale-run.ts); peak RSS and time per asset, and how memory grows from the small
+ * size to the large one compared with the manifest's own size. The child runs the compiled dist/.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startFakeProcess } from '../fake/client.js';
+import { type BenchContext, round, type ScenarioRow, seconds } from '../lib/context.js';
+import { fastRecipe, fastSpec } from '../lib/workload.js';
+
+const CHILD = fileURLToPath(new URL('../children/scale-run.mjs', import.meta.url));
+/** A high account limit: this scenario is about memory and per-asset cost, not the rate limiter. */
+const CREATES_PER_MINUTE = 1_000_000;
+const MB = 2 ** 20;
+const HEAP_CAP_MB = 160;
+
+/** What children/scale-run.mjs takes (JSON in BENCH_SCALE_INPUT) and prints (one JSON line). */
+interface ScaleChildInput {
+  recipe: string;
+  token: string;
+  baseUrl: string;
+  timeScale: number;
+  createsPerMinute: number;
+  concurrency: number;
+  cacheDir: string;
+  outDir: string;
+}
+
+interface ScaleChildOutput {
+  assets: number;
+  failed: number;
+  planMs: number;
+  runMs: number;
+  manifestMs: number;
+  manifestBytes: number;
+  startRss: number;
+  peakRss: number;
+  maxRss: number;
+  peakHeapUsed: number;
+}
+
+async function runSize(
+  context: BenchContext,
+  assets: number,
+  nodeArgs: string[] = [],
+): Promise<ScaleChildOutput> {
+  const dir = join(context.workDir, `scale-${assets}`);
+  await mkdir(dir, { recursive: true });
+  const recipe = join(dir, 'scale.yaml');
+  await writeFile(recipe, fastRecipe(assets, context.sizes.concurrency));
+  const fake = await startFakeProcess(fastSpec(CREATES_PER_MINUTE, context.time));
+  try {
+    context.log(`S5: ${assets} assets × 1 fast step, fresh process ${nodeArgs.join(' ')}`);
+    const input: ScaleChildInput = {
+      recipe,
+      token: fake.token,
+      baseUrl: fake.baseUrl,
+      timeScale: context.time.timeScale,
+      createsPerMinute: CREATES_PER_MINUTE,
+      concurrency: context.sizes.concurrency,
+      cacheDir: join(dir, 'cache'),
+      outDir: join(dir, 'out'),
+    };
+    const { stdout } = await promisify(execFile)(process.execPath, [...nodeArgs, CHILD], {
+      env: { ...process.env, BENCH_SCALE_INPUT: JSON.stringify(input) },
+      maxBuffer: 1024 * 1024,
+    });
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ScaleChildOutput;
+  } finally {
+    await fake.close();
+  }
+}
+
+export async function scale(context: BenchContext): Promise<ScenarioRow[]> {
+  const [small, large] = context.sizes.scale;
+  const a = await runSize(context, small);
+  const b = await runSize(context, large);
+  // The same run with the JS heap capped: what is left is the live set, not garbage V8 has not collected yet.
+  const capped = await runSize(context, large, [`--max-old-space-size=${HEAP_CAP_MB}`]);
+  const peak = Math.max(b.peakRss, b.maxRss);
+  const growthPerAsset = (Math.max(b.peakRss, b.maxRss) - Math.max(a.peakRss, a.maxRss)) / (large - small);
+  const manifestPerAsset = b.manifestBytes / large;
+  const perAsset = (out: ScaleChildOutput) => (out.planMs + out.runMs + out.manifestMs) / out.assets;
+  const rows: ScenarioRow[] = [
+    {
+      id: 'S5',
+      title: `Scale: peak RSS at ${large} assets`,
+      value: round(peak / MB, 1),
+      unit: 'MB',
+      target: '≤ 300 MB',
+      met: peak <= 300 * MB && a.failed + b.failed === 0,
+      summary:
+        `${small} assets: ${(Math.max(a.peakRss, a.maxRss) / MB).toFixed(0)} MB; growth ${(growthPerAsset / 1024).toFixed(1)} KB/asset ` +
+        `vs manifest ${(manifestPerAsset / 1024).toFixed(1)} KB/asset; start ${(b.startRss / MB).toFixed(0)} MB`,
+      details: {
+        small: a,
+        large: b,
+        growthPerAssetBytes: round(growthPerAsset, 0),
+        manifestPerAssetBytes: round(manifestPerAsset, 0),
+      },
+    },
+    {
+      id: 'S5c',
+      title: `Scale: peak RSS at ${large} assets, node --max-old-space-size=${HEAP_CAP_MB}`,
+      value: round(Math.max(capped.peakRss, capped.maxRss) / MB, 1),
+      unit: 'MB',
+      target: '',
+      met: null,
+      summary:
+        `peak heap ${(capped.peakHeapUsed / MB).toFixed(0)} MB (uncapped ${(b.peakHeapUsed / MB).toFixed(0)} MB), ` +
+        `run ${seconds(capped.runMs)} (uncapped ${seconds(b.runMs)}), ${capped.failed} failed`,
+      details: { capped },
+    },
+    {
+      id: 'S5b',
+      title: `Scale: time per asset at ${large} assets (plan + run + manifest)`,
+      value: round(perAsset(b), 2),
+      unit: 'ms',
+      target: '',
+      met: null,
+      summary:
+        `${small}: ${perAsset(a).toFixed(2)} ms/asset (plan ${seconds(a.planMs)}, run ${seconds(a.runMs)}); ` +
+        `${large}: plan ${seconds(b.planMs)}, run ${seconds(b.runMs)}, manifest ${seconds(b.manifestMs)}`,
+      details: {},
+    },
+  ];
+  return rows.sort((x, y) => x.id.localeCompare(y.id));
+}
