@@ -2,7 +2,7 @@
  * Child process of S5: runs one recipe with the compiled library (dist/, as installed users run it, no
  * TypeScript loader in memory) against the fake Replicate API named in BENCH_SCALE_INPUT, the way
  * `assetgen run` does (cache, journal, manifest), and prints one JSON line with timings and memory:
- * RSS sampled every 50 ms, the kernel's maxRSS, and the JS heap.
+ * RSS sampled every 50 ms, the kernel's maxRSS, the JS heap's peak and its live size after the run.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -58,6 +58,9 @@ const result = await runPlan(plan, {
   pools: { remote: input.concurrency },
 });
 const ran = performance.now();
+// What the finished run still holds (plan, results, lock entries), without garbage: needs --expose-gc.
+globalThis.gc?.();
+const liveHeapAfterRun = process.memoryUsage().heapUsed;
 await writeManifest(input.outDir, result, { generatorVersion: 'bench' });
 const written = performance.now();
 await journal.close(async (key) => (await cache.get(key)) !== undefined);
@@ -76,5 +79,6 @@ const output = {
   peakRss,
   maxRss: process.resourceUsage().maxRSS * 1024,
   peakHeapUsed,
+  liveHeapAfterRun,
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);

@@ -26,30 +26,35 @@ export interface PipelineRun {
   predictions: number;
 }
 
-export function pipelineRun(context: BenchContext): Promise<PipelineRun> {
-  return memo(context, 'pipeline', async () => {
+export function pipelineRun(
+  context: BenchContext,
+  createsPerMinute = PIPELINE_CREATES_PER_MINUTE,
+): Promise<PipelineRun> {
+  return memo(context, `pipeline-${createsPerMinute}`, async () => {
     const { pipelineAssets, concurrency } = context.sizes;
-    const dir = join(context.workDir, 'pipeline');
+    const dir = join(context.workDir, `pipeline-${createsPerMinute}`);
     await mkdir(dir, { recursive: true });
     const recipe = join(dir, 'pipeline.yaml');
     await writeFile(recipe, pipelineRecipe(pipelineAssets, concurrency));
-    const fake = await startFakeProcess(pipelineSpec(PIPELINE_CREATES_PER_MINUTE, context.time));
+    const fake = await startFakeProcess(pipelineSpec(createsPerMinute, context.time));
     try {
-      context.log(`S1: assetgen, ${pipelineAssets} assets × 3 steps at concurrency ${concurrency}`);
+      context.log(
+        `assetgen: ${pipelineAssets} assets × 3 steps at concurrency ${concurrency}, ${createsPerMinute} creates/min`,
+      );
       const cacheDir = join(dir, 'cache');
       const outDir = join(dir, 'out');
       const run = await runWithAssetgen({
         recipe,
         server: fake,
         time: context.time,
-        createsPerMinute: PIPELINE_CREATES_PER_MINUTE,
+        createsPerMinute,
         cacheDir,
         outDir,
       });
       const predictions = await fake.predictions();
       const bound = lowerBound(predictions, chainsOf(run.result), {
         concurrency,
-        createsPerMinute: PIPELINE_CREATES_PER_MINUTE,
+        createsPerMinute,
         timeScale: context.time.timeScale,
         unitMs: context.time.unitMs,
       });
