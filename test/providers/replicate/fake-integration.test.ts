@@ -17,24 +17,14 @@ import type { PredictionRequest, ProviderEvent } from '../../../src/providers/ty
 import {
   type FakeReplicate,
   type FakeReplicateOptions,
-  type MakeOutputs,
   startFakeReplicate,
 } from '../../fake-replicate/index.js';
-import { CANARY, createScaledTime, type FakeTime, tempDir } from './helpers.js';
+import { CANARY, createScaledTime, type FakeTime, smallImageMaker, tempDir } from './helpers.js';
 
 const SCHNELL = 'black-forest-labs/flux-schnell';
 const ESRGAN = 'nightmareai/real-esrgan';
 const LLAMA = 'meta/meta-llama-3-70b-instruct';
 const catalog = createCatalog();
-
-const maker: MakeOutputs = async (request) => {
-  if (request.catalog.kind === 'text') return { text: 'A glazed mug, photographed on seamless white.' };
-  const count = Number(request.input.num_outputs ?? 1);
-  const png = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#c83' } })
-    .png()
-    .toBuffer();
-  return { files: Array.from({ length: count }, () => png), contentType: 'image/png' };
-};
 
 let fake: FakeReplicate;
 let dir: { path: string; remove: () => Promise<void> };
@@ -45,7 +35,7 @@ let time: FakeTime;
 async function start(options: FakeReplicateOptions = {}) {
   fake = await startFakeReplicate({
     token: CANARY,
-    makeOutputs: maker,
+    makeOutputs: smallImageMaker,
     behaviour: { runMs: 30 },
     ...options,
   });

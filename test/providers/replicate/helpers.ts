@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { CancelledError } from '../../../src/errors.js';
 import type { TimeSource } from '../../../src/providers/replicate/retry.js';
+import type { MakeOutputs } from '../../fake-replicate/index.js';
 
 export const CANARY = 'r8_CANARY-token-0123456789abcdef-SECRET';
 
@@ -147,6 +148,16 @@ export function createScaledTime(realFraction: number, start = Date.now()): Fake
     },
   };
 }
+
+/** Outputs for the fake server: one small solid PNG per requested image, or fixed text for language models. */
+export const smallImageMaker: MakeOutputs = async (request) => {
+  if (request.catalog.kind === 'text') return { text: 'A glazed mug, photographed on seamless white.' };
+  const count = Number(request.input.num_outputs ?? 1);
+  const image = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#c83' } })
+    .png()
+    .toBuffer();
+  return { files: Array.from({ length: count }, () => image), contentType: 'image/png' };
+};
 
 export function png(
   width: number,

@@ -16,23 +16,14 @@ import type { InputFile, PredictionRequest, ProviderEvent } from '../../../src/p
 import {
   type FakeReplicate,
   type FakeReplicateOptions,
-  type MakeOutputs,
   startFakeReplicate,
 } from '../../fake-replicate/index.js';
-import { CANARY, createScaledTime, type FakeTime, tempDir } from './helpers.js';
+import { CANARY, createScaledTime, type FakeTime, smallImageMaker, tempDir } from './helpers.js';
 
 const SCHNELL = 'black-forest-labs/flux-schnell';
 const ESRGAN = 'nightmareai/real-esrgan';
 const catalog = createCatalog();
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-const maker: MakeOutputs = async (request) => {
-  const count = Number(request.input.num_outputs ?? 1);
-  const png = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#c83' } })
-    .png()
-    .toBuffer();
-  return { files: Array.from({ length: count }, () => png), contentType: 'image/png' };
-};
 
 let fake: FakeReplicate;
 let dir: { path: string; remove: () => Promise<void> };
@@ -43,7 +34,7 @@ let time: FakeTime;
 async function start(options: FakeReplicateOptions = {}) {
   fake = await startFakeReplicate({
     token: CANARY,
-    makeOutputs: maker,
+    makeOutputs: smallImageMaker,
     behaviour: { runMs: 30 },
     ...options,
   });
