@@ -56,6 +56,13 @@ export interface PredictionRequest {
    * after `createdAfter` and adopt it. Providers without remote state ignore it.
    */
   resume?: { predictionId?: string; createdAfter?: string };
+  /**
+   * Called once the prediction has finished on the provider's side, with what it cost, before its outputs
+   * are fetched: the runner settles the budget and hands the model slot back here, and the provider waits
+   * for the returned promise (a transfer slot) before downloading. Providers without remote work may
+   * ignore it (the runner then does the same when `predict` returns).
+   */
+  onModelDone?: (done: { actualUsd: number | null }) => Promise<void>;
 }
 
 export interface PredictionResult {

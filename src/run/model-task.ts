@@ -11,6 +11,7 @@ import { renderDeep, type TemplateValue } from '../recipe/index.js';
 import type { CachedFile, TaskRecord } from '../store/cache.js';
 import { hashKey } from '../store/hash.js';
 import { type LockedTask, lockMismatch, lockTaskId } from '../store/lock.js';
+import type { Reservation } from './budget.js';
 import { once, ProbeMissError, type RunContext, SkippedError, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { modelTaskKey } from './keys.js';
@@ -144,6 +145,11 @@ async function predictWithResume(
   return context.provider.predict(request);
 }
 
+/** How far along its asset's chain this step is (its priority for a remote slot: later steps first). */
+function chainPosition(asset: PlannedAsset, step: PlannedModelStep): number {
+  return asset.steps.indexOf(step);
+}
+
 export async function runModelStep(
   context: RunContext,
   asset: PlannedAsset,
@@ -171,19 +177,45 @@ export async function runModelStep(
       );
     }
     context.emit({ type: 'task-queued', task });
+    const paid = context.provider.paid;
     const run = async (): Promise<TaskOutcome> => {
-      if (context.signal.aborted) throw new CancelledError();
+      const workDir = await context.cache.createWorkDir();
+      // A paid task holds its remote slot only while the model runs (see pools.ts).
+      let releaseRemote = paid
+        ? await context.pools.acquireRemote(step.model, chainPosition(asset, step))
+        : undefined;
+      let releaseTransfer: (() => void) | undefined;
       // Reserve when the task starts, not when it queues: the guard compares spent + in flight.
       const budget = context.budgetFor(asset.recipe);
-      const reservation = context.provider.paid ? budget.reserve(estimatedUsd) : undefined;
-      if (context.provider.paid && reservation === undefined) {
-        throw new SkippedError(task, 'the budget would be exceeded');
-      }
-      let actualUsd: number | null = null;
-      context.emit({ type: 'task-started', task });
-      const workDir = await context.cache.createWorkDir();
-      const started = performance.now();
+      let reservation: Reservation | undefined;
+      const settle = (actualUsd: number | null): void => {
+        if (reservation === undefined) return;
+        budget.settle(reservation, actualUsd);
+        reservation = undefined;
+        context.emit({
+          type: 'cost',
+          spentUsd: context.budget.spentUsd(),
+          reservedUsd: context.budget.reservedUsd(),
+        });
+      };
+      // The model is done: settle its cost and free its slot before the outputs are fetched.
+      const modelDone = (actualUsd: number | null): void => {
+        settle(actualUsd);
+        releaseRemote?.();
+        releaseRemote = undefined;
+      };
+      const onModelDone = async (done: { actualUsd: number | null }): Promise<void> => {
+        modelDone(done.actualUsd);
+        releaseTransfer = await context.pools.acquireTransfer();
+      };
       try {
+        if (context.signal.aborted) throw new CancelledError();
+        reservation = paid ? budget.reserve(estimatedUsd) : undefined;
+        if (paid && reservation === undefined) {
+          throw new SkippedError(task, 'the budget would be exceeded');
+        }
+        context.emit({ type: 'task-started', task });
+        const started = performance.now();
         const result = await predictWithResume(context, identity, {
           model: step.model,
           input,
@@ -192,10 +224,11 @@ export async function runModelStep(
           label: { recipe: asset.recipe, asset: asset.instance.assetId, step: step.id },
           signal: context.signal,
           onEvent: (event) => forwardProviderEvent(context, identity, event),
+          ...(paid ? { onModelDone } : {}),
           ...(version === undefined ? {} : { version }),
           ...(step.catalog === undefined ? {} : { catalog: step.catalog }),
         });
-        actualUsd = result.actualUsd;
+        modelDone(result.actualUsd);
         const files = await context.cache.adopt(result.files);
         const record: TaskRecord = {
           key,
@@ -214,25 +247,22 @@ export async function runModelStep(
         await context.cache.put(record);
         return { record, cached: false };
       } catch (error) {
-        context.emit({
-          type: 'task-failed',
-          task,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        throw error;
-      } finally {
-        await rm(workDir, { recursive: true, force: true });
-        if (reservation !== undefined) {
-          budget.settle(reservation, actualUsd);
+        if (!(error instanceof SkippedError)) {
           context.emit({
-            type: 'cost',
-            spentUsd: context.budget.spentUsd(),
-            reservedUsd: context.budget.reservedUsd(),
+            type: 'task-failed',
+            task,
+            error: error instanceof Error ? error.message : String(error),
           });
         }
+        throw error;
+      } finally {
+        // A task that failed before its model finished: what it cost is not known.
+        modelDone(null);
+        releaseTransfer?.();
+        await rm(workDir, { recursive: true, force: true });
       }
     };
-    return context.provider.paid ? context.pools.remote(step.model, run) : context.pools.local(run);
+    return paid ? run() : context.pools.local(run);
   });
   context.lockEntries.set(lockTaskId(asset.key, step.id), lockEntry(identity, step, outcome.record));
   return { ...outcome, input, estimatedUsd };

@@ -15,12 +15,16 @@ export interface TestProviderOptions {
   delayMs?: (request: PredictionRequest) => number;
   fail?: (request: PredictionRequest) => boolean;
   costUsd?: number;
+  /** Time spent "fetching outputs" after the model is done (and `onModelDone` was awaited). */
+  downloadMs?: number;
 }
 
 export interface CallRecord {
   asset: string;
   step: string;
   start: number;
+  /** When the model part ended (before the outputs were fetched). */
+  modelEnd: number;
   end: number;
 }
 
@@ -28,6 +32,10 @@ export function createTestProvider(options: TestProviderOptions = {}) {
   const calls: CallRecord[] = [];
   let active = 0;
   let maxActive = 0;
+  let open = 0;
+  let maxOpen = 0;
+  let fetching = 0;
+  let maxFetching = 0;
   const provider: Provider = {
     name: 'test',
     paid: options.paid ?? true,
@@ -36,11 +44,21 @@ export function createTestProvider(options: TestProviderOptions = {}) {
         asset: request.label.asset,
         step: request.label.step,
         start: performance.now(),
+        modelEnd: 0,
         end: 0,
       };
       calls.push(record);
       active++;
+      open++;
       maxActive = Math.max(maxActive, active);
+      maxOpen = Math.max(maxOpen, open);
+      let modelRunning = true;
+      const endModel = () => {
+        if (!modelRunning) return;
+        modelRunning = false;
+        active--;
+        record.modelEnd = performance.now();
+      };
       try {
         await new Promise<void>((resolve, reject) => {
           const onAbort = () => {
@@ -59,6 +77,12 @@ export function createTestProvider(options: TestProviderOptions = {}) {
             model: request.model,
           });
         }
+        endModel();
+        await request.onModelDone?.({ actualUsd: options.costUsd ?? 0.01 });
+        fetching++;
+        maxFetching = Math.max(maxFetching, fetching);
+        if (options.downloadMs !== undefined) await new Promise((r) => setTimeout(r, options.downloadMs));
+        fetching--;
         const seed = createHash('sha256').update(JSON.stringify(request.input)).digest();
         const data = await sharp({
           create: {
@@ -86,10 +110,21 @@ export function createTestProvider(options: TestProviderOptions = {}) {
           predictionId: `p-${request.label.asset}-${request.label.step}`,
         };
       } finally {
-        active--;
+        endModel();
+        open--;
         record.end = performance.now();
       }
     },
   };
-  return { provider, calls, maxActive: () => maxActive };
+  /**
+   * maxActive: most models running at once; maxFetching: most output fetches at once (after
+   * `onModelDone`); maxOpen: most `predict` calls open (waiting for a transfer slot included).
+   */
+  return {
+    provider,
+    calls,
+    maxActive: () => maxActive,
+    maxFetching: () => maxFetching,
+    maxOpen: () => maxOpen,
+  };
 }

@@ -51,6 +51,36 @@ describe('runner', () => {
     expect(test.maxActive()).toBe(3);
   });
 
+  it('hands the remote slot back when the model is done, before its outputs are fetched', async () => {
+    const test = createTestProvider({ delayMs: () => 10, downloadMs: 60 });
+    await runPlan(planOf(6), {
+      provider: test.provider,
+      cache: createCache(join(dir, 'cache')),
+      outDir: join(dir, 'out'),
+      pools: { remote: 2 },
+    });
+    expect(test.calls).toHaveLength(12);
+    expect(test.maxActive()).toBe(2);
+    // Slow fetches overlap the next predictions instead of holding their slots.
+    expect(test.maxOpen()).toBeGreaterThan(2);
+    expect(test.maxFetching()).toBe(2); // transfers: by default as many as remote slots
+  });
+
+  it('serves waiting tasks later in their chain first (finishes started assets)', async () => {
+    const test = createTestProvider({ delayMs: (r) => (r.label.step === 'gen' ? 150 : 5) });
+    await runPlan(planOf(3), {
+      provider: test.provider,
+      cache: createCache(join(dir, 'cache')),
+      outDir: join(dir, 'out'),
+      pools: { remote: 1 },
+    });
+    // One slot. The first asset's upscale is queued while the second generation runs, and then goes
+    // before the third generation; first come, first served would run all three generations first.
+    const order = test.calls.map((call) => `${call.asset}.${call.step}`);
+    const firstAsset = order[0]?.split('.')[0];
+    expect(order[2]).toBe(`${firstAsset}.up`);
+  });
+
   it('applies a per-model limit inside the remote limit', async () => {
     const test = createTestProvider({ delayMs: () => 15 });
     await runPlan(planOf(8), {
@@ -60,7 +90,8 @@ describe('runner', () => {
       pools: { remote: 8, models: { 'nightmareai/real-esrgan': 1 } },
     });
     const ups = test.calls.filter((call) => call.step === 'up').sort((a, b) => a.start - b.start);
-    for (let i = 1; i < ups.length; i++) expect(ups[i]?.start).toBeGreaterThanOrEqual(ups[i - 1]?.end ?? 0);
+    for (let i = 1; i < ups.length; i++)
+      expect(ups[i]?.start).toBeGreaterThanOrEqual(ups[i - 1]?.modelEnd ?? 0);
   });
 
   it('moves each asset on as soon as its previous step is done (no barrier between steps)', async () => {

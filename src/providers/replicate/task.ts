@@ -190,6 +190,11 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
         ctx.redact,
       );
     }
+    const metrics = numericMetrics(prediction);
+    const actualUsd = actualCostUsd(request.catalog?.pricing, metrics);
+    phase = 'waiting for a transfer slot';
+    await request.onModelDone?.({ actualUsd });
+    if (signal.aborted) throw new CancelledError();
     phase = 'downloading the outputs';
     const files = await downloadOutputs(
       urls,
@@ -208,12 +213,11 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       const expired = err instanceof ProviderError && err.code === 'REPLICATE_OUTPUT_EXPIRED';
       throw resumed && expired ? expiredOnResume(prediction as Prediction, errCtx, ctx.redact) : err;
     });
-    const metrics = numericMetrics(prediction);
     const result: PredictionResult = {
       provider: PROVIDER,
       files,
       predictionId: prediction.id,
-      actualUsd: actualCostUsd(request.catalog?.pricing, metrics),
+      actualUsd,
       metrics,
     };
     if (finalText !== undefined) result.text = finalText;

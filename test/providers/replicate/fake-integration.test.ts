@@ -95,6 +95,25 @@ describe('replicate provider against the fake Replicate', () => {
     expect(events[0]).toMatchObject({ type: 'prediction-created' });
   });
 
+  it('reports the model done, with its cost, before fetching any output', async () => {
+    await start();
+    const seen: { downloads: number; actualUsd: number | null }[] = [];
+    const result = await provider().predict(
+      request(
+        SCHNELL,
+        { prompt: 'p', num_outputs: 2 },
+        {
+          onModelDone: async (done) => {
+            seen.push({ downloads: fake.counts.download, actualUsd: done.actualUsd });
+          },
+        },
+      ),
+    );
+    expect(seen).toEqual([{ downloads: 0, actualUsd: result.actualUsd }]);
+    expect(result.actualUsd).toBeGreaterThan(0);
+    expect(fake.counts.download).toBe(2);
+  });
+
   it('a connection reset after the create was processed does not make a second prediction', async () => {
     await start({ faults: [{ on: 'create', fault: { type: 'reset-after' } }] });
     const result = await provider().predict(request(SCHNELL, { prompt: 'once only', seed: 7 }));
