@@ -10,14 +10,29 @@ function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+export interface AtomicWriteOptions {
+  /** The destination folder is known to exist (skips a mkdir per write). */
+  dirExists?: boolean;
+  /**
+   * Flush the data to disk before the rename (default true): the file then survives a power cut, not
+   * only a crash of the process. Cache entries skip it (a lost entry is re-fetched or re-made; the
+   * journal is what keeps a paid task from being paid twice).
+   */
+  durable?: boolean;
+}
+
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  if (options.dirExists !== true) await mkdir(dirname(path), { recursive: true });
   const temporary = temporaryPathFor(path);
   try {
     const handle = await open(temporary, 'w');
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      if (options.durable !== false) await handle.sync();
     } finally {
       await handle.close();
     }

@@ -2,7 +2,9 @@
  * The content-addressed cache (default `.assetgen/cache/`): result files stored once under their sha256
  * (`objects/ab/abcd…`), and one small JSON record per task key (`tasks/ab/abcd….json`) naming the files
  * a task produced and how (prediction id, cost, timings). Records and objects are written atomically, so
- * the folder is safe to share between recipes and runs and to restore in CI.
+ * the folder is safe to share between recipes and runs and to restore in CI. They are not forced to disk
+ * (no fsync): after a power cut an entry may be missing or empty, which reads as a miss, never as a
+ * wrong result (the size of every object is checked).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -52,6 +54,26 @@ export function createCache(dir: string): Cache {
   const objectPath = (sha256: string): string => join(dir, 'objects', shard(sha256), sha256);
   const recordPath = (key: string): string => join(dir, 'tasks', shard(key), `${key}.json`);
 
+  // Folders this cache already made: each shard and the work root once, not once per file. Should one
+  // vanish meanwhile (the cache cleared by another process), the write makes it again and retries.
+  const made = new Map<string, Promise<unknown>>();
+  const inDir = async <T>(folder: string, write: () => Promise<T>): Promise<T> => {
+    let making = made.get(folder);
+    if (making === undefined) {
+      making = mkdir(folder, { recursive: true });
+      made.set(folder, making);
+      making.catch(() => made.delete(folder));
+    }
+    await making;
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(folder, { recursive: true });
+      return write();
+    }
+  };
+
   const exists = async (path: string, bytes: number): Promise<boolean> => {
     try {
       return (await stat(path)).size === bytes;
@@ -79,24 +101,30 @@ export function createCache(dir: string): Cache {
       const adopted: CachedFile[] = [];
       for (const file of files) {
         const target = objectPath(file.sha256);
-        await mkdir(join(dir, 'objects', shard(file.sha256)), { recursive: true });
         if (await exists(target, file.bytes)) await rm(file.path, { force: true });
-        else await rename(file.path, target);
+        else await inDir(join(dir, 'objects', shard(file.sha256)), () => rename(file.path, target));
         adopted.push({ sha256: file.sha256, bytes: file.bytes, contentType: file.contentType });
       }
       return adopted;
     },
     async putBytes(data, sha256, contentType) {
       const target = objectPath(sha256);
-      if (!(await exists(target, data.byteLength))) await writeFileAtomic(target, data);
+      if (await exists(target, data.byteLength)) return { sha256, bytes: data.byteLength, contentType };
+      await inDir(join(dir, 'objects', shard(sha256)), () =>
+        writeFileAtomic(target, data, { dirExists: true, durable: false }),
+      );
       return { sha256, bytes: data.byteLength, contentType };
     },
     async put(record) {
-      await writeFileAtomic(recordPath(record.key), `${JSON.stringify(record, null, 2)}\n`);
+      const text = `${JSON.stringify(record, null, 2)}\n`;
+      await inDir(join(dir, 'tasks', shard(record.key)), () =>
+        writeFileAtomic(recordPath(record.key), text, { dirExists: true, durable: false }),
+      );
     },
     async createWorkDir() {
-      const work = join(dir, 'tmp', `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
-      await mkdir(work, { recursive: true });
+      const root = join(dir, 'tmp');
+      const work = join(root, `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
+      await inDir(root, () => mkdir(work));
       return work;
     },
   };
