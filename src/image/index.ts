@@ -12,7 +12,7 @@ export {
 } from './formats.js';
 export type { ImageInput, RawImage } from './input.js';
 export { type ApplyOperationsOptions, applyOperations } from './operations.js';
-export { type ImageInfo, probeImage } from './probe.js';
+export { type ImageInfo, probeImage, verifyImage } from './probe.js';
 export { blurChannel, decodeRgba, scaleImage } from './raw.js';
 export { type OperationName, planStages, type Stage } from './stages.js';
 export { imageLibraryVersion } from './version.js';

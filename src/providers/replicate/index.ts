@@ -7,7 +7,7 @@
  * `REPLICATE_WEBHOOK_SECRET` in.
  */
 import { expected, ProviderError, UsageError } from '../../errors.js';
-import { probeImage } from '../../image/index.js';
+import { verifyImage } from '../../image/index.js';
 import type { PredictionRequest, PredictionResult, Provider } from '../types.js';
 import { createSdkClient, type FetchLike } from './client.js';
 import { callWithRetries, type ProviderContext } from './context.js';
@@ -46,7 +46,7 @@ export interface ReplicateProviderOptions {
   random?: () => number;
   webhook?: ReplicateWebhookOptions;
   onWarning?: (message: string) => void;
-  /** Checks that a downloaded file decodes as an image (default: `probeImage` from src/image). */
+  /** Checks that a downloaded file decodes as an image (default: `verifyImage` from src/image). */
   probe?: (path: string) => Promise<unknown>;
   /** Cap on one API request (default: the wait window + 30 s, at least 60 s). */
   requestTimeoutMs?: number;
@@ -130,7 +130,7 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
     claimed: new Set(),
     inFlight,
     cancelRemote,
-    probe: options.probe ?? probeImage,
+    probe: options.probe ?? verifyImage,
     ...(options.poll ? { poll: options.poll } : {}),
   };
   const hook = options.webhook;
