@@ -108,6 +108,22 @@ describe('rate limiter', () => {
     expect(limiter.currentPerMinute()).toBe(60);
   });
 
+  it('never lets more than the limit into any 60 s, its burst included', async () => {
+    const time = createFakeTime(now);
+    const limiter = createRateLimiter({ perMinute: 60, burst: 10, time });
+    const times: number[] = [];
+    for (let i = 0; i < 130; i++) {
+      await limiter.acquire();
+      times.push(time.clock());
+    }
+    expect(times.slice(0, 10).every((t) => t === now)).toBe(true);
+    for (let i = 60; i < times.length; i++) {
+      expect((times[i] ?? 0) - (times[i - 60] ?? 0)).toBeGreaterThanOrEqual(60_000);
+    }
+    // The long-run rate is the limit: 130 creates take a little over two minutes, not more.
+    expect((times[129] ?? 0) - now).toBeLessThan(125_000);
+  });
+
   it('serves waiting callers in order', async () => {
     const time = createFakeTime(now);
     const limiter = createRateLimiter({ perMinute: 600, burst: 1, time });
