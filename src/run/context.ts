@@ -22,8 +22,10 @@ export interface RunContext {
   imageLibrary: string;
   /** Re-run this asset's tasks despite the cache. */
   force(assetKey: string): boolean;
-  /** Identical tasks inside one run share one promise. */
+  /** Identical tasks inside one run share one promise while it runs. */
   inflight: Map<string, Promise<TaskOutcome>>;
+  /** Keys of tasks this run finished: a later identical task reads their result from the cache. */
+  finished: Set<string>;
   /** Resolved versions of community models given without one. */
   versions: ReadonlyMap<string, string | undefined>;
   /** Crash-safe record of paid creates (absent for free providers). */
@@ -45,7 +47,11 @@ export interface TaskOutcome {
   cached: boolean;
 }
 
-/** Runs `work` once per key within the run; later callers with the same key share its outcome. */
+/**
+ * Runs `work` once per key within the run: callers with the same key while it runs share its outcome, and
+ * once it has finished the key is only remembered (`finished`), so that a run holds no result records
+ * beyond the tasks in flight; a later caller finds the result in the cache.
+ */
 export function once(
   context: RunContext,
   key: string,
@@ -55,7 +61,13 @@ export function once(
   if (existing !== undefined) return existing.then((outcome) => ({ ...outcome, cached: true }));
   const promise = work();
   context.inflight.set(key, promise);
-  promise.catch(() => context.inflight.delete(key));
+  promise.then(
+    () => {
+      context.inflight.delete(key);
+      context.finished.add(key);
+    },
+    () => context.inflight.delete(key),
+  );
   return promise;
 }
 

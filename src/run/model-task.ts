@@ -161,7 +161,8 @@ export async function runModelStep(
   const estimatedUsd = context.provider.paid ? step.estimatedUsd : 0;
 
   const outcome = await once(context, key, async (): Promise<TaskOutcome> => {
-    if (!context.force(asset.key)) {
+    // --force re-runs a task once per run: an identical task later in the run takes its fresh result.
+    if (!context.force(asset.key) || context.finished.has(key)) {
       const hit = await context.cache.get(key);
       if (hit !== undefined) return { record: hit, cached: true };
     }

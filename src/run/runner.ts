@@ -13,6 +13,7 @@ import { isInputFile } from '../providers/types.js';
 import type { Cache } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
 import { emptyLock, type LockedModel, type LockFileContent } from '../store/lock.js';
+import { type AdmittedAsset, createAdmission } from './admission.js';
 import { type Budget, createBudget, nestBudget } from './budget.js';
 import { ProbeMissError, type RunContext, SkippedError } from './context.js';
 import type { RunEventListener } from './events.js';
@@ -81,8 +82,10 @@ async function runAsset(
   context: RunContext,
   recipe: PlannedRecipe,
   asset: PlannedAsset,
+  ticket: AdmittedAsset,
 ): Promise<ManifestAsset> {
   const results = new Map<string, StepResult>();
+  const lastModelStep = asset.steps.findLastIndex((step) => step.kind === 'model');
   const steps: ManifestStep[] = [];
   const outputs: WrittenFile[] = [];
   const { instance } = asset;
@@ -95,7 +98,8 @@ async function runAsset(
     outputs,
   };
   try {
-    for (const step of asset.steps) {
+    if (lastModelStep < 0) ticket.modelsDone();
+    for (const [index, step] of asset.steps.entries()) {
       if (step.kind === 'model') {
         const result = await runModelStep(context, asset, step, results);
         results.set(step.id, result);
@@ -122,6 +126,7 @@ async function runAsset(
         };
         if (result.record.text !== undefined) manifestStep.text = result.record.text;
         steps.push(manifestStep);
+        if (index === lastModelStep) ticket.modelsDone();
       } else {
         const result = await runImageStep(context, asset, step, results, recipe.loaded.dir);
         results.set(step.id, result);
@@ -195,6 +200,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     force: (assetKey) =>
       force === true || (Array.isArray(force) && force.some((id) => assetKey.split('/')[1] === id)),
     inflight: new Map(),
+    finished: new Set(),
     versions,
     frozen: options.frozen === true,
     probe: options.probe === true,
@@ -209,10 +215,20 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
   const pins = await resolveVersions(plan, options.provider, lock, offline, signal);
   for (const [model, pin] of Object.entries(pins)) if (pin.version !== null) versions.set(model, pin.version);
 
+  // Assets enter through windows, in plan order (admission.ts): every pool stays busy, memory stays bounded.
+  const admission = createAdmission(options.pools);
+  const admitted = async (recipe: PlannedRecipe, asset: PlannedAsset): Promise<ManifestAsset> => {
+    const ticket = await admission.enter();
+    try {
+      return await runAsset(context, recipe, asset, ticket);
+    } finally {
+      ticket.leave();
+    }
+  };
   const recipes = await Promise.all(
     plan.recipes.map(async (recipe) => ({
       recipe,
-      assets: await Promise.all(recipe.assets.map((asset) => runAsset(context, recipe, asset))),
+      assets: await Promise.all(recipe.assets.map((asset) => admitted(recipe, asset))),
     })),
   );
   const all = recipes.flatMap((recipe) => recipe.assets);

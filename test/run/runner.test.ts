@@ -81,6 +81,33 @@ describe('runner', () => {
     expect(order[2]).toBe(`${firstAsset}.up`);
   });
 
+  it('with --force, runs an identical task once per run even after the first has finished', async () => {
+    const text = `name: t
+assets:
+  - id: a0
+steps:
+  - id: gen
+    model: black-forest-labs/flux-schnell
+    input: { prompt: "the same apple", seed: 5 }
+  - id: again
+    model: black-forest-labs/flux-schnell
+    input: { prompt: "the same apple", seed: 5 }
+outputs:
+  - path: "{{ id }}.png"
+`;
+    const plan = createPlan([parseRecipeText(text, 'test.yaml', { catalog })], catalog);
+    const test = createTestProvider();
+    const result = await runPlan(plan, {
+      provider: test.provider,
+      cache: createCache(join(dir, 'cache')),
+      outDir: join(dir, 'out'),
+      force: true,
+    });
+    expect(result.failed).toBe(0);
+    expect(test.calls.map((call) => call.step)).toEqual(['gen']);
+    expect(result.recipes[0]?.assets[0]?.steps.map((step) => step.cache_hit)).toEqual([false, true]);
+  });
+
   it('applies a per-model limit inside the remote limit', async () => {
     const test = createTestProvider({ delayMs: () => 15 });
     await runPlan(planOf(8), {
