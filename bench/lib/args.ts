@@ -4,7 +4,7 @@ import type { BenchOptions } from './context.js';
 
 export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6] as const;
 const DEFAULT_RESULTS = fileURLToPath(new URL('../results.json', import.meta.url));
-export const DEFAULT_UNIT_MS = 100;
+export const DEFAULT_UNIT_MS = 200;
 
 export const USAGE = `usage: npm run bench -- [options]
   --only 1,3     run only these scenarios (1-6)

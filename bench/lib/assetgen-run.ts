@@ -3,6 +3,7 @@
  * does (cache, prediction journal, manifest), with the provider on the workload's simulated time.
  */
 import { mkdir } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { writeManifest } from '../../src/manifest/write.js';
 import { createCatalog } from '../../src/models/catalog.js';
 import { createPlan, type Plan } from '../../src/plan/plan.js';
@@ -36,6 +37,10 @@ export interface AssetgenRun {
   runMs: number;
   /** Manifest write, in ms. */
   manifestMs: number;
+  /** CPU time of this process (main thread and its thread pool) during `runPlan`, in ms. */
+  cpuMs: number;
+  /** Share of the machine's CPU time busy during `runPlan` (every process, the fake server's included). */
+  machineBusy: number;
   warnings: string[];
 }
 
@@ -59,6 +64,8 @@ export async function runWithAssetgen(options: AssetgenRunOptions): Promise<Asse
   const cache = createCache(options.cacheDir);
   const remote = options.remote ?? plan.recipes[0]?.loaded.recipe.concurrency?.remote;
   try {
+    const cpuBefore = process.cpuUsage();
+    const machineBefore = machineTimes();
     const runStarted = performance.now();
     const result = await runPlan(plan, {
       provider,
@@ -71,6 +78,8 @@ export async function runWithAssetgen(options: AssetgenRunOptions): Promise<Asse
       },
     });
     const runMs = performance.now() - runStarted;
+    const cpu = process.cpuUsage(cpuBefore);
+    const machine = machineTimes();
     const manifestStarted = performance.now();
     await writeManifest(options.outDir, result, { generatorVersion: 'bench' });
     return {
@@ -79,10 +88,24 @@ export async function runWithAssetgen(options: AssetgenRunOptions): Promise<Asse
       planMs: planned - started,
       runMs,
       manifestMs: performance.now() - manifestStarted,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      machineBusy: 1 - (machine.idle - machineBefore.idle) / (machine.total - machineBefore.total),
       warnings,
     };
   } finally {
     await journal.close(async (key) => (await cache.get(key)) !== undefined);
     await provider.close?.();
   }
+}
+
+/** Idle and total CPU time of all cores so far, in ms. */
+function machineTimes(): { idle: number; total: number } {
+  let idle = 0;
+  let total = 0;
+  for (const core of cpus()) {
+    const t = core.times;
+    idle += t.idle;
+    total += t.user + t.nice + t.sys + t.idle + t.irq;
+  }
+  return { idle, total };
 }

@@ -10,7 +10,7 @@ import { startFakeProcess } from '../fake/client.js';
 import { type AssetgenRun, runWithAssetgen } from '../lib/assetgen-run.js';
 import { chainsOf, type LowerBound, lowerBound } from '../lib/bounds.js';
 import { type BenchContext, memo, round, type ScenarioRow, seconds } from '../lib/context.js';
-import { pipelineRecipe, pipelineSpec } from '../lib/workload.js';
+import { pipelineRecipe, pipelineSpec, type WorkloadTime, workloadTime } from '../lib/workload.js';
 
 /** Creates per simulated minute for S1/S2: a raised account limit, so that concurrency is the bound. */
 export const PIPELINE_CREATES_PER_MINUTE = 3_000;
@@ -29,24 +29,26 @@ export interface PipelineRun {
 export function pipelineRun(
   context: BenchContext,
   createsPerMinute = PIPELINE_CREATES_PER_MINUTE,
+  time: WorkloadTime = context.time,
 ): Promise<PipelineRun> {
-  return memo(context, `pipeline-${createsPerMinute}`, async () => {
+  const name = `pipeline-${createsPerMinute}-${time.unitMs}ms`;
+  return memo(context, name, async () => {
     const { pipelineAssets, concurrency } = context.sizes;
-    const dir = join(context.workDir, `pipeline-${createsPerMinute}`);
+    const dir = join(context.workDir, name);
     await mkdir(dir, { recursive: true });
     const recipe = join(dir, 'pipeline.yaml');
     await writeFile(recipe, pipelineRecipe(pipelineAssets, concurrency));
-    const fake = await startFakeProcess(pipelineSpec(createsPerMinute, context.time));
+    const fake = await startFakeProcess(pipelineSpec(createsPerMinute, time));
     try {
       context.log(
-        `assetgen: ${pipelineAssets} assets × 3 steps at concurrency ${concurrency}, ${createsPerMinute} creates/min`,
+        `assetgen: ${pipelineAssets} assets × 3 steps at concurrency ${concurrency}, ${createsPerMinute} creates/min, unit ${time.unitMs} ms`,
       );
       const cacheDir = join(dir, 'cache');
       const outDir = join(dir, 'out');
       const run = await runWithAssetgen({
         recipe,
         server: fake,
-        time: context.time,
+        time,
         createsPerMinute,
         cacheDir,
         outDir,
@@ -55,8 +57,8 @@ export function pipelineRun(
       const bound = lowerBound(predictions, chainsOf(run.result), {
         concurrency,
         createsPerMinute,
-        timeScale: context.time.timeScale,
-        unitMs: context.time.unitMs,
+        timeScale: time.timeScale,
+        unitMs: time.unitMs,
       });
       return {
         dir,
@@ -74,10 +76,20 @@ export function pipelineRun(
   });
 }
 
+/** assetgen's own CPU per prediction and how busy the machine was, for the summaries. */
+function cpuNote(run: AssetgenRun, predictions: number): string {
+  const perPrediction = run.cpuMs / predictions;
+  return `assetgen CPU ${perPrediction.toFixed(1)} ms/prediction, machine ${(run.machineBusy * 100).toFixed(0)} % busy`;
+}
+
 export async function pipelineEfficiency(context: BenchContext): Promise<ScenarioRow[]> {
   const { run, bound, counts, predictions } = await pipelineRun(context);
   const ratio = run.runMs / bound.boundMs;
   const apiRequests = counts.total - counts.download;
+  // The same workload twice as fast: model time shrinks, the CPU per prediction does not.
+  const stressTime = workloadTime(context.time.unitMs / 2);
+  const stress = await pipelineRun(context, PIPELINE_CREATES_PER_MINUTE, stressTime);
+  const stressRatio = stress.run.runMs / stress.bound.boundMs;
   return [
     {
       id: 'S1',
@@ -89,11 +101,13 @@ export async function pipelineEfficiency(context: BenchContext): Promise<Scenari
       summary:
         `${seconds(run.runMs)} vs bound ${seconds(bound.boundMs)} (${bound.limitedBy}; ` +
         `chain ${seconds(bound.longestChainMs)}, rate ${seconds(bound.rateMs)}), ` +
-        `${predictions} predictions, ${bound.coldStarts} cold, ${run.result.failed} failed`,
+        `${predictions} predictions, ${bound.coldStarts} cold, ${run.result.failed} failed; ${cpuNote(run, predictions)}`,
       details: {
         makespanMs: round(run.runMs, 1),
         planMs: round(run.planMs, 1),
         manifestMs: round(run.manifestMs, 1),
+        cpuMs: round(run.cpuMs, 0),
+        machineBusy: round(run.machineBusy, 3),
         bound,
         made: run.result.made,
         failed: run.result.failed,
@@ -101,6 +115,23 @@ export async function pipelineEfficiency(context: BenchContext): Promise<Scenari
         apiRequestsPerPrediction: round(apiRequests / predictions, 3),
         counts,
         warnings: run.warnings.slice(0, 5),
+      },
+    },
+    {
+      id: 'S1b',
+      title: `Pipeline efficiency at ${stressTime.unitMs} ms units (stress: twice the rate)`,
+      value: round(stressRatio, 3),
+      unit: '×',
+      target: '',
+      met: null,
+      summary:
+        `${seconds(stress.run.runMs)} vs bound ${seconds(stress.bound.boundMs)}, ` +
+        `${stress.run.result.failed} failed; ${cpuNote(stress.run, stress.predictions)}`,
+      details: {
+        makespanMs: round(stress.run.runMs, 1),
+        cpuMs: round(stress.run.cpuMs, 0),
+        machineBusy: round(stress.run.machineBusy, 3),
+        bound: stress.bound,
       },
     },
   ];
