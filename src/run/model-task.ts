@@ -15,6 +15,7 @@ import type { Reservation } from './budget.js';
 import { once, ProbeMissError, type RunContext, SkippedError, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { modelTaskKey } from './keys.js';
+import type { Release } from './pools.js';
 
 export interface StepResult {
   record: TaskRecord;
@@ -145,9 +146,60 @@ async function predictWithResume(
   return context.provider.predict(request);
 }
 
-/** How far along its asset's chain this step is (its priority for a remote slot: later steps first). */
-function chainPosition(asset: PlannedAsset, step: PlannedModelStep): number {
-  return asset.steps.indexOf(step);
+/**
+ * What a paid task holds while it runs: a remote slot and its budget reservation until the model is done
+ * (`modelDone` settles the cost and hands the slot on), then a transfer slot while its outputs are fetched.
+ * A task on a free provider holds none of them.
+ */
+function createTaskLease(
+  context: RunContext,
+  asset: PlannedAsset,
+  step: PlannedModelStep,
+  task: TaskRef,
+  estimatedUsd: number | null,
+) {
+  const paid = context.provider.paid;
+  const budget = context.budgetFor(asset.recipe);
+  let releaseRemote: Release | undefined;
+  let releaseTransfer: Release | undefined;
+  let reservation: Reservation | undefined;
+  const modelDone = (actualUsd: number | null): void => {
+    if (reservation !== undefined) {
+      budget.settle(reservation, actualUsd);
+      reservation = undefined;
+      context.emit({
+        type: 'cost',
+        spentUsd: context.budget.spentUsd(),
+        reservedUsd: context.budget.reservedUsd(),
+      });
+    }
+    releaseRemote?.();
+    releaseRemote = undefined;
+  };
+  return {
+    /** Waits for a slot (later steps of a chain first), then reserves — not while queued. */
+    async start(): Promise<void> {
+      // Priority: how far along its asset's chain the step is.
+      if (paid) releaseRemote = await context.pools.acquireRemote(step.model, asset.steps.indexOf(step));
+      if (context.signal.aborted) throw new CancelledError();
+      if (!paid) return;
+      reservation = budget.reserve(estimatedUsd);
+      if (reservation === undefined) {
+        throw new SkippedError(task, 'the budget would be exceeded');
+      }
+    },
+    modelDone,
+    /** The provider's `onModelDone`: settle, hand the slot on, wait for a transfer slot. */
+    onModelDone: async (done: { actualUsd: number | null }): Promise<void> => {
+      modelDone(done.actualUsd);
+      releaseTransfer = await context.pools.acquireTransfer();
+    },
+    /** Hands back whatever is still held (a task that failed before its model finished: cost unknown). */
+    end(): void {
+      modelDone(null);
+      releaseTransfer?.();
+    },
+  };
 }
 
 export async function runModelStep(
@@ -180,41 +232,10 @@ export async function runModelStep(
     context.emit({ type: 'task-queued', task });
     const paid = context.provider.paid;
     const run = async (): Promise<TaskOutcome> => {
+      const lease = createTaskLease(context, asset, step, task, estimatedUsd);
       const workDir = await context.cache.createWorkDir();
-      // A paid task holds its remote slot only while the model runs (see pools.ts).
-      let releaseRemote = paid
-        ? await context.pools.acquireRemote(step.model, chainPosition(asset, step))
-        : undefined;
-      let releaseTransfer: (() => void) | undefined;
-      // Reserve when the task starts, not when it queues: the guard compares spent + in flight.
-      const budget = context.budgetFor(asset.recipe);
-      let reservation: Reservation | undefined;
-      const settle = (actualUsd: number | null): void => {
-        if (reservation === undefined) return;
-        budget.settle(reservation, actualUsd);
-        reservation = undefined;
-        context.emit({
-          type: 'cost',
-          spentUsd: context.budget.spentUsd(),
-          reservedUsd: context.budget.reservedUsd(),
-        });
-      };
-      // The model is done: settle its cost and free its slot before the outputs are fetched.
-      const modelDone = (actualUsd: number | null): void => {
-        settle(actualUsd);
-        releaseRemote?.();
-        releaseRemote = undefined;
-      };
-      const onModelDone = async (done: { actualUsd: number | null }): Promise<void> => {
-        modelDone(done.actualUsd);
-        releaseTransfer = await context.pools.acquireTransfer();
-      };
       try {
-        if (context.signal.aborted) throw new CancelledError();
-        reservation = paid ? budget.reserve(estimatedUsd) : undefined;
-        if (paid && reservation === undefined) {
-          throw new SkippedError(task, 'the budget would be exceeded');
-        }
+        await lease.start();
         context.emit({ type: 'task-started', task });
         const started = performance.now();
         const result = await predictWithResume(context, identity, {
@@ -225,11 +246,11 @@ export async function runModelStep(
           label: { recipe: asset.recipe, asset: asset.instance.assetId, step: step.id },
           signal: context.signal,
           onEvent: (event) => forwardProviderEvent(context, identity, event),
-          ...(paid ? { onModelDone } : {}),
+          ...(paid ? { onModelDone: lease.onModelDone } : {}),
           ...(version === undefined ? {} : { version }),
           ...(step.catalog === undefined ? {} : { catalog: step.catalog }),
         });
-        modelDone(result.actualUsd);
+        lease.modelDone(result.actualUsd);
         const files = await context.cache.adopt(result.files);
         const record: TaskRecord = {
           key,
@@ -257,9 +278,7 @@ export async function runModelStep(
         }
         throw error;
       } finally {
-        // A task that failed before its model finished: what it cost is not known.
-        modelDone(null);
-        releaseTransfer?.();
+        lease.end();
         await rm(workDir, { recursive: true, force: true });
       }
     };
