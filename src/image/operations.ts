@@ -36,7 +36,15 @@ const INTERMEDIATE_PNG_LEVEL = 6;
 export interface ApplyOperationsOptions {
   /** Folder that relative `composite.image` paths are resolved against (the recipe's folder). */
   baseDir: string;
+  /**
+   * Also return the final pixels, so that outputs can be encoded from them without decoding the PNG
+   * again. Left out when they cannot be kept exactly (after greyscale, see materialise).
+   */
+  keepPixels?: boolean;
 }
+
+/** The intermediate PNG, and its pixels when asked for and exact. */
+export type OperatedImage = EncodedImage & { pixels?: RawImage };
 
 type Source = { kind: 'encoded'; input: ImageInput } | { kind: 'raw'; raw: RawImage };
 
@@ -45,7 +53,7 @@ export async function applyOperations(
   input: ImageInput,
   ops: readonly Operation[],
   options: ApplyOperationsOptions,
-): Promise<EncodedImage> {
+): Promise<OperatedImage> {
   const stages = planStages(ops);
   let source: Source = { kind: 'encoded', input };
   let size: Size | undefined;
@@ -53,7 +61,10 @@ export async function applyOperations(
     const last = i === stages.length - 1;
     size ??= needsSize(stage) ? await encodedSize(input) : undefined;
     const pipeline = await buildStage(open(source), stage, { baseDir: options.baseDir, size });
-    if (last) return toPng(pipeline, describeStage(stage));
+    if (last)
+      return options.keepPixels === true
+        ? finishWithPixels(pipeline, stage)
+        : toPng(pipeline, describeStage(stage));
     const handOver = await materialise(pipeline, stage);
     source = handOver.source;
     size = handOver.size;
@@ -102,6 +113,13 @@ async function materialise(pipeline: Sharp, stage: Stage): Promise<{ source: Sou
     source: { kind: 'raw', raw: { data, width: info.width, height: info.height, channels } },
     size: info,
   };
+}
+
+/** The last stage's pixels, then the PNG made from them (the same bytes as encoding the stage directly). */
+async function finishWithPixels(pipeline: Sharp, stage: Stage): Promise<OperatedImage> {
+  const handOver = await materialise(pipeline, stage);
+  const png = await toPng(open(handOver.source), describeStage(stage));
+  return handOver.source.kind === 'raw' ? { ...png, pixels: handOver.source.raw } : png;
 }
 
 async function toPng(pipeline: Sharp, doing: string): Promise<EncodedImage> {

@@ -5,6 +5,7 @@ import type { Journal } from '../store/journal.js';
 import type { LockedTask, LockFileContent } from '../store/lock.js';
 import type { Budget } from './budget.js';
 import type { RunEventListener, TaskRef } from './events.js';
+import type { PixelMemo } from './pixel-memo.js';
 import type { Pools } from './pools.js';
 
 export interface RunContext {
@@ -26,6 +27,8 @@ export interface RunContext {
   inflight: Map<string, Promise<TaskOutcome>>;
   /** Keys of tasks this run finished: a later identical task reads their result from the cache. */
   finished: Set<string>;
+  /** Pixels of this run's image-step results, for encoding outputs without a decode. */
+  pixels: PixelMemo;
   /** Resolved versions of community models given without one. */
   versions: ReadonlyMap<string, string | undefined>;
   /** Crash-safe record of paid creates (absent for free providers). */

@@ -1,7 +1,7 @@
 /** Runs local image work of one asset: image steps (sharp operations) and output files. */
 import { isAbsolute, join, resolve } from 'node:path';
 import { AssetgenError, CancelledError, InternalError } from '../errors.js';
-import { applyOperations, encodeImage } from '../image/index.js';
+import { applyOperations, type EncodedImage, encodeImage, encodeRaw } from '../image/index.js';
 import type { ManifestOutput } from '../manifest/types.js';
 import type { PlannedAsset, PlannedImageStep, PlannedOutput, PlannedOutputFile } from '../plan/plan.js';
 import { relativePathProblem, renderOutputPath } from '../recipe/index.js';
@@ -34,11 +34,15 @@ function sourceFile(earlier: ReadonlyMap<string, StepResult>, stepId: string, im
   return file;
 }
 
-/** Runs `work` in the local pool once per key, unless the cache already has the result. */
+/**
+ * Runs `work` in the local pool once per key, unless the cache already has the result. `priority`: the
+ * task's position in its asset's chain (see pools.ts).
+ */
 async function cachedLocalTask(
   context: RunContext,
   task: TaskRef,
   key: string,
+  priority: number,
   work: () => Promise<TaskRecord>,
 ): Promise<TaskOutcome> {
   return once(context, key, async () => {
@@ -51,7 +55,7 @@ async function cachedLocalTask(
       const record = await work();
       await context.cache.put(record);
       return { record, cached: false };
-    });
+    }, priority);
   });
 }
 
@@ -90,12 +94,17 @@ export async function runImageStep(
     overlays,
     imageLibrary: context.imageLibrary,
   });
-  const outcome = await cachedLocalTask(context, task, key, async () => {
+  const outcome = await cachedLocalTask(context, task, key, asset.steps.indexOf(step), async () => {
     const started = performance.now();
     const encoded = await applyOperations(context.cache.objectPath(source.sha256), step.operations, {
       baseDir,
+      keepPixels: true,
     });
-    return storeEncoded(context, key, 'image', started, encoded);
+    const record = await storeEncoded(context, key, 'image', started, encoded);
+    const stored = record.files[0];
+    if (encoded.pixels !== undefined && stored !== undefined)
+      context.pixels.put(stored.sha256, encoded.pixels);
+    return record;
   });
   return { ...outcome, input: {}, estimatedUsd: 0 };
 }
@@ -123,16 +132,18 @@ export async function writeOutputFile(
     width: file.width,
     imageLibrary: context.imageLibrary,
   });
-  const { record, cached } = await cachedLocalTask(context, task, key, async () => {
+  const { record, cached } = await cachedLocalTask(context, task, key, asset.steps.length, async () => {
     const started = performance.now();
-    let input: Buffer | string = context.cache.objectPath(source.sha256);
-    if (output.operations.length > 0)
-      input = (await applyOperations(input, output.operations, { baseDir })).data;
-    const encoded = await encodeImage(
-      input,
-      output.format,
-      file.width === undefined ? {} : { width: file.width },
-    );
+    const size = file.width === undefined ? {} : { width: file.width };
+    const pixels = output.operations.length === 0 ? context.pixels.get(source.sha256) : undefined;
+    let encoded: EncodedImage;
+    if (pixels !== undefined) encoded = await encodeRaw(pixels, output.format, size);
+    else {
+      let input: Buffer | string = context.cache.objectPath(source.sha256);
+      if (output.operations.length > 0)
+        input = (await applyOperations(input, output.operations, { baseDir })).data;
+      encoded = await encodeImage(input, output.format, size);
+    }
     return storeEncoded(context, key, 'output', started, encoded);
   });
   context.emit({ type: 'task-finished', task, cached, durationMs: record.durationMs, actualUsd: 0 });

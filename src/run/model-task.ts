@@ -282,7 +282,7 @@ export async function runModelStep(
         await rm(workDir, { recursive: true, force: true });
       }
     };
-    return paid ? run() : context.pools.local(run);
+    return paid ? run() : context.pools.local(run, asset.steps.indexOf(step));
   });
   context.lockEntries.set(lockTaskId(asset.key, step.id), lockEntry(identity, step, outcome.record));
   return { ...outcome, input, estimatedUsd };

@@ -5,12 +5,12 @@
  * work never holds up the next prediction. Local CPU work (image operations, output encoding, offline
  * stand-ins) has its own pool.
  *
- * Waiting remote tasks are served by priority, then first come first served: the runner gives a task the
- * number of model steps left in its asset's chain, so generations (whose chains are longest) start first
- * and the end of a run drains short tasks instead of whole chains.
+ * Waiting tasks, remote and local, are served by priority, then first come first served: the runner gives
+ * a task its position in its asset's chain (outputs last), so the tasks of started assets go first —
+ * assets finish early, outputs are written throughout the run, and an image step's outputs follow it
+ * while its pixels are still in memory (pixel-memo.ts).
  */
 import { availableParallelism } from 'node:os';
-import pLimit from 'p-limit';
 
 export interface PoolOptions {
   remote?: number;
@@ -28,7 +28,8 @@ export interface Pools {
   acquireRemote(model: string, priority: number): Promise<Release>;
   /** Waits for a slot to fetch a finished prediction's outputs. */
   acquireTransfer(): Promise<Release>;
-  local<T>(work: () => Promise<T>): Promise<T>;
+  /** Runs local work when a local slot is free; higher `priority` first (default 0). */
+  local<T>(work: () => Promise<T>, priority?: number): Promise<T>;
 }
 
 export const DEFAULT_REMOTE_CONCURRENCY = 8;
@@ -92,7 +93,7 @@ export function createPools(options: PoolOptions = {}): Pools {
   const remoteSize = options.remote ?? DEFAULT_REMOTE_CONCURRENCY;
   const remote = new PrioritySemaphore(remoteSize);
   const transfers = new PrioritySemaphore(options.transfers ?? remoteSize);
-  const local = pLimit(options.local ?? Math.max(1, availableParallelism()));
+  const local = new PrioritySemaphore(options.local ?? Math.max(1, availableParallelism()));
   const perModel = new Map<string, PrioritySemaphore>();
   for (const [model, limit] of Object.entries(options.models ?? {})) {
     perModel.set(model, new PrioritySemaphore(limit));
@@ -107,6 +108,13 @@ export function createPools(options: PoolOptions = {}): Pools {
       };
     },
     acquireTransfer: () => transfers.acquire(),
-    local: (work) => local(work),
+    async local(work, priority = 0) {
+      const release = await local.acquire(priority);
+      try {
+        return await work();
+      } finally {
+        release();
+      }
+    },
   };
 }

@@ -19,6 +19,7 @@ import { ProbeMissError, type RunContext, SkippedError } from './context.js';
 import type { RunEventListener } from './events.js';
 import { runImageStep, type WrittenFile, writeOutputFile } from './image-task.js';
 import { runModelStep, type StepResult } from './model-task.js';
+import { createPixelMemo } from './pixel-memo.js';
 import { createPools, type PoolOptions } from './pools.js';
 
 export interface RunOptions {
@@ -201,6 +202,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
       force === true || (Array.isArray(force) && force.some((id) => assetKey.split('/')[1] === id)),
     inflight: new Map(),
     finished: new Set(),
+    pixels: createPixelMemo(),
     versions,
     frozen: options.frozen === true,
     probe: options.probe === true,
