@@ -102,14 +102,23 @@ function forwardProviderEvent(context: RunContext, identity: ModelTaskIdentity, 
       event.predictionId === undefined ? progress : { ...progress, predictionId: event.predictionId },
     );
   } else if (event.type === 'prediction-created') {
-    // The id reaches the journal (flushed) before anything else can happen to this task.
-    void context.journal?.append({
-      type: 'created',
-      key: identity.key,
-      model: task.model,
-      predictionId: event.predictionId,
-      at: new Date().toISOString(),
-    });
+    // The id is journalled: written within this turn of the event loop, not flushed (see journal.ts).
+    context.journal
+      ?.append({
+        type: 'created',
+        key: identity.key,
+        model: task.model,
+        predictionId: event.predictionId,
+        at: new Date().toISOString(),
+      })
+      .catch((error: unknown) => {
+        // Not fatal: the intent already on disk lets a later run find this prediction by searching.
+        const reason = error instanceof Error ? error.message : String(error);
+        context.emit({
+          type: 'warning',
+          message: `could not journal prediction ${event.predictionId}: ${reason}`,
+        });
+      });
     context.emit({ type: 'task-progress', task, status: 'created', predictionId: event.predictionId });
   }
 }
