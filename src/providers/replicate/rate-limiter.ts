@@ -5,8 +5,8 @@
  *
  * The bucket alone would let `burst + perMinute` creates into one minute; a window over the send times of
  * the last `perMinute` creates keeps every 60 s — sliding, and so also the server's fixed windows — at
- * the limit (with a second of slack for uneven arrival). (Measured against the fake's fixed window: the bucket alone drew 429s, each halving the rate,
- * and finished a rate-bound batch at 1.46× its bound.)
+ * the limit (with a second of slack for uneven arrival). Measured against the fake's fixed window: the
+ * bucket alone drew 429s, each halving the rate, and finished a rate-bound batch at 1.46× its bound.
  */
 import type { TimeSource } from './retry.js';
 
@@ -44,7 +44,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let slowUntil = Number.NEGATIVE_INFINITY;
   let slowFactor = 1;
   let queue: Promise<void> = Promise.resolve();
-  // Send times of the latest creates, oldest first (at most perMinute of them).
+  // Send times of creates, oldest first; the window is the last perMinute of them (from `oldest` on).
   const sent: number[] = [];
   let oldest = 0;
 
