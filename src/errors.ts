@@ -87,6 +87,26 @@ export class FrozenError extends AssetgenError {
   }
 }
 
+/**
+ * A manifest that cannot be read: missing, not JSON, not matching schema/manifest.schema.json, or of a
+ * format version this assetgen does not know (`code` MANIFEST_MISSING, MANIFEST_INVALID, MANIFEST_VERSION).
+ */
+export class ManifestError extends AssetgenError {
+  readonly path: string;
+  /** What is wrong, one entry per problem (`/recipes/x/assets/0/status: must be …`). */
+  readonly problems: readonly string[];
+  constructor(
+    code: 'MANIFEST_MISSING' | 'MANIFEST_INVALID' | 'MANIFEST_VERSION',
+    path: string,
+    message: string,
+    problems: readonly string[] = [],
+  ) {
+    super(code, message);
+    this.path = path;
+    this.problems = problems;
+  }
+}
+
 /** The run was cancelled (Ctrl-C, SIGTERM, AbortSignal). */
 export class CancelledError extends AssetgenError {
   constructor(message = 'cancelled') {

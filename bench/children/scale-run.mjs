@@ -17,12 +17,14 @@ const [{ writeManifest }, { createCatalog }, { createPlan }, { createReplicatePr
     load('providers/replicate/index.js'),
     load('providers/replicate/retry.js'),
   ]);
-const [{ loadRecipes }, { runPlan }, { createCache }, { openJournal }] = await Promise.all([
-  load('recipe/index.js'),
-  load('run/runner.js'),
-  load('store/cache.js'),
-  load('store/journal.js'),
-]);
+const [{ loadRecipes }, { runPlan }, { createCache }, { openJournal }, { manifestRecipes }] =
+  await Promise.all([
+    load('recipe/index.js'),
+    load('run/runner.js'),
+    load('store/cache.js'),
+    load('store/journal.js'),
+    load('api/manifest-entries.js'),
+  ]);
 
 const input = JSON.parse(process.env.BENCH_SCALE_INPUT ?? '{}');
 const startRss = process.memoryUsage().rss;
@@ -61,7 +63,7 @@ const ran = performance.now();
 // What the finished run still holds (plan, results, lock entries), without garbage: needs --expose-gc.
 globalThis.gc?.();
 const liveHeapAfterRun = process.memoryUsage().heapUsed;
-await writeManifest(input.outDir, result, { generatorVersion: 'bench' });
+await writeManifest(input.outDir, manifestRecipes(result, process.cwd()), { generatorVersion: 'bench' });
 const written = performance.now();
 await journal.close(async (key) => (await cache.get(key)) !== undefined);
 await provider.close();

@@ -4,6 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { manifestRecipes } from '../../src/api/manifest-entries.js';
 import { writeManifest } from '../../src/manifest/write.js';
 import { createCatalog } from '../../src/models/catalog.js';
 import { createPlan, type Plan } from '../../src/plan/plan.js';
@@ -81,7 +82,9 @@ export async function runWithAssetgen(options: AssetgenRunOptions): Promise<Asse
     const cpu = process.cpuUsage(cpuBefore);
     const machine = machineTimes();
     const manifestStarted = performance.now();
-    await writeManifest(options.outDir, result, { generatorVersion: 'bench' });
+    await writeManifest(options.outDir, manifestRecipes(result, process.cwd()), {
+      generatorVersion: 'bench',
+    });
     return {
       plan,
       result,

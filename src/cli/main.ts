@@ -4,9 +4,9 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AssetgenError, formatProblem, RecipeError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type CliIO, processIO } from './output.js';
-import { VERSION } from './version.js';
 
 const secretsOf = (env: Readonly<Record<string, string | undefined>>): string[] =>
   [env.REPLICATE_API_TOKEN, env.REPLICATE_WEBHOOK_SECRET].filter((value): value is string => Boolean(value));

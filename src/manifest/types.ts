@@ -1,4 +1,11 @@
-/** The manifest's shape (schema/manifest.schema.json describes the same document for other tools). */
+/**
+ * The manifest's shape (schema/manifest.schema.json describes the same document for other tools). It
+ * stands on its own: nothing here refers to the runner. `manifest_version` changes only when a reader
+ * of the previous version could misread a new manifest; adding optional fields does not change it.
+ */
+
+/** The format version this assetgen writes (and the newest it reads). */
+export const MANIFEST_VERSION = 1;
 
 export interface ManifestFileInput {
   step: string;
@@ -59,6 +66,8 @@ export interface ManifestRecipe {
 
 export interface Manifest {
   $schema: string;
+  /** The format version (see MANIFEST_VERSION); manifests written before it existed read as 1. */
+  manifest_version: typeof MANIFEST_VERSION;
   generator: { name: 'assetgen'; version: string };
   recipes: Record<string, ManifestRecipe>;
 }

@@ -1,23 +1,41 @@
 /**
- * Writes `DIR/manifest.json`: recipes of this run replace their earlier entries, other recipes' entries
+ * Writes `DIR/manifest.json`: the recipes given replace their earlier entries, other recipes' entries
  * stay. Stable order (recipes by name, assets in recipe order, fixed key order), written atomically.
+ * Refuses to merge into a manifest of a newer format version (it would lose what it does not know).
  */
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import type { RunResult } from '../run/runner.js';
+import { join } from 'node:path';
+import { ManifestError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import type { Manifest, ManifestRecipe } from './types.js';
+import { MANIFEST_FILE } from './read.js';
+import { MANIFEST_VERSION, type Manifest, type ManifestRecipe } from './types.js';
 
-export const MANIFEST_FILE = 'manifest.json';
+export { MANIFEST_FILE } from './read.js';
+
 const SCHEMA_URL = 'https://assetgen.dev/schema/manifest.schema.json';
 
-async function readExisting(path: string): Promise<Manifest['recipes']> {
+/**
+ * The recipes of the manifest already in `outDir` (none when there is none, or it is not JSON: it is
+ * rewritten). Throws ManifestError when it is of a newer format version.
+ */
+export async function readExistingRecipes(outDir: string): Promise<Manifest['recipes']> {
+  const path = join(outDir, MANIFEST_FILE);
+  let existing: Partial<Record<keyof Manifest, unknown>>;
   try {
-    const existing = JSON.parse(await readFile(path, 'utf8')) as Partial<Manifest>;
-    return existing.recipes ?? {};
+    existing = JSON.parse(await readFile(path, 'utf8')) as Partial<Record<keyof Manifest, unknown>>;
   } catch {
     return {};
   }
+  const version = existing?.manifest_version;
+  if (typeof version === 'number' && version > MANIFEST_VERSION) {
+    throw new ManifestError(
+      'MANIFEST_VERSION',
+      path,
+      `${path} has format version ${version}, newer than this assetgen writes (${MANIFEST_VERSION}); nothing was run (upgrade assetgen, or write to another --out folder)`,
+    );
+  }
+  const recipes = existing?.recipes;
+  return typeof recipes === 'object' && recipes !== null ? (recipes as Manifest['recipes']) : {};
 }
 
 export function buildManifest(
@@ -29,24 +47,23 @@ export function buildManifest(
     const recipe = recipes[name];
     if (recipe !== undefined) sorted[name] = recipe;
   }
-  return { $schema: SCHEMA_URL, generator: { name: 'assetgen', version: generatorVersion }, recipes: sorted };
+  return {
+    $schema: SCHEMA_URL,
+    manifest_version: MANIFEST_VERSION,
+    generator: { name: 'assetgen', version: generatorVersion },
+    recipes: sorted,
+  };
 }
 
+/** Merges `recipes` (by recipe name) into `outDir/manifest.json`. */
 export async function writeManifest(
   outDir: string,
-  result: RunResult,
-  options: { generatorVersion: string; cwd?: string },
+  recipes: Readonly<Record<string, ManifestRecipe>>,
+  options: { generatorVersion: string },
 ): Promise<{ path: string; manifest: Manifest }> {
   const path = join(outDir, MANIFEST_FILE);
-  const recipes = await readExisting(path);
-  for (const { recipe, assets } of result.recipes) {
-    recipes[recipe.name] = {
-      source: relative(options.cwd ?? process.cwd(), recipe.loaded.file),
-      output: recipe.outputFolder,
-      assets,
-    };
-  }
-  const manifest = buildManifest(recipes, options.generatorVersion);
+  const merged = { ...(await readExistingRecipes(outDir)), ...recipes };
+  const manifest = buildManifest(merged, options.generatorVersion);
   await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
   return { path, manifest };
 }

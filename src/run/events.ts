@@ -1,4 +1,11 @@
-/** The runner's typed events; the CLI turns them into progress output, tests assert on them. */
+/**
+ * The typed events of a run, in the order they happen: `run-started` once (from the library, after the
+ * plan and budget check, before any work), then per task `task-queued` (paid tasks waiting for a slot),
+ * `task-started`, any `task-progress`/`task-token`, and `task-finished` or `task-failed`/`task-skipped`;
+ * `cost` whenever the spend moves; per asset `asset-finished` or `asset-failed`; `warning` at any time;
+ * `run-finished` last. Library callers get them through `onEvent`; the CLI turns them into progress
+ * output. They are a public contract: fields are only ever added.
+ */
 
 export interface TaskRef {
   /** `recipe/asset[/variant]` */
@@ -11,11 +18,16 @@ export interface TaskRef {
 export type RunEvent =
   | {
       type: 'run-started';
+      /** `run`, `frozen` (restore only, never a paid task) or `check` (verify only, writes nothing). */
+      mode: 'run' | 'frozen' | 'check';
       provider: string;
+      /** Why this provider, in words. */
+      reason: string;
       recipes: number;
       assets: number;
       tasks: number;
-      estimatedUsd: number;
+      /** What the run is expected to spend (cached tasks excluded); null when a price is unknown. */
+      estimatedUsd: number | null;
     }
   | { type: 'task-queued'; task: TaskRef }
   | { type: 'task-started'; task: TaskRef }

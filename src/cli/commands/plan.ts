@@ -1,19 +1,9 @@
-import { resolve } from 'node:path';
-import { BudgetError } from '../../errors.js';
+import { planRecipes } from '../../api/plan.js';
 import { formatUsd } from '../../plan/cost.js';
-import type { Plan } from '../../plan/plan.js';
 import type { PlanSummary } from '../../plan/summary.js';
-import { type LockFileContent, lockTaskId, readLock } from '../../store/lock.js';
 import { EXIT } from '../exit-codes.js';
+import { providerName, replicateOptions } from '../library-options.js';
 import type { CliIO } from '../output.js';
-import {
-  type CachedSteps,
-  checkBudget,
-  chooseProvider,
-  loadPlan,
-  lockPathFor,
-  probeCache,
-} from '../session.js';
 
 export interface PlanCommandOptions {
   json?: boolean;
@@ -21,23 +11,6 @@ export interface PlanCommandOptions {
   maxCost?: number;
   cacheDir: string;
   lock?: string;
-}
-
-/** Official models have no versions: a task of one that ran before (it is in the lock) may now differ. */
-function officialRerunWarnings(plan: Plan, lock: LockFileContent, isCached: CachedSteps): string[] {
-  const counts = new Map<string, number>();
-  for (const recipe of plan.recipes)
-    for (const asset of recipe.assets)
-      for (const step of asset.steps) {
-        if (step.kind !== 'model' || step.catalog?.official !== true || isCached(asset.key, step.id))
-          continue;
-        if (lock.tasks[lockTaskId(asset.key, step.id)] === undefined) continue;
-        counts.set(step.model, (counts.get(step.model) ?? 0) + 1);
-      }
-  return [...counts].map(
-    ([model, count]) =>
-      `${count} task${count === 1 ? '' : 's'} of ${model} will re-run: official models have no version pin, so results may differ from the locked ones`,
-  );
 }
 
 export function formatSummary(summary: PlanSummary): string[] {
@@ -69,28 +42,22 @@ export async function planCommand(
   options: PlanCommandOptions,
   io: CliIO,
 ): Promise<number> {
-  const plan = await loadPlan(files, io.cwd);
-  const choice = chooseProvider(options.provider, io);
-  const lock = await readLock(lockPathFor(plan, options.lock, io.cwd));
-  const isCached = await probeCache(plan, choice, resolve(io.cwd, options.cacheDir), lock);
-  let summary: PlanSummary;
-  let overBudget: BudgetError | undefined;
-  try {
-    summary = checkBudget(plan, choice, options.maxCost, isCached);
-  } catch (error) {
-    if (!(error instanceof BudgetError)) throw error;
-    overBudget = error;
-    summary = checkBudget(plan, { ...choice, paid: false }, undefined, isCached);
-    summary = { ...summary, paid: true, estimatedUsd: summary.replicateUsd };
-  }
-  const warnings = choice.paid ? officialRerunWarnings(plan, lock, isCached) : [];
+  const report = await planRecipes(files, {
+    cwd: io.cwd,
+    cacheDir: options.cacheDir,
+    replicate: replicateOptions({}, io),
+    ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
+    ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
+    ...(options.lock === undefined ? {} : { lock: options.lock }),
+  });
+  const { summary, warnings, overBudget } = report;
   if (options.json === true) {
     io.out(JSON.stringify({ ...summary, warnings, overBudget: overBudget?.message ?? null }, null, 2));
   } else {
     for (const line of formatSummary(summary)) io.out(line);
     for (const warning of warnings) io.out(`warning: ${warning}`);
   }
-  if (overBudget !== undefined) {
+  if (overBudget !== null) {
     io.err(`error: ${overBudget.message}`);
     return EXIT.overBudget;
   }

@@ -1,28 +1,11 @@
-import { resolve } from 'node:path';
-import { writeManifest } from '../../manifest/write.js';
+import { checkRecipes, type RunReport, runRecipes } from '../../api/run.js';
 import { formatUsd } from '../../plan/cost.js';
-import type { Provider } from '../../providers/types.js';
-import { runPlan } from '../../run/runner.js';
-import { createCache } from '../../store/cache.js';
-import { type Journal, openJournal } from '../../store/journal.js';
-import { readLock, writeLock } from '../../store/lock.js';
 import { EXIT } from '../exit-codes.js';
-import { mergeLock } from '../lock-merge.js';
+import { providerName, type ReplicateFlags, replicateOptions } from '../library-options.js';
 import type { CliIO } from '../output.js';
 import { createProgress } from '../progress.js';
-import {
-  checkBudget,
-  chooseProvider,
-  createProvider,
-  loadPlan,
-  lockPathFor,
-  offlineStandIn,
-  probeCache,
-  type ReplicateCliOptions,
-} from '../session.js';
-import { VERSION } from '../version.js';
 
-export interface RunCommandOptions extends ReplicateCliOptions {
+export interface RunCommandOptions extends ReplicateFlags {
   out: string;
   provider?: string;
   concurrency?: number;
@@ -57,83 +40,70 @@ function interruptHandlers(controller: AbortController, io: CliIO): () => void {
   };
 }
 
-function firstDefined(values: readonly (number | undefined)[]): number | undefined {
-  return values.find((value) => value !== undefined);
-}
-
 /**
  * `assetgen run <files…>` (and `check`): exit 0 all made, 1 an asset failed (or, frozen, would need a paid
- * task), 2 invalid, 3 over budget, 130 interrupted.
+ * task), 2 invalid, 3 over budget, 130 interrupted. What a run does lives in the library (src/api/run.ts).
  */
 export async function runCommand(
   files: readonly string[],
   options: RunCommandOptions,
   io: CliIO,
 ): Promise<number> {
-  const frozen = options.frozen === true || options.checkOnly === true;
-  const plan = await loadPlan(files, io.cwd);
-  const choice = chooseProvider(options.provider, io, { frozen });
-  const cacheDir = resolve(io.cwd, options.cacheDir);
-  const lockPath = lockPathFor(plan, options.lock, io.cwd);
-  const lock = await readLock(lockPath);
-  const cached = await probeCache(plan, choice, cacheDir, lock);
-  const summary = checkBudget(plan, choice, options.maxCost, cached);
-  io.err(`provider: ${choice.name} (${choice.reason})`);
-  const outDir = resolve(io.cwd, options.out);
   const controller = new AbortController();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const removeHandlers = options.signal === undefined ? interruptHandlers(controller, io) : () => {};
-  const provider: Provider = frozen ? offlineStandIn(choice) : await createProvider(choice, options, io);
-  const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
-  const cache = createCache(cacheDir);
   const progress = createProgress(io, { quiet: options.quiet === true });
-  const limits = plan.recipes.map((recipe) => recipe.loaded.recipe.concurrency);
-  const models: Record<string, number> = {};
-  for (const limit of limits) Object.assign(models, limit?.models ?? {});
-  const remote = options.concurrency ?? firstDefined(limits.map((limit) => limit?.remote));
-  const local = options.localConcurrency ?? firstDefined(limits.map((limit) => limit?.local));
+  const common = {
+    cwd: io.cwd,
+    cacheDir: options.cacheDir,
+    replicate: replicateOptions(options, io),
+    signal: controller.signal,
+    onEvent: (event: Parameters<typeof progress.onEvent>[0]) => {
+      if (event.type === 'run-started') io.err(`provider: ${event.provider} (${event.reason})`);
+      progress.onEvent(event);
+    },
+    ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
+    ...(options.lock === undefined ? {} : { lock: options.lock }),
+  };
   try {
-    const result = await runPlan(plan, {
-      provider,
-      cache,
-      outDir,
-      signal: controller.signal,
-      onEvent: (event) => progress.onEvent(event),
-      ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
-      pools: {
-        models,
-        ...(remote === undefined ? {} : { remote }),
-        ...(local === undefined ? {} : { local }),
-      },
-      force: options.force ?? false,
-      frozen,
-      lock,
-      writeOutputs: options.checkOnly !== true,
-      ...(journal === undefined ? {} : { journal }),
-    });
+    const report =
+      options.checkOnly === true
+        ? await checkRecipes(files, common)
+        : await runRecipes(files, {
+            ...common,
+            out: options.out,
+            force: options.force ?? false,
+            frozen: options.frozen === true,
+            ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
+            ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+            ...(options.localConcurrency === undefined ? {} : { localConcurrency: options.localConcurrency }),
+          });
     progress.stop();
-    let where = '';
-    if (options.checkOnly !== true) {
-      const { path } = await writeManifest(outDir, result, { generatorVersion: VERSION, cwd: io.cwd });
-      where = ` → ${path}`;
-      if (choice.paid && !frozen)
-        await writeLock(
-          lockPath,
-          mergeLock(lock, result.lock, plan, result.failed + result.skipped === 0 && !result.cancelled),
-        );
-    }
-    const verb = result.cancelled ? 'interrupted' : options.checkOnly === true ? 'checked' : 'done';
-    io.err(
-      `${verb}: made ${result.made}, cached ${result.cached}, failed ${result.failed}` +
-        `${result.skipped > 0 ? `, skipped ${result.skipped} (budget)` : ''}, spent ${formatUsd(result.spentUsd)}` +
-        ` (estimated ${formatUsd(summary.estimatedUsd)}) in ${(result.durationMs / 1000).toFixed(1)}s${where}`,
-    );
-    if (result.cancelled) return EXIT.interrupted;
-    return result.failed > 0 || result.skipped > 0 ? EXIT.assetFailed : EXIT.ok;
+    for (const line of summaryLines(report)) io.err(line);
+    if (report.status === 'cancelled') return EXIT.interrupted;
+    return report.status === 'ok' ? EXIT.ok : EXIT.assetFailed;
   } finally {
     progress.stop();
     removeHandlers();
-    await journal?.close(async (key) => (await cache.get(key)) !== undefined);
-    await provider.close?.();
   }
+}
+
+function summaryLines(report: RunReport): string[] {
+  const verb = report.status === 'cancelled' ? 'interrupted' : report.mode === 'check' ? 'checked' : 'done';
+  const where = report.manifestPath === null ? '' : ` → ${report.manifestPath}`;
+  const lines = [
+    `${verb}: made ${report.made}, cached ${report.cached}, failed ${report.failed}` +
+      `${report.skipped > 0 ? `, skipped ${report.skipped} (budget)` : ''}, spent ${formatUsd(report.spentUsd)}` +
+      ` (estimated ${formatUsd(report.estimate.estimatedUsd)}) in ${(report.durationMs / 1000).toFixed(1)}s${where}`,
+  ];
+  if (report.mode !== 'run' && report.status === 'failed') {
+    const count = report.problems.length;
+    const what = `${count} asset${count === 1 ? '' : 's'} would have to run or failed (listed above)`;
+    lines.push(
+      report.mode === 'frozen'
+        ? `--frozen: ${what}; nothing was written: the manifest, the output files and the lock are as they were`
+        : `check: ${what}`,
+    );
+  }
+  return lines;
 }

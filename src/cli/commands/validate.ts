@@ -1,12 +1,12 @@
-import { createCatalog } from '../../models/catalog.js';
-import { loadRecipes } from '../../recipe/index.js';
+import { validateRecipes } from '../../api/validate.js';
+import { RecipeError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../output.js';
-import { recipePaths } from '../recipe-paths.js';
 
-/** `assetgen validate <files…>`: every problem of every file at once (thrown as one RecipeError). */
+/** `assetgen validate <files…>`: every problem of every file at once (printed by main, exit 2). */
 export async function validateCommand(files: readonly string[], io: CliIO): Promise<number> {
-  const recipes = await loadRecipes(recipePaths(files, io.cwd), { catalog: createCatalog() });
-  for (const loaded of recipes) io.out(`${loaded.file}: ok (${loaded.recipe.assets.length} assets)`);
+  const result = await validateRecipes(files, { cwd: io.cwd });
+  if (!result.ok) throw new RecipeError(result.problems);
+  for (const recipe of result.recipes) io.out(`${recipe.file}: ok (${recipe.assets} assets)`);
   return EXIT.ok;
 }

@@ -1,0 +1,13 @@
+/** A run's result as manifest entries: one per recipe, its source relative to the caller's folder. */
+import { relative } from 'node:path';
+import type { ManifestRecipe } from '../manifest/types.js';
+import type { RunResult } from '../run/runner.js';
+
+export function manifestRecipes(result: RunResult, cwd: string): Record<string, ManifestRecipe> {
+  return Object.fromEntries(
+    result.recipes.map(({ recipe, assets }) => [
+      recipe.name,
+      { source: relative(cwd, recipe.loaded.file), output: recipe.outputFolder, assets },
+    ]),
+  );
+}

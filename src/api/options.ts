@@ -1,0 +1,47 @@
+/**
+ * Options shared by the library's entry points (validate, plan, run, check, update). Everything the CLI
+ * takes from argv or the environment arrives here as a plain value: the library never reads
+ * `process.env` or argv, and relative paths resolve against `cwd`.
+ */
+
+/** What the Replicate provider needs; the CLI fills it from `REPLICATE_*` variables and flags. */
+export interface ReplicateOptions {
+  /** API token (`REPLICATE_API_TOKEN`). Without one, `provider: 'auto'` runs offline. Never logged. */
+  token?: string;
+  /** API base URL (`REPLICATE_API_BASE_URL`, `--base-url`); default https://api.replicate.com/v1. */
+  baseUrl?: string;
+  /** `Prefer: wait` window for creates, in seconds (1-60, default 60). */
+  waitSeconds?: number;
+  /** Time limit per model step, in seconds; also sent as `Cancel-After`. */
+  stepTimeoutSeconds?: number;
+  /** Completion by webhook instead of polling. */
+  webhook?: {
+    /** Public URL that forwards to the local listener. */
+    url: string;
+    /** Where the listener binds (default 127.0.0.1, port 0 = any free port). */
+    host?: string;
+    port?: number;
+    /** `whsec_…` (`REPLICATE_WEBHOOK_SECRET`); else fetched from the API. */
+    secret?: string;
+  };
+}
+
+/** Which provider runs model steps: `auto` = Replicate when a token is given, else the offline one. */
+export type ProviderName = 'auto' | 'local' | 'replicate';
+
+export interface SessionOptions {
+  /** Folder that relative paths (recipes, cache, lock, output) resolve against. Default: `process.cwd()`. */
+  cwd?: string;
+  /** Default `auto`. */
+  provider?: ProviderName;
+  /** The result cache. Default `.assetgen/cache`. */
+  cacheDir?: string;
+  /** The lock file. Default: `assetgen.lock` beside the first recipe. */
+  lock?: string;
+  /** Budget in USD for the whole run (on top of each recipe's own `budget.max_usd`). */
+  maxUsd?: number;
+  replicate?: ReplicateOptions;
+}
+
+export const DEFAULT_CACHE_DIR = '.assetgen/cache';
+export const DEFAULT_OUT_DIR = 'output';

@@ -1,0 +1,117 @@
+/**
+ * `planRecipes`: what `assetgen plan` shows — assets, tasks per model, what is cached and what a run
+ * would cost — without running or writing anything. Over budget is part of the answer (`overBudget`),
+ * not an exception, so a caller can show the plan and the refusal together.
+ */
+import { BudgetError } from '../errors.js';
+import type { Plan } from '../plan/plan.js';
+import type { PlanSummary } from '../plan/summary.js';
+import { type LockFileContent, lockTaskId } from '../store/lock.js';
+import { type CachedSteps, checkBudget } from './budget-check.js';
+import type { SessionOptions } from './options.js';
+import type { ProviderChoice } from './provider-choice.js';
+import { openSession } from './session.js';
+
+export type PlanRecipesOptions = SessionOptions;
+
+/** One asset instance of the plan: its steps (cached or to run, with estimates) and its output files. */
+export interface PlannedAssetReport {
+  /** `recipe/asset[/variant]` */
+  key: string;
+  recipe: string;
+  id: string;
+  variant: Record<string, string | number | boolean>;
+  steps: Array<{
+    id: string;
+    kind: 'model' | 'image';
+    /** `owner/name` for model steps. */
+    model?: string;
+    cached: boolean;
+    /** USD on Replicate when it has to run (null: price unknown); 0 for image steps and cached ones. */
+    estimatedUsd: number | null;
+  }>;
+  /** Output paths relative to the output folder; paths made from step texts stay templates. */
+  outputs: string[];
+}
+
+export interface PlanReport {
+  provider: ProviderChoice;
+  summary: PlanSummary;
+  assets: PlannedAssetReport[];
+  /** Things a run would do that the user may not expect (e.g. unpinned official models re-running). */
+  warnings: string[];
+  /** Set when a run would be refused (a recipe's `budget.max_usd` or `maxUsd`); the summary then shows the Replicate estimate. */
+  overBudget: { message: string; estimatedUsd: number; maxUsd: number } | null;
+  lockPath: string;
+  cacheDir: string;
+}
+
+/** Throws RecipeError (with every problem) for invalid recipes and UsageError for a bad provider choice. */
+export async function planRecipes(
+  files: readonly string[],
+  options: PlanRecipesOptions = {},
+): Promise<PlanReport> {
+  const session = await openSession(files, options);
+  const { plan, choice, lock } = session;
+  const { isCached } = session.probe;
+  let summary: PlanSummary;
+  let overBudget: PlanReport['overBudget'] = null;
+  try {
+    summary = checkBudget(plan, choice, options.maxUsd, isCached);
+  } catch (error) {
+    if (!(error instanceof BudgetError)) throw error;
+    overBudget = { message: error.message, estimatedUsd: error.estimatedUsd, maxUsd: error.maxUsd };
+    summary = checkBudget(plan, { ...choice, paid: false }, undefined, isCached);
+    summary = { ...summary, paid: true, estimatedUsd: summary.replicateUsd };
+  }
+  return {
+    provider: choice,
+    summary,
+    assets: assetReports(plan, isCached),
+    warnings: choice.paid ? officialRerunWarnings(plan, lock, isCached) : [],
+    overBudget,
+    lockPath: session.lockPath,
+    cacheDir: session.cacheDir,
+  };
+}
+
+function assetReports(plan: Plan, isCached: CachedSteps): PlannedAssetReport[] {
+  return plan.recipes.flatMap((recipe) =>
+    recipe.assets.map((asset) => ({
+      key: asset.key,
+      recipe: recipe.name,
+      id: asset.instance.assetId,
+      variant: asset.instance.variant,
+      steps: asset.steps.map((step) => {
+        const cached = isCached(asset.key, step.id);
+        return step.kind === 'model'
+          ? {
+              id: step.id,
+              kind: step.kind,
+              model: step.model,
+              cached,
+              estimatedUsd: cached ? 0 : step.estimatedUsd,
+            }
+          : { id: step.id, kind: step.kind, cached, estimatedUsd: 0 };
+      }),
+      outputs: asset.outputs.flatMap((output) => output.files.map((file) => file.path)),
+    })),
+  );
+}
+
+/** Official models have no versions: a task of one that ran before (it is in the lock) may now differ. */
+function officialRerunWarnings(plan: Plan, lock: LockFileContent, isCached: CachedSteps): string[] {
+  const counts = new Map<string, number>();
+  for (const recipe of plan.recipes)
+    for (const asset of recipe.assets)
+      for (const step of asset.steps) {
+        if (step.kind !== 'model' || step.catalog?.official !== true || isCached(asset.key, step.id))
+          continue;
+        if (lock.tasks[lockTaskId(asset.key, step.id)] === undefined) continue;
+        counts.set(step.model, (counts.get(step.model) ?? 0) + 1);
+      }
+  return [...counts].map(
+    ([model, count]) =>
+      `${count} task${count === 1 ? '' : 's'} of ${model} will re-run: official models have no version pin, so results may differ from the locked ones`,
+  );
+}

@@ -1,0 +1,83 @@
+/** Which provider a session uses, and creating it (the Replicate driver is loaded only when needed). */
+import { FrozenError, UsageError } from '../errors.js';
+import type { Provider } from '../providers/types.js';
+import type { ProviderName, ReplicateOptions } from './options.js';
+
+export interface ProviderChoice {
+  name: 'local' | 'replicate';
+  /** Whether its tasks cost money (budgets apply, the journal is kept, the lock is written). */
+  paid: boolean;
+  /** Why this provider, in words (the CLI prints it once at the start of a run). */
+  reason: string;
+}
+
+export function chooseProvider(
+  requested: ProviderName | undefined,
+  replicate: ReplicateOptions | undefined,
+  options: { frozen?: boolean } = {},
+): ProviderChoice {
+  const token = replicate?.token;
+  if (options.frozen === true && requested !== 'local') {
+    // Frozen runs never call a provider: they check the replicate results recorded in the cache and lock.
+    return {
+      name: 'replicate',
+      paid: true,
+      reason: '--frozen: cached Replicate results only, nothing is created',
+    };
+  }
+  if (requested === 'replicate' || (requested !== 'local' && token)) {
+    if (!token) {
+      throw new UsageError('--provider replicate needs REPLICATE_API_TOKEN in the environment');
+    }
+    return { name: 'replicate', paid: true, reason: 'REPLICATE_API_TOKEN is set' };
+  }
+  return {
+    name: 'local',
+    paid: false,
+    reason:
+      requested === 'local'
+        ? '--provider local'
+        : 'no REPLICATE_API_TOKEN: using the offline local provider (placeholders and stand-ins, no cost)',
+  };
+}
+
+/** A provider that only names itself: for plans, probes and frozen runs, which never call it. */
+export function offlineStandIn(choice: ProviderChoice): Provider {
+  return {
+    name: choice.name,
+    paid: choice.paid,
+    predict: async () => {
+      throw new FrozenError(`${choice.name} is not called in this mode`);
+    },
+  };
+}
+
+export async function createProvider(
+  choice: ProviderChoice,
+  replicate: ReplicateOptions | undefined,
+  onWarning: (message: string) => void,
+): Promise<Provider> {
+  if (choice.name === 'local') {
+    const { createLocalProvider } = await import('../providers/local/index.js');
+    return createLocalProvider();
+  }
+  const { createReplicateProvider } = await import('../providers/replicate/index.js');
+  const options = replicate ?? {};
+  const webhook = options.webhook;
+  return createReplicateProvider({
+    token: options.token ?? '',
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    ...(options.waitSeconds === undefined ? {} : { waitSeconds: options.waitSeconds }),
+    ...(options.stepTimeoutSeconds === undefined ? {} : { stepTimeoutMs: options.stepTimeoutSeconds * 1000 }),
+    ...(webhook === undefined
+      ? {}
+      : {
+          webhook: {
+            url: webhook.url,
+            listen: { host: webhook.host ?? '127.0.0.1', port: webhook.port ?? 0 },
+            ...(webhook.secret === undefined ? {} : { secret: webhook.secret }),
+          },
+        }),
+    onWarning,
+  });
+}

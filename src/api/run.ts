@@ -1,0 +1,221 @@
+/**
+ * `runRecipes` and `checkRecipes`: what `assetgen run` and `assetgen check` do, as functions. Load and
+ * plan, probe the cache, refuse over budget, choose and create the provider, run every chain (events
+ * through `onEvent`, cancelled by `signal`), then write the manifest and merge the lock.
+ *
+ * State is only ever replaced by a run that had the right to: a `frozen` run that fails leaves the
+ * manifest, the output files and the lock as they were (it first verifies like `check`, when the probe
+ * cannot already prove everything is cached), and `check` writes none of them.
+ */
+import { resolve } from 'node:path';
+import { CancelledError } from '../errors.js';
+import type { Manifest } from '../manifest/types.js';
+import { readExistingRecipes, writeManifest } from '../manifest/write.js';
+import type { Plan } from '../plan/plan.js';
+import type { PlanSummary } from '../plan/summary.js';
+import type { RunEvent, RunEventListener } from '../run/events.js';
+import { type RunOptions, type RunResult, runPlan } from '../run/runner.js';
+import { createCache } from '../store/cache.js';
+import { type Journal, openJournal } from '../store/journal.js';
+import { writeLock } from '../store/lock.js';
+import { VERSION } from '../version.js';
+import { checkBudget } from './budget-check.js';
+import { mergeLock } from './lock-merge.js';
+import { manifestRecipes } from './manifest-entries.js';
+import { DEFAULT_OUT_DIR, type SessionOptions } from './options.js';
+import { poolLimits } from './pool-limits.js';
+import { createProvider, offlineStandIn, type ProviderChoice } from './provider-choice.js';
+import { openSession } from './session.js';
+
+export interface CheckRecipesOptions extends Omit<SessionOptions, 'maxUsd'> {
+  /** Cancels the run: in-flight work stops, the report says `cancelled`. */
+  signal?: AbortSignal;
+  /** Every event of the run (src/run/events.ts), synchronously, in order. */
+  onEvent?: RunEventListener;
+}
+
+export interface RunRecipesOptions extends SessionOptions, CheckRecipesOptions {
+  /** Output folder. Default `output`. */
+  out?: string;
+  /** Paid tasks at once (default: the recipe's `concurrency.remote`, else 8). */
+  concurrency?: number;
+  /** Local CPU tasks at once (default: the recipe's `concurrency.local`, else the CPU count). */
+  localConcurrency?: number;
+  /** Re-run despite the cache: everything (`true`) or these asset ids. */
+  force?: boolean | readonly string[];
+  /** Never start a paid task: restore from the cache, or fail naming what would have to run. */
+  frozen?: boolean;
+}
+
+/** An asset that did not finish, and why. */
+export interface AssetProblem {
+  /** `recipe/asset[/variant]` */
+  asset: string;
+  status: 'failed' | 'skipped' | 'cancelled';
+  error: string;
+}
+
+export interface RunReport {
+  /** `ok`: every asset made or restored; `failed`: some failed or were skipped; `cancelled`: by `signal`. */
+  status: 'ok' | 'failed' | 'cancelled';
+  mode: 'run' | 'frozen' | 'check';
+  provider: ProviderChoice;
+  /** The plan's estimate before the run (cached tasks excluded). */
+  estimate: PlanSummary;
+  made: number;
+  cached: number;
+  failed: number;
+  skipped: number;
+  spentUsd: number;
+  durationMs: number;
+  /** Every asset that did not finish; for `frozen` and `check`, what would have to run and why. */
+  problems: AssetProblem[];
+  /** The manifest written, or null when none was (`check`, a failing `frozen` run). */
+  manifest: Manifest | null;
+  manifestPath: string | null;
+  lockPath: string;
+  /** Whether the lock was written (paid runs only). */
+  lockWritten: boolean;
+}
+
+/** `assetgen run`: throws RecipeError, UsageError, BudgetError (nothing ran) or CancelledError (before it started). */
+export function runRecipes(files: readonly string[], options: RunRecipesOptions = {}): Promise<RunReport> {
+  return execute(files, options, options.frozen === true ? 'frozen' : 'run');
+}
+
+/** `assetgen check`: proves the cache and lock match the recipes; spends nothing, writes no output. */
+export function checkRecipes(
+  files: readonly string[],
+  options: CheckRecipesOptions = {},
+): Promise<RunReport> {
+  return execute(files, options, 'check');
+}
+
+async function execute(
+  files: readonly string[],
+  options: RunRecipesOptions,
+  mode: RunReport['mode'],
+): Promise<RunReport> {
+  const frozen = mode !== 'run';
+  const session = await openSession(files, options, { frozen });
+  const { plan, choice, cacheDir, lock, lockPath } = session;
+  const estimate = checkBudget(plan, choice, options.maxUsd, session.probe.isCached);
+  const outDir = resolve(session.cwd, options.out ?? DEFAULT_OUT_DIR);
+  if (mode !== 'check') await readExistingRecipes(outDir); // refuses a manifest of a newer format first
+  if (options.signal?.aborted) throw new CancelledError('cancelled before the run started; nothing was run');
+  const emit = options.onEvent ?? (() => {});
+  emit({
+    type: 'run-started',
+    mode,
+    provider: choice.name,
+    reason: choice.reason,
+    recipes: estimate.recipes,
+    assets: estimate.assets,
+    tasks: estimate.tasks,
+    estimatedUsd: estimate.estimatedUsd,
+  });
+  const warn = (message: string) => emit({ type: 'warning', message });
+  const provider = frozen ? offlineStandIn(choice) : await createProvider(choice, options.replicate, warn);
+  const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
+  const cache = createCache(cacheDir);
+  const base: RunOptions = {
+    provider,
+    cache,
+    outDir,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }),
+    pools: poolLimits(plan, {
+      ...(options.concurrency === undefined ? {} : { remote: options.concurrency }),
+      ...(options.localConcurrency === undefined ? {} : { local: options.localConcurrency }),
+    }),
+    force: options.force ?? false,
+    frozen,
+    lock,
+    ...(journal === undefined ? {} : { journal }),
+  };
+  const report = (
+    result: RunResult,
+    written: { manifest: Manifest; path: string } | null,
+    lockWritten: boolean,
+  ) => toReport(result, { mode, choice, estimate, lockPath, lockWritten, written });
+  try {
+    if (mode === 'frozen' && !session.probe.complete) {
+      // Verify first, writing nothing: a frozen run that cannot finish must not touch files or manifest.
+      const verdict = await verify(plan, base, emit);
+      if (!finished(verdict)) return report(verdict, null, false);
+    }
+    const result = await runPlan(plan, { ...base, onEvent: emit, writeOutputs: mode !== 'check' });
+    const complete = finished(result);
+    let written: { manifest: Manifest; path: string } | null = null;
+    if (mode === 'run' || (mode === 'frozen' && complete)) {
+      written = await writeManifest(outDir, manifestRecipes(result, session.cwd), {
+        generatorVersion: VERSION,
+      });
+    }
+    const writesLock = choice.paid && mode === 'run';
+    if (writesLock) await writeLock(lockPath, mergeLock(lock, result.lock, plan, complete));
+    return report(result, written, writesLock);
+  } finally {
+    await journal?.close(async (key) => (await cache.get(key)) !== undefined);
+    await provider.close?.();
+  }
+}
+
+/** A `check` pass inside a frozen run: only its failures (and, when it fails, its end) reach the caller. */
+async function verify(plan: Plan, base: RunOptions, emit: RunEventListener): Promise<RunResult> {
+  let end: RunEvent | undefined;
+  const result = await runPlan(plan, {
+    ...base,
+    writeOutputs: false,
+    onEvent: (event) => {
+      if (event.type === 'run-finished') end = event;
+      else if (event.type === 'task-failed' || event.type === 'task-skipped' || event.type === 'asset-failed')
+        emit(event);
+    },
+  });
+  if (!finished(result) && end !== undefined) emit(end);
+  return result;
+}
+
+const finished = (result: RunResult): boolean => result.failed + result.skipped === 0 && !result.cancelled;
+
+function toReport(
+  result: RunResult,
+  context: {
+    mode: RunReport['mode'];
+    choice: ProviderChoice;
+    estimate: PlanSummary;
+    lockPath: string;
+    lockWritten: boolean;
+    written: { manifest: Manifest; path: string } | null;
+  },
+): RunReport {
+  const problems: AssetProblem[] = [];
+  for (const { recipe, assets } of result.recipes) {
+    for (const [index, asset] of assets.entries()) {
+      if (asset.status === 'ok') continue;
+      problems.push({
+        asset: recipe.assets[index]?.key ?? `${recipe.name}/${asset.id}`,
+        status: asset.status,
+        error: asset.error ?? asset.status,
+      });
+    }
+  }
+  return {
+    status: result.cancelled ? 'cancelled' : finished(result) ? 'ok' : 'failed',
+    mode: context.mode,
+    provider: context.choice,
+    estimate: context.estimate,
+    made: result.made,
+    cached: result.cached,
+    failed: result.failed,
+    skipped: result.skipped,
+    spentUsd: result.spentUsd,
+    durationMs: result.durationMs,
+    problems,
+    manifest: context.written?.manifest ?? null,
+    manifestPath: context.written?.path ?? null,
+    lockPath: context.lockPath,
+    lockWritten: context.lockWritten,
+  };
+}

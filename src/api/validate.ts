@@ -1,0 +1,60 @@
+/**
+ * `validateRecipes`: loads and checks recipe files — the recipe schema, each model's input schema and the
+ * cross-field rules — and answers with data: every problem of every file (file:line:column, recipe path,
+ * message), never a thrown wall of text. Reads the files only; writes nothing.
+ */
+import { RecipeError, type RecipeProblem } from '../errors.js';
+import { createCatalog } from '../models/catalog.js';
+import { loadRecipes } from '../recipe/index.js';
+import type { AssetgenRecipe } from '../recipe/recipe-types.generated.js';
+import { recipePaths } from './recipe-paths.js';
+
+export interface ValidateRecipesOptions {
+  /** Folder that relative paths resolve against. Default: `process.cwd()`. */
+  cwd?: string;
+}
+
+export interface ValidRecipe {
+  /** Absolute path of the recipe file. */
+  file: string;
+  name: string;
+  /** Assets as written (before variants). */
+  assets: number;
+  /** Asset × variant instances, i.e. what a run makes. */
+  instances: number;
+  /** The validated document, with each catalogued model's input defaults applied. */
+  recipe: AssetgenRecipe;
+}
+
+export type ValidationResult =
+  | { ok: true; recipes: ValidRecipe[]; problems: [] }
+  | { ok: false; recipes: []; problems: RecipeProblem[] };
+
+export async function validateRecipes(
+  files: readonly string[],
+  options: ValidateRecipesOptions = {},
+): Promise<ValidationResult> {
+  const cwd = options.cwd ?? process.cwd();
+  try {
+    const loaded = await loadRecipes(recipePaths(files, cwd), { catalog: createCatalog() });
+    const recipes = loaded.map((recipe) => ({
+      file: recipe.file,
+      name: recipe.recipe.name,
+      assets: recipe.recipe.assets.length,
+      instances: instanceCount(recipe.recipe),
+      recipe: recipe.recipe,
+    }));
+    return { ok: true, recipes, problems: [] };
+  } catch (error) {
+    if (error instanceof RecipeError) return { ok: false, recipes: [], problems: [...error.problems] };
+    throw error;
+  }
+}
+
+/** Assets × every combination of variant values (counted, not expanded). */
+function instanceCount(recipe: AssetgenRecipe): number {
+  let combinations = 1;
+  for (const values of Object.values(recipe.variants ?? {}))
+    if (Array.isArray(values) && values.length > 0) combinations *= values.length;
+  return recipe.assets.length * combinations;
+}

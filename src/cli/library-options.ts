@@ -1,0 +1,40 @@
+/** Flags and environment → the library's options. The only place that maps `REPLICATE_*` variables. */
+import type { ProviderName, ReplicateOptions } from '../api/options.js';
+import { UsageError } from '../errors.js';
+import type { CliIO } from './output.js';
+
+export interface ReplicateFlags {
+  baseUrl?: string;
+  wait?: number;
+  stepTimeout?: number;
+  webhookUrl?: string;
+  webhookPort?: number;
+  webhookHost?: string;
+}
+
+export function replicateOptions(flags: ReplicateFlags, io: CliIO): ReplicateOptions {
+  const token = io.env.REPLICATE_API_TOKEN;
+  const baseUrl = flags.baseUrl ?? io.env.REPLICATE_API_BASE_URL;
+  const secret = io.env.REPLICATE_WEBHOOK_SECRET;
+  return {
+    ...(token ? { token } : {}),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(flags.wait === undefined ? {} : { waitSeconds: flags.wait }),
+    ...(flags.stepTimeout === undefined ? {} : { stepTimeoutSeconds: flags.stepTimeout }),
+    ...(flags.webhookUrl === undefined
+      ? {}
+      : {
+          webhook: {
+            url: flags.webhookUrl,
+            host: flags.webhookHost ?? '127.0.0.1',
+            ...(flags.webhookPort === undefined ? {} : { port: flags.webhookPort }),
+            ...(secret === undefined ? {} : { secret }),
+          },
+        }),
+  };
+}
+
+export function providerName(value: string | undefined): ProviderName | undefined {
+  if (value === undefined || value === 'auto' || value === 'local' || value === 'replicate') return value;
+  throw new UsageError(`unknown provider "${value}" (expected auto, local or replicate)`);
+}

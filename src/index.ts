@@ -1,0 +1,67 @@
+/**
+ * assetgen as a library: `import { runRecipes } from 'assetgen'`. The CLI is a thin layer over exactly
+ * these functions, so a caller gets the CLI's behaviour (cache, budgets, lock, manifest, journal) without
+ * its argv, printing or exit codes. Nothing here reads the environment: pass the Replicate token in
+ * `replicate.token`. Errors are the classes below, each with a stable `code`.
+ *
+ * - validateRecipes(files)  → every problem as data
+ * - planRecipes(files)      → assets, tasks per model, cached or not, estimated cost, budget verdict
+ * - runRecipes(files)       → runs; events through `onEvent`, cancelled by `signal`; writes files, manifest, lock
+ * - checkRecipes(files)     → proves cache and lock match the recipes; spends and writes nothing
+ * - updatePins(files)       → moves community models' pins in the lock to their latest version
+ * - readManifest(path)      → a manifest, checked against its schema and format version
+ */
+
+export type { ProviderName, ReplicateOptions, SessionOptions } from './api/options.js';
+export type {
+  PlannedAssetReport,
+  PlanRecipesOptions,
+  PlanReport,
+} from './api/plan.js';
+export { planRecipes } from './api/plan.js';
+export type { ProviderChoice } from './api/provider-choice.js';
+export {
+  type AssetProblem,
+  type CheckRecipesOptions,
+  checkRecipes,
+  type RunRecipesOptions,
+  type RunReport,
+  runRecipes,
+} from './api/run.js';
+export { type PinChange, type UpdatePinsOptions, type UpdateReport, updatePins } from './api/update.js';
+export {
+  type ValidateRecipesOptions,
+  type ValidationResult,
+  type ValidRecipe,
+  validateRecipes,
+} from './api/validate.js';
+export {
+  AssetgenError,
+  BudgetError,
+  CancelledError,
+  FrozenError,
+  formatProblem,
+  ManifestError,
+  ProviderError,
+  type ProviderErrorDetails,
+  RecipeError,
+  type RecipeProblem,
+  type SourceLocation,
+  UsageError,
+} from './errors.js';
+export { MANIFEST_FILE, readManifest } from './manifest/read.js';
+export {
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestAsset,
+  type ManifestFileInput,
+  type ManifestImageStep,
+  type ManifestModelStep,
+  type ManifestOutput,
+  type ManifestRecipe,
+  type ManifestStep,
+} from './manifest/types.js';
+export type { ModelSummary, PlanSummary } from './plan/summary.js';
+export type { AssetgenRecipe } from './recipe/recipe-types.generated.js';
+export type { RunEvent, RunEventListener, TaskRef } from './run/events.js';
+export { VERSION } from './version.js';
