@@ -11,15 +11,15 @@ import { resolve } from 'node:path';
 import { CancelledError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { readExistingRecipes, writeManifest } from '../manifest/write.js';
-import type { Plan } from '../plan/plan.js';
 import type { PlanSummary } from '../plan/summary.js';
-import type { RunEvent, RunEventListener } from '../run/events.js';
+import type { RunEventListener } from '../run/events.js';
 import { type RunOptions, type RunResult, runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
 import { type Journal, openJournal } from '../store/journal.js';
 import { writeLock } from '../store/lock.js';
 import { VERSION } from '../version.js';
 import { checkBudget } from './budget-check.js';
+import { completed, runFrozenInTwoPasses } from './frozen-run.js';
 import { mergeLock } from './lock-merge.js';
 import { manifestRecipes } from './manifest-entries.js';
 import { DEFAULT_OUT_DIR, type SessionOptions } from './options.js';
@@ -139,13 +139,12 @@ async function execute(
     lockWritten: boolean,
   ) => toReport(result, { mode, choice, estimate, lockPath, lockWritten, written });
   try {
-    if (mode === 'frozen' && !session.probe.complete) {
-      // Verify first, writing nothing: a frozen run that cannot finish must not touch files or manifest.
-      const verdict = await verify(plan, base, emit);
-      if (!finished(verdict)) return report(verdict, null, false);
-    }
-    const result = await runPlan(plan, { ...base, onEvent: emit, writeOutputs: mode !== 'check' });
-    const complete = finished(result);
+    // A frozen run the probe cannot prove complete verifies before it writes (frozen-run.ts).
+    const result =
+      mode === 'frozen' && !session.probe.complete
+        ? await runFrozenInTwoPasses(plan, base, emit)
+        : await runPlan(plan, { ...base, onEvent: emit, writeOutputs: mode !== 'check' });
+    const complete = completed(result);
     let written: { manifest: Manifest; path: string } | null = null;
     if (mode === 'run' || (mode === 'frozen' && complete)) {
       written = await writeManifest(outDir, manifestRecipes(result, session.cwd), {
@@ -160,24 +159,6 @@ async function execute(
     await provider.close?.();
   }
 }
-
-/** A `check` pass inside a frozen run: only its failures (and, when it fails, its end) reach the caller. */
-async function verify(plan: Plan, base: RunOptions, emit: RunEventListener): Promise<RunResult> {
-  let end: RunEvent | undefined;
-  const result = await runPlan(plan, {
-    ...base,
-    writeOutputs: false,
-    onEvent: (event) => {
-      if (event.type === 'run-finished') end = event;
-      else if (event.type === 'task-failed' || event.type === 'task-skipped' || event.type === 'asset-failed')
-        emit(event);
-    },
-  });
-  if (!finished(result) && end !== undefined) emit(end);
-  return result;
-}
-
-const finished = (result: RunResult): boolean => result.failed + result.skipped === 0 && !result.cancelled;
 
 function toReport(
   result: RunResult,
@@ -202,7 +183,7 @@ function toReport(
     }
   }
   return {
-    status: result.cancelled ? 'cancelled' : finished(result) ? 'ok' : 'failed',
+    status: result.cancelled ? 'cancelled' : completed(result) ? 'ok' : 'failed',
     mode: context.mode,
     provider: context.choice,
     estimate: context.estimate,
