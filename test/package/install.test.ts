@@ -164,8 +164,12 @@ describe('npm package', () => {
     expect((await readdir(join(app, 'out', 'badges'))).sort()).toEqual(['gold-48.webp']);
   });
 
-  it('type-checks a TypeScript consumer against dist/index.d.ts', async () => {
+  it('type-checks a TypeScript consumer and the README example against dist/index.d.ts', async () => {
     await writeFile(join(app, 'consumer.ts'), TS_CONSUMER);
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    const example = /## From code[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain("from 'assetgen'");
+    await writeFile(join(app, 'readme-example.ts'), example ?? '');
     await writeFile(
       join(app, 'tsconfig.json'),
       JSON.stringify({
@@ -180,7 +184,7 @@ describe('npm package', () => {
           typeRoots: [join(root, 'node_modules', '@types')],
           types: ['node'],
         },
-        files: ['consumer.ts'],
+        files: ['consumer.ts', 'readme-example.ts'],
       }),
     );
     const checked = await run(tsc, ['-p', join(app, 'tsconfig.json')], { cwd: app }).catch(
