@@ -1,5 +1,12 @@
 /** Exit codes: the CLI's contract with scripts and CI. */
-import { AssetgenError, BudgetError, CancelledError, RecipeError, UsageError } from '../errors.js';
+import {
+  AssetgenError,
+  BudgetError,
+  CancelledError,
+  ManifestError,
+  RecipeError,
+  UsageError,
+} from '../errors.js';
 
 export const EXIT = {
   ok: 0,
@@ -10,7 +17,8 @@ export const EXIT = {
 } as const;
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof RecipeError || error instanceof UsageError) return EXIT.invalid;
+  if (error instanceof RecipeError || error instanceof UsageError || error instanceof ManifestError)
+    return EXIT.invalid;
   if (error instanceof BudgetError) return EXIT.overBudget;
   if (error instanceof CancelledError) return EXIT.interrupted;
   if (error instanceof AssetgenError) return EXIT.assetFailed;

@@ -1,9 +1,9 @@
 /**
  * The typed events of a run, in the order they happen: `run-started` once (from the library, after the
  * plan and budget check, before any work), then per task `task-queued` (paid tasks waiting for a slot),
- * `task-started`, any `task-progress`/`task-token`, and `task-finished` or `task-failed`/`task-skipped`;
- * `cost` whenever the spend moves; per asset `asset-finished` or `asset-failed`; `warning` at any time;
- * `run-finished` last. Library callers get them through `onEvent`; the CLI turns them into progress
+ * `task-started`, any `task-progress`/`task-token`, and `task-finished` or `task-failed`/`task-skipped`
+ * (a task found in the cache: only `task-finished` with `cached: true`); `cost` whenever the spend
+ * moves; per asset `asset-finished` or `asset-failed`; `warning` at any time; `run-finished` last. Library callers get them through `onEvent`; the CLI turns them into progress
  * output. They are a public contract: fields are only ever added.
  */
 
