@@ -102,7 +102,7 @@ async function execute(
   const estimate = checkBudget(plan, choice, options.maxUsd, session.probe.isCached);
   const outDir = resolve(session.cwd, options.out ?? DEFAULT_OUT_DIR);
   if (mode !== 'check') await readExistingRecipes(outDir); // refuses a manifest of a newer format first
-  if (options.signal?.aborted) throw new CancelledError('cancelled before the run started; nothing was run');
+  throwIfCancelled(options.signal);
   const emit = options.onEvent ?? (() => {});
   emit({
     type: 'run-started',
@@ -139,6 +139,7 @@ async function execute(
     lockWritten: boolean,
   ) => toReport(result, { mode, choice, estimate, lockPath, lockWritten, written });
   try {
+    throwIfCancelled(options.signal); // cancelled while the provider was being set up
     // A frozen run the probe cannot prove complete verifies before it writes (frozen-run.ts).
     const result =
       mode === 'frozen' && !session.probe.complete
@@ -158,6 +159,10 @@ async function execute(
     await journal?.close(async (key) => (await cache.get(key)) !== undefined);
     await provider.close?.();
   }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError('cancelled before the run started; nothing was run');
 }
 
 function toReport(

@@ -162,7 +162,7 @@ describe('library API', () => {
     expect(await readdir(dir)).not.toContain('never');
   });
 
-  it('aborting during a run cancels it: the report says cancelled', async () => {
+  it('aborting during a run cancels it: the report says cancelled; aborted during set-up, nothing runs', async () => {
     const controller = new AbortController();
     const report = await runRecipes(['tiles.yaml'], {
       cwd: dir,
@@ -170,11 +170,26 @@ describe('library API', () => {
       cacheDir: 'cache-cancelled',
       signal: controller.signal,
       onEvent: (event) => {
-        if (event.type === 'run-started') controller.abort();
+        if (event.type === 'task-started') controller.abort();
       },
     });
     expect(report.status).toBe('cancelled');
-    expect(report.problems.map((p) => p.status)).toEqual(['cancelled', 'cancelled']);
+    expect(report.problems.length).toBeGreaterThan(0);
+    expect(report.problems.every((problem) => problem.status === 'cancelled')).toBe(true);
+    const early = new AbortController();
+    const events: RunEvent[] = [];
+    const setUp = runRecipes(['tiles.yaml'], {
+      cwd: dir,
+      out: 'never',
+      signal: early.signal,
+      onEvent: (event) => {
+        events.push(event);
+        if (event.type === 'run-started') early.abort();
+      },
+    });
+    await expect(setUp).rejects.toThrow(/cancelled before the run started; nothing was run/);
+    expect(events.map((event) => event.type)).toEqual(['run-started']);
+    expect(await readdir(dir)).not.toContain('never');
   });
 
   it('readManifest says what is wrong: missing, not JSON, not the schema, a newer or unknown version', async () => {

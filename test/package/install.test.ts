@@ -164,6 +164,12 @@ describe('npm package', () => {
     expect((await readdir(join(app, 'out', 'badges'))).sort()).toEqual(['gold-48.webp']);
   });
 
+  it('installs the CLI as a bin that runs from the package', async () => {
+    const bin = join(app, 'node_modules', '.bin', 'assetgen');
+    const { stdout } = await run(bin, ['validate', 'badges.yaml'], { cwd: app });
+    expect(stdout).toMatch(/badges\.yaml: ok \(1 assets\)/);
+  });
+
   it('type-checks a TypeScript consumer and the README example against dist/index.d.ts', async () => {
     await writeFile(join(app, 'consumer.ts'), TS_CONSUMER);
     const readme = await readFile(join(root, 'README.md'), 'utf8');
