@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isoTime, jsonReply, newId, notFound, problem, type Reply } from './http.js';
 import type { DeliveredFile } from './predictions.js';
+import type { ReplyProfile } from './types.js';
 
 export interface StoredFile {
   id: string;
@@ -33,6 +34,8 @@ export interface FilesApiOptions {
   /** Clock ms an upload lives. */
   ttlClockMs: number;
   maxBytes: number;
+  /** `recorded`: file objects carry only `urls.get` (no recorded upload had `urls.download`). */
+  profile: ReplyProfile;
 }
 
 export function createFilesApi(options: FilesApiOptions): FilesApi {
@@ -54,10 +57,13 @@ export function createFilesApi(options: FilesApiOptions): FilesApi {
     metadata: f.metadata,
     created_at: isoTime(f.createdAt),
     expires_at: isoTime(f.expiresAt),
-    urls: {
-      get: `${options.origin}/v1/files/${f.id}`,
-      download: `${options.origin}/v1/files/${f.id}/download?expiry=${Math.floor(f.expiresAt / 1000)}&signature=fake`,
-    },
+    urls:
+      options.profile === 'recorded'
+        ? { get: `${options.origin}/v1/files/${f.id}` }
+        : {
+            get: `${options.origin}/v1/files/${f.id}`,
+            download: `${options.origin}/v1/files/${f.id}/download?expiry=${Math.floor(f.expiresAt / 1000)}&signature=fake`,
+          },
   });
 
   return {

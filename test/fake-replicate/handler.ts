@@ -117,10 +117,12 @@ async function write(
   extraHeaders: Record<string, string>,
   fault: RequestFault | undefined,
 ): Promise<void> {
-  const headers = { ...extraHeaders, ...reply.headers };
+  // `Date` on the server's clock (a manual or scaled clock too), as clients may read the server's time.
+  const headers = { date: new Date(deps.clock.now()).toUTCString(), ...extraHeaders, ...reply.headers };
   if (reply.kind === 'stream') {
     res.writeHead(reply.status, headers);
     res.flushHeaders();
+    if (fault?.type === 'truncate') breakOffAfter(res, fault.bytes ?? 64);
     return reply.run(res, deps.closing);
   }
   const body = reply.body;
@@ -141,4 +143,20 @@ async function write(
     return;
   }
   res.end(body);
+}
+
+/** A long-lived reply (SSE) breaks off: the connection dies once `bytes` of its body have gone out. */
+function breakOffAfter(res: ServerResponse, bytes: number): void {
+  let sent = 0;
+  const write = res.write.bind(res) as (chunk: Buffer) => boolean;
+  res.write = ((chunk: string | Uint8Array) => {
+    if (res.destroyed || sent >= bytes) return false;
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+    const room = bytes - sent;
+    sent += Math.min(room, buffer.length);
+    if (buffer.length < room) return write(buffer);
+    write(buffer.subarray(0, room));
+    setImmediate(() => res.destroy());
+    return false;
+  }) as ServerResponse['write'];
 }

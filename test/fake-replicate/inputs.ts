@@ -75,7 +75,36 @@ async function fetchBytes(
   return { body: Buffer.from(await response.arrayBuffer()), contentType };
 }
 
-/** Replaces every non-empty `format: uri` string input with an `InputFile` written into `workDir`. */
+async function materialise(
+  value: string,
+  name: string,
+  workDir: string,
+  resolver: InputResolver,
+  signal: AbortSignal,
+): Promise<InputFile> {
+  const fetched = await fetchBytes(value, resolver, signal);
+  const file = { body: fetched.body, contentType: sniffContentType(fetched.body, fetched.contentType) };
+  const path = join(workDir, `${name}.${extensionFor(file.contentType)}`);
+  await writeFile(path, file.body);
+  return {
+    kind: 'file',
+    path,
+    sha256: createHash('sha256').update(file.body).digest('hex'),
+    bytes: file.body.length,
+    contentType: file.contentType,
+  };
+}
+
+interface UriProperty {
+  type?: string;
+  format?: string;
+  items?: { type?: string; format?: string };
+}
+
+/**
+ * Replaces every non-empty `format: uri` string input with an `InputFile` written into `workDir`, and
+ * every list of them (`type: array`, `items.format: uri`) with a list of `InputFile`s.
+ */
 export async function materialiseInputs(
   input: Record<string, unknown>,
   schema: Record<string, unknown>,
@@ -83,23 +112,20 @@ export async function materialiseInputs(
   resolver: InputResolver,
   signal: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  const properties = (schema.properties ?? {}) as Record<string, { format?: string }>;
+  const properties = (schema.properties ?? {}) as Record<string, UriProperty>;
   const out: Record<string, unknown> = { ...input };
   for (const [key, prop] of Object.entries(properties)) {
     const value = input[key];
-    if (prop.format !== 'uri' || typeof value !== 'string' || value === '') continue;
-    const fetched = await fetchBytes(value, resolver, signal);
-    const file = { body: fetched.body, contentType: sniffContentType(fetched.body, fetched.contentType) };
-    const path = join(workDir, `input-${key}.${extensionFor(file.contentType)}`);
-    await writeFile(path, file.body);
-    const inputFile: InputFile = {
-      kind: 'file',
-      path,
-      sha256: createHash('sha256').update(file.body).digest('hex'),
-      bytes: file.body.length,
-      contentType: file.contentType,
-    };
-    out[key] = inputFile;
+    if (prop.format === 'uri' && typeof value === 'string' && value !== '') {
+      out[key] = await materialise(value, `input-${key}`, workDir, resolver, signal);
+    } else if (prop.type === 'array' && prop.items?.format === 'uri' && Array.isArray(value)) {
+      const files: InputFile[] = [];
+      for (const [i, item] of value.entries()) {
+        if (typeof item !== 'string' || item === '') continue;
+        files.push(await materialise(item, `input-${key}-${i}`, workDir, resolver, signal));
+      }
+      out[key] = files;
+    }
   }
   return out;
 }

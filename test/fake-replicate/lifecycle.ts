@@ -11,14 +11,16 @@ import type { BusyTracker, ScaledClock } from './clock.js';
 import { extensionFor, type InputResolver, materialiseInputs } from './inputs.js';
 import { tokenize } from './outputs.js';
 import { changed, type PredictionState, pushSse, TERMINAL } from './predictions.js';
-import type { MadeOutputs, MakeOutputs, PredictionStatus, WebhookEvent } from './types.js';
+import type { MadeOutputs, MakeOutputs, PredictionStatus, ReplyProfile, WebhookEvent } from './types.js';
 
 export interface EngineContext {
   clock: ScaledClock;
   busy: BusyTracker;
   resolver: InputResolver;
   origin: string;
+  profile: ReplyProfile;
   outputMode: 'url' | 'data-uri';
+  dataUriType: 'file' | 'octet-stream';
   workRoot: string;
   makerFor(ref: string): MakeOutputs;
   notify(state: PredictionState, event: WebhookEvent): void;
@@ -80,21 +82,35 @@ function outputValue(
   made: MadeOutputs,
   plan: PredictionPlan,
 ): unknown {
-  if ('text' in made) return tokenize(made.text);
+  const shape = state.modelVersion.output;
+  if ('text' in made) return shape === 'text' ? made.text : tokenize(made.text);
   const count = plan.outputCount ?? made.files.length;
   const values: string[] = [];
   for (let i = 0; i < count && made.files.length > 0; i += 1) {
     const body = made.files[i % made.files.length] as Buffer;
     const name = `out-${i}.${extensionFor(made.contentType)}`;
     state.files.set(name, { body, contentType: made.contentType });
+    const type = ctx.dataUriType === 'octet-stream' ? 'application/octet-stream' : made.contentType;
     values.push(
       ctx.outputMode === 'data-uri'
-        ? `data:${made.contentType};base64,${body.toString('base64')}`
+        ? `data:${type};base64,${body.toString('base64')}`
         : `${ctx.origin}/files-delivery/${state.id}/${name}`,
     );
   }
-  const shape = state.model.catalog.output;
+  if (shape === 'file-object') return objectOfFiles(state.modelVersion.outputSchema, values);
   return shape === 'file' ? (values[0] ?? null) : values;
+}
+
+/** An object output: each `format: uri` property gets the next file, each list of them the rest. */
+function objectOfFiles(schema: Record<string, unknown>, values: string[]): Record<string, unknown> {
+  const properties = (schema.properties ?? {}) as Record<string, { format?: string; type?: string }>;
+  const out: Record<string, unknown> = {};
+  let next = 0;
+  for (const [key, prop] of Object.entries(properties)) {
+    if (prop.format === 'uri' && next < values.length) out[key] = values[next++];
+    else if (prop.type === 'array') out[key] = values.slice(next);
+  }
+  return out;
 }
 
 /** Starts the deadline watcher of a `Cancel-After` create. */
@@ -128,9 +144,10 @@ export async function runPrediction(
     (async (): Promise<MadeOutputs | undefined> => {
       if (plan.failWith !== undefined) return undefined;
       await mkdir(workDir, { recursive: true });
+      const version = state.modelVersion;
       const input = await materialiseInputs(
-        state.model.withDefaults(state.input),
-        state.model.catalog.inputSchema,
+        version.withDefaults(state.input),
+        version.inputSchema,
         workDir,
         ctx.resolver,
         signal,
@@ -138,7 +155,7 @@ export async function runPrediction(
       const maker = ctx.makerFor(state.model.ref);
       return maker({
         model: state.model.ref,
-        catalog: state.model.catalog,
+        catalog: version.catalog,
         input,
         workDir,
         predictionId: state.id,
@@ -148,7 +165,8 @@ export async function runPrediction(
   );
   work.catch(() => undefined);
 
-  if (state.model.streams && plan.failWith === undefined) {
+  const iterator = state.modelVersion.iterator;
+  if (iterator && plan.failWith === undefined) {
     await streamTokens(state, ctx, plan, work);
   } else {
     for (let step = 1; step <= plan.logSteps; step += 1) {
@@ -168,8 +186,9 @@ export async function runPrediction(
     return finish(state, ctx, 'failed', { error: error instanceof Error ? error.message : String(error) });
   }
   if (stopped() || made === undefined) return;
-  if (!state.model.streams) {
+  if (!iterator) {
     state.output = outputValue(state, ctx, made, plan);
+    if (state.streamToken !== undefined) streamFiles(state);
     changed(state);
     ctx.notify(state, 'output');
     if (plan.finalizeMs > 0) await clock.sleep(plan.finalizeMs, signal);
@@ -204,6 +223,17 @@ async function streamTokens(
     changed(state);
     ctx.notify(state, 'output');
   }
+}
+
+/** A file model's stream (recorded profile): one `output` event per file URL. */
+function streamFiles(state: PredictionState): void {
+  const output = state.output;
+  const values = Array.isArray(output)
+    ? output
+    : typeof output === 'object' && output !== null
+      ? Object.values(output)
+      : [output];
+  for (const value of values.flat()) if (typeof value === 'string') pushSse(state, 'output', value);
 }
 
 function billingUnits(state: PredictionState, made: MadeOutputs, runMs: number): Record<string, number> {

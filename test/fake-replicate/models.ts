@@ -1,151 +1,243 @@
 /**
- * The models the fake knows: the project's catalog (schema/models/*.json), input validation with Ajv
- * (draft 2020-12) in Replicate's 422 shape, and the model/version objects of the models API.
+ * The models the fake knows: the project's catalog (schema/models/*.json, served as Cog documents built
+ * from them) plus any model a test adds — a catalog model or not, official or community, with one or more
+ * versions, each described by its own Cog OpenAPI document (`openapi_schema`, e.g. a recorded one). Every
+ * create is validated against the `Input` of the version it runs.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { type CatalogModel, createCatalog } from '../../src/models/catalog.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { type CatalogModel, createCatalog, type ModelKind } from '../../src/models/catalog.js';
+import {
+  type FakeOutputShape,
+  fileInputsOf,
+  guessKind,
+  inlineInputSchema,
+  inputJsonSchema,
+  outputSchemaOf,
+  outputShapeOf,
+} from './cog-schema.js';
 import { buildOpenApiSchema } from './openapi.js';
+import { createInputCheckers, type InputChecker } from './validation.js';
 
-export interface InvalidField {
-  type: string;
-  field: string;
-  description: string;
+type Json = Record<string, unknown>;
+
+export interface FakeVersionSpec {
+  /** 64 hex digits (default: derived from the document). */
+  id?: string;
+  /** ISO 8601 (default: now). */
+  createdAt?: string;
+  cogVersion?: string;
+  /** The Cog OpenAPI 3.0.2 document, as `GET …/versions/{id}` returns it in `openapi_schema`. */
+  openapiSchema: Json;
+}
+
+export interface FakeModelSpec {
+  /** `owner/name` */
+  ref: string;
+  /** Official models run without a version (default false). */
+  official?: boolean;
+  /** Which output maker serves it (default: `text` for text outputs, else `text-to-image`). */
+  kind?: ModelKind;
+  /** The field that takes the upstream image (default: the first file input). */
+  imageInput?: string;
+  description?: string;
+  runCount?: number;
+  /** ISO 8601 (default: the first version's time). */
+  createdAt?: string;
+  /** Oldest first: the last one is `latest_version`. */
+  versions: FakeVersionSpec[];
+  /** Recorded profile: the `model` its official predictions report (default: the ref itself). */
+  servedAs?: string;
+}
+
+export interface FakeVersion extends InputChecker {
+  id: string;
+  createdAt: string;
+  cogVersion: string;
+  openapiSchema: Json;
+  /** `Input` with its enum wrappers inlined (file inputs are found here). */
+  inputSchema: Json;
+  output: FakeOutputShape;
+  /** The `Output` schema, resolved. */
+  outputSchema: Json;
+  /** Iterator outputs (language models) stream their tokens. */
+  iterator: boolean;
+  fileInputs: string[];
+  /** What the output makers are handed: the catalog entry, or one made up for a model outside it. */
+  catalog: CatalogModel;
 }
 
 export interface FakeModel {
   ref: string;
   owner: string;
   name: string;
-  catalog: CatalogModel;
   official: boolean;
-  versionId: string;
-  versionCreatedAt: string;
-  cogVersion: string;
+  kind: ModelKind;
+  description: string;
   runCount: number;
-  /** Whether predictions of this model get `urls.stream` (iterator outputs: the LLM). */
-  streams: boolean;
-  validate(input: unknown): InvalidField[];
-  /** A copy of `input` with schema defaults filled in. */
-  withDefaults(input: Record<string, unknown>): Record<string, unknown>;
+  createdAt: string;
+  servedAs: string;
+  /** Newest first. */
+  readonly versions: FakeVersion[];
+  readonly latest: FakeVersion;
+  /** The current deployment id (`dp-<32 hex>`) official predictions report in the recorded profile. */
+  deployment: string;
 }
 
 export interface ModelRegistry {
   byRef(ref: string): FakeModel | undefined;
-  byVersion(versionId: string): FakeModel | undefined;
+  /** A version by id, of any model (community creates name only the version). */
+  byVersion(versionId: string): { model: FakeModel; version: FakeVersion } | undefined;
   list(): FakeModel[];
+  /** Adds a model, or replaces the one with the same ref. */
+  add(spec: FakeModelSpec): FakeModel;
+  /** A new latest version of a known model. */
+  addVersion(ref: string, spec: FakeVersionSpec): FakeVersion;
+  /** A new deployment of the model: later predictions report a new `dp-…` version. */
+  redeploy(ref: string): string;
 }
 
-export function createModelRegistry(): ModelRegistry {
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats.default(ajv);
-  const withDefaultsAjv = new Ajv2020({ strict: false, useDefaults: true, validateFormats: false });
-  const models = createCatalog()
-    .list()
-    .map((catalog) => createFakeModel(catalog, ajv.compile(catalog.inputSchema), withDefaultsAjv));
-  return {
-    byRef: (ref) => models.find((m) => m.ref === ref),
-    byVersion: (id) => models.find((m) => m.versionId === id),
-    list: () => [...models],
-  };
-}
+/** Names official models were recorded answering under (reference §14 and Replicate's OpenAPI example). */
+export const RECORDED_SERVED_AS: Readonly<Record<string, string>> = {
+  'meta/meta-llama-3-70b-instruct': 'replicate-internal/llama3-70b-chat-vllm-unquantized',
+  'meta/meta-llama-3-8b-instruct': 'replicate-internal/llama-3-8b-instruct-int8-triton',
+  'meta/llama-2-70b-chat': 'replicate/lifeboat-70b',
+};
 
-function createFakeModel(
-  catalog: CatalogModel,
-  validator: ValidateFunction,
-  defaultsAjv: Ajv2020,
-): FakeModel {
-  const [owner = '', name = ''] = catalog.ref.split('/');
-  const meta = (catalog.inputSchema['x-replicate'] ?? {}) as Record<string, unknown>;
-  const output = (catalog.inputSchema['x-output'] ?? {}) as Record<string, unknown>;
-  const fillDefaults = defaultsAjv.compile(catalog.inputSchema);
-  return {
-    ref: catalog.ref,
-    owner,
-    name,
-    catalog,
-    official: catalog.official,
-    versionId: catalog.version,
-    versionCreatedAt: String(meta.version_created_at ?? '2024-01-01T00:00:00Z'),
-    cogVersion: String(meta.cog_version ?? '0.9.0'),
+export const newDeploymentId = (): string => `dp-${randomBytes(16).toString('hex')}`;
+
+/** The spec of a catalog model, served as a Cog document built from its schema file. */
+function catalogSpec(entry: CatalogModel, servedAs: string | undefined): FakeModelSpec {
+  const meta = (entry.inputSchema['x-replicate'] ?? {}) as Json;
+  const spec: FakeModelSpec = {
+    ref: entry.ref,
+    official: entry.official,
+    kind: entry.kind,
+    description: String(entry.inputSchema.description ?? ''),
     runCount: Number(meta.run_count_at_snapshot ?? 0),
-    streams: output['x-cog-array-type'] === 'iterator',
-    validate(input) {
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-        return [{ type: 'type', field: 'input', description: 'input must be an object' }];
-      }
-      if (validator(input)) return [];
-      return (validator.errors ?? []).map(toInvalidField);
-    },
-    withDefaults(input) {
-      const copy = structuredClone(input);
-      fillDefaults(copy);
-      return copy;
-    },
+    versions: [
+      {
+        id: entry.version,
+        createdAt: String(meta.version_created_at ?? '2024-01-01T00:00:00Z'),
+        cogVersion: String(meta.cog_version ?? '0.9.0'),
+        openapiSchema: buildOpenApiSchema(entry.inputSchema),
+      },
+    ],
   };
+  if (entry.imageInput !== undefined) spec.imageInput = entry.imageInput;
+  if (servedAs !== undefined) spec.servedAs = servedAs;
+  return spec;
 }
 
-function toInvalidField(error: ErrorObject): InvalidField {
-  const path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
-  if (error.keyword === 'required') {
-    const missing = String((error.params as { missingProperty?: string }).missingProperty);
-    return { type: 'required', field: 'input', description: `${missing} is required` };
-  }
-  const field = path === '' ? 'input' : `input.${path}`;
-  const p = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'maximum':
-      return { type: 'less_than_equal', field, description: `Must be less than or equal to ${p.limit}` };
-    case 'minimum':
-      return {
-        type: 'greater_than_equal',
-        field,
-        description: `Must be greater than or equal to ${p.limit}`,
-      };
-    case 'enum': {
-      const allowed = (p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
-      return { type: 'enum', field, description: `${path} must be one of the following: ${allowed}` };
+export function createModelRegistry(servedAs: Record<string, string> = RECORDED_SERVED_AS): ModelRegistry {
+  const checkers = createInputCheckers();
+  const catalog = createCatalog();
+  const models = new Map<string, FakeModel>();
+
+  const makeVersion = (
+    model: Pick<FakeModel, 'ref' | 'official' | 'kind'>,
+    spec: FakeVersionSpec,
+    imageInput: string | undefined,
+  ): FakeVersion => {
+    const doc = spec.openapiSchema;
+    const inputSchema = inlineInputSchema(doc);
+    const output = outputShapeOf(doc);
+    const outputSchema = outputSchemaOf(doc);
+    const fileInputs = fileInputsOf(inputSchema);
+    const id = spec.id ?? createHash('sha256').update(JSON.stringify(doc)).digest('hex');
+    const known = catalog.get(model.ref);
+    const entry: CatalogModel =
+      known !== undefined && known.version === id
+        ? known
+        : {
+            ref: model.ref,
+            official: model.official,
+            version: id,
+            kind: model.kind,
+            output: output === 'file' ? 'file' : output === 'text-tokens' ? 'text-tokens' : 'file-array',
+            inputSchema,
+            // The fake bills nothing: prices belong to the project's catalog, not to the server.
+            pricing: known?.pricing ?? {
+              unit: 'second',
+              usdPerSecond: 0,
+              typicalSeconds: 1,
+              hardware: 'cpu',
+            },
+          };
+    const image = imageInput ?? fileInputs[0];
+    if (entry !== known && image !== undefined) entry.imageInput = image;
+    return {
+      id,
+      createdAt: spec.createdAt ?? new Date().toISOString(),
+      cogVersion: spec.cogVersion ?? '0.9.5',
+      openapiSchema: doc,
+      inputSchema,
+      output,
+      outputSchema,
+      iterator: outputSchema['x-cog-array-type'] === 'iterator',
+      fileInputs,
+      catalog: entry,
+      ...checkers(inputJsonSchema(doc)),
+    };
+  };
+
+  const add = (spec: FakeModelSpec): FakeModel => {
+    const [owner = '', name = ''] = spec.ref.split('/');
+    if (owner === '' || name === '' || spec.versions.length === 0) {
+      throw new Error(`fake model ${spec.ref}: needs owner/name and at least one version`);
     }
-    case 'type':
-      return { type: 'invalid_type', field, description: `Invalid type. Expected: ${p.type}` };
-    case 'format':
-      return { type: 'format', field, description: `Does not match format '${p.format}'` };
-    default:
-      return { type: error.keyword, field, description: error.message ?? 'is invalid' };
-  }
-}
-
-/** `422 Input validation failed` detail text: one `- field: description` line each. */
-export function invalidDetail(fields: InvalidField[]): string {
-  return fields.map((f) => `- ${f.field}: ${f.description}\n`).join('');
-}
-
-/** The version object of the models API. */
-export function versionJson(model: FakeModel): Record<string, unknown> {
-  return {
-    id: model.versionId,
-    created_at: model.versionCreatedAt,
-    cog_version: model.cogVersion,
-    openapi_schema: buildOpenApiSchema(model.catalog.inputSchema),
+    const first = spec.versions[0] as FakeVersionSpec;
+    const base = {
+      ref: spec.ref,
+      official: spec.official ?? false,
+      kind: spec.kind ?? guessKind(spec.versions[spec.versions.length - 1]?.openapiSchema ?? {}),
+    };
+    const versions = spec.versions.map((v) => makeVersion(base, v, spec.imageInput)).reverse();
+    const model: FakeModel = {
+      ...base,
+      owner,
+      name,
+      description: spec.description ?? '',
+      runCount: spec.runCount ?? 0,
+      createdAt: spec.createdAt ?? first.createdAt ?? new Date().toISOString(),
+      servedAs: spec.servedAs ?? spec.ref,
+      versions,
+      get latest() {
+        return versions[0] as FakeVersion;
+      },
+      deployment: newDeploymentId(),
+    };
+    models.set(spec.ref, model);
+    return model;
   };
-}
 
-/** The model object of `GET /models/{owner}/{name}`. */
-export function modelJson(model: FakeModel): Record<string, unknown> {
-  const description = String(model.catalog.inputSchema.description ?? '');
+  for (const entry of catalog.list()) add(catalogSpec(entry, servedAs[entry.ref]));
+
+  const known = (ref: string): FakeModel => {
+    const model = models.get(ref);
+    if (model === undefined) throw new Error(`the fake has no model ${ref}`);
+    return model;
+  };
   return {
-    url: `https://replicate.com/${model.ref}`,
-    owner: model.owner,
-    name: model.name,
-    description,
-    visibility: 'public',
-    github_url: null,
-    paper_url: null,
-    license_url: null,
-    run_count: model.runCount,
-    cover_image_url: null,
-    default_example: null,
-    latest_version: versionJson(model),
-    is_official: model.official,
+    byRef: (ref) => models.get(ref),
+    byVersion(id) {
+      for (const model of models.values()) {
+        const version = model.versions.find((v) => v.id === id);
+        if (version !== undefined) return { model, version };
+      }
+      return undefined;
+    },
+    list: () => [...models.values()],
+    add,
+    addVersion(ref, spec) {
+      const model = known(ref);
+      const version = makeVersion(model, spec, model.latest.catalog.imageInput);
+      model.versions.unshift(version);
+      return version;
+    },
+    redeploy(ref) {
+      const model = known(ref);
+      model.deployment = newDeploymentId();
+      return model.deployment;
+    },
   };
 }

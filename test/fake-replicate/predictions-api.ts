@@ -6,9 +6,10 @@ import { EventEmitter } from 'node:events';
 import type { BehaviourBook } from './behaviour.js';
 import { jsonReply, newId, notFound, parseJsonObject, problem, type Reply } from './http.js';
 import { type EngineContext, finish, runPrediction, watchDeadline } from './lifecycle.js';
-import { type FakeModel, type InvalidField, invalidDetail, type ModelRegistry } from './models.js';
+import type { FakeModel, FakeVersion, ModelRegistry } from './models.js';
 import { type PredictionState, type PredictionStore, TERMINAL, waitUntil } from './predictions.js';
-import type { WebhookEvent } from './types.js';
+import type { ReplyProfile, WebhookEvent } from './types.js';
+import { type InvalidField, invalidDetail } from './validation.js';
 import { DEFAULT_EVENTS } from './webhooks.js';
 
 export interface PredictionsApiDeps {
@@ -17,6 +18,9 @@ export interface PredictionsApiDeps {
   behaviours: BehaviourBook;
   engine: EngineContext;
   toJson(state: PredictionState): Record<string, unknown>;
+  /** The answer to a create held open by `Prefer: wait`. */
+  toSyncJson(state: PredictionState): Record<string, unknown>;
+  profile: ReplyProfile;
   /** Runs a background task (tracked for close/idle). */
   spawn(task: Promise<void>): void;
   pageSize: number;
@@ -62,16 +66,36 @@ export function parseDuration(text: string): number | undefined {
   return (Number(h) * 3600 + Number(m) * 60 + Number(s)) * 1000;
 }
 
+interface Resolved {
+  model: FakeModel;
+  version: FakeVersion;
+  /** `version` as the prediction reports it. */
+  reported: string;
+  /** `model` as the prediction reports it. */
+  reportedModel: string;
+}
+
+/** An official model runs its latest version and reports a deployment (`hidden` in the documented profile). */
+function official(deps: PredictionsApiDeps, model: FakeModel): Resolved {
+  const recorded = deps.profile === 'recorded';
+  return {
+    model,
+    version: model.latest,
+    reported: recorded ? model.deployment : 'hidden',
+    reportedModel: recorded ? model.servedAs : model.ref,
+  };
+}
+
 function resolveModel(
   deps: PredictionsApiDeps,
   body: Record<string, unknown>,
   officialRef: string | undefined,
-): { model: FakeModel; version: string } | Reply {
+): Resolved | Reply {
+  const notPermitted = () => problem(422, VERSION_ERROR.detail, { title: VERSION_ERROR.title });
   if (officialRef !== undefined) {
     const model = deps.registry.byRef(officialRef);
     if (model === undefined) return notFound();
-    if (!model.official) return problem(422, VERSION_ERROR.detail, { title: VERSION_ERROR.title });
-    return { model, version: 'hidden' };
+    return model.official ? official(deps, model) : notPermitted();
   }
   const version = body.version;
   if (typeof version !== 'string' || version === '') {
@@ -80,14 +104,15 @@ function resolveModel(
   const match = /^(?:([^/:]+\/[^/:]+)(?::(.+))?|([0-9a-f]{64}))$/.exec(version);
   const [, ref, refVersion, bare] = match ?? [];
   if (bare !== undefined || refVersion !== undefined) {
-    const model = deps.registry.byVersion(bare ?? refVersion ?? '');
-    if (model !== undefined && (ref === undefined || ref === model.ref))
-      return { model, version: model.versionId };
+    const found = deps.registry.byVersion(bare ?? refVersion ?? '');
+    if (found !== undefined && (ref === undefined || ref === found.model.ref)) {
+      return { ...found, reported: found.version.id, reportedModel: found.model.ref };
+    }
   } else if (ref !== undefined) {
     const model = deps.registry.byRef(ref);
-    if (model?.official) return { model, version: 'hidden' };
+    if (model?.official) return official(deps, model);
   }
-  return problem(422, VERSION_ERROR.detail, { title: VERSION_ERROR.title });
+  return notPermitted();
 }
 
 function webhookFields(body: Record<string, unknown>): InvalidField[] {
@@ -111,12 +136,12 @@ export async function createPrediction(deps: PredictionsApiDeps, request: Create
   if (body === undefined) return problem(400, 'Request body must be a JSON object');
   const resolved = resolveModel(deps, body, request.officialRef);
   if ('kind' in resolved) return resolved;
-  const { model, version } = resolved;
+  const { model, version, reported, reportedModel } = resolved;
   if (typeof body.input !== 'object' || body.input === null || Array.isArray(body.input)) {
     return invalid([{ type: 'required', field: '(root)', description: 'input is required' }]);
   }
   const input = body.input as Record<string, unknown>;
-  const fields = [...model.validate(input), ...webhookFields(body)];
+  const fields = [...version.validate(input), ...webhookFields(body)];
   if (fields.length > 0) return invalid(fields);
   let deadlineMs: number | undefined;
   if (request.cancelAfter !== undefined) {
@@ -134,7 +159,9 @@ export async function createPrediction(deps: PredictionsApiDeps, request: Create
     id: newId(),
     seq: deps.store.nextSeq(),
     model,
-    version,
+    modelVersion: version,
+    reportedModel,
+    version: reported,
     input,
     status: 'starting',
     output: null,
@@ -148,7 +175,8 @@ export async function createPrediction(deps: PredictionsApiDeps, request: Create
     emitter: new EventEmitter(),
   };
   state.emitter.setMaxListeners(0);
-  if (model.streams) state.streamToken = newId(32);
+  const streams = deps.behaviours.get(model.ref).stream ?? (deps.profile === 'recorded' || version.iterator);
+  if (streams) state.streamToken = newId(32);
   if (typeof body.webhook === 'string') {
     state.webhook = body.webhook;
     state.webhookEventsFilter = (body.webhook_events_filter as WebhookEvent[] | undefined) ?? [
@@ -171,8 +199,9 @@ export async function createPrediction(deps: PredictionsApiDeps, request: Create
       .sleep(Math.min(prefer.seconds * 1000, deps.maxWaitMs), stopTimer)
       .then(() => timeout.abort());
     const ready = (s: PredictionState) =>
-      TERMINAL.has(s.status) || (!s.model.streams && s.output !== null && s.files.size > 0);
+      TERMINAL.has(s.status) || (!s.modelVersion.iterator && s.output !== null && s.files.size > 0);
     await waitUntil(state, ready, AbortSignal.any([timeout.signal, deps.closing]));
+    return jsonReply(201, deps.toSyncJson(state), headers);
   }
   return jsonReply(201, deps.toJson(state), headers);
 }

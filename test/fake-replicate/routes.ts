@@ -4,7 +4,7 @@
  */
 import type { FilesApi } from './files-api.js';
 import { jsonReply, notFound, type Reply } from './http.js';
-import { type ModelRegistry, modelJson, versionJson } from './models.js';
+import type { ModelsApi } from './models-api.js';
 import { isPurged } from './predictions.js';
 import {
   cancelPrediction,
@@ -18,7 +18,7 @@ import type { RequestKind } from './types.js';
 
 export interface RouteDeps {
   predictions: PredictionsApiDeps;
-  registry: ModelRegistry;
+  models: ModelsApi;
   files: FilesApi;
   webhookSecret: string;
   retentionClockMs: number;
@@ -38,8 +38,6 @@ export interface Route {
   body: boolean;
   handle(request: RouteRequest): Reply | Promise<Reply>;
 }
-
-const page = (results: unknown[]) => ({ previous: null, next: null, results });
 
 export function matchRoute(deps: RouteDeps, method: string, pathname: string): Route {
   const parts = pathname
@@ -70,25 +68,19 @@ export function matchRoute(deps: RouteDeps, method: string, pathname: string): R
       return route('cancel', () => cancelPrediction(P, b ?? ''));
   }
   if (a === 'models') {
-    const model = n >= 4 ? deps.registry.byRef(`${b}/${c}`) : undefined;
-    if (n === 2 && method === 'GET') {
-      return route('modelList', () => jsonReply(200, page(deps.registry.list().map(modelJson))));
-    }
-    if (n === 4 && method === 'GET') {
-      return route('modelGet', () => (model ? jsonReply(200, modelJson(model)) : notFound()));
-    }
+    const ref = `${b}/${c}`;
+    if (n === 2 && method === 'GET') return route('modelList', () => deps.models.list());
+    if (n === 4 && method === 'GET') return route('modelGet', () => deps.models.get(ref));
     if (n === 5 && d === 'predictions' && method === 'POST') {
-      return route('create', (r) => createPrediction(P, { ...createRequest(r), officialRef: `${b}/${c}` }), {
+      return route('create', (r) => createPrediction(P, { ...createRequest(r), officialRef: ref }), {
         body: true,
       });
     }
     if (n === 5 && d === 'versions' && method === 'GET') {
-      return route('versionsList', () => (model ? jsonReply(200, page([versionJson(model)])) : notFound()));
+      return route('versionsList', () => deps.models.versions(ref));
     }
     if (n === 6 && d === 'versions' && method === 'GET') {
-      return route('versionGet', () =>
-        model && model.versionId === e ? jsonReply(200, versionJson(model)) : notFound(),
-      );
+      return route('versionGet', () => deps.models.version(ref, e ?? ''));
     }
   }
   if (a === 'files') {

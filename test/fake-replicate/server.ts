@@ -13,13 +13,22 @@ import { createFaultPlan, type FaultPlan } from './faults.js';
 import { createFilesApi, type StoredFile } from './files-api.js';
 import { createRequestHandler } from './handler.js';
 import type { EngineContext } from './lifecycle.js';
-import { createModelRegistry } from './models.js';
+import {
+  createModelRegistry,
+  type FakeModel,
+  type FakeModelSpec,
+  type FakeVersion,
+  type FakeVersionSpec,
+  RECORDED_SERVED_AS,
+} from './models.js';
+import { createModelsApi } from './models-api.js';
 import { createDefaultOutputMaker } from './outputs.js';
 import {
   createPredictionStore,
   isPurged,
   type PredictionState,
   predictionJson,
+  syncReplyJson,
   TERMINAL,
   waitUntil,
 } from './predictions.js';
@@ -57,6 +66,16 @@ export interface FakeReplicate {
   };
   readonly webhooks: { readonly attempts: readonly WebhookAttempt[]; idle(): Promise<void> };
   readonly files: ReadonlyMap<string, StoredFile>;
+  /** The models it serves (the catalog plus `extraModels`); change them mid-test. */
+  readonly models: {
+    get(ref: string): FakeModel | undefined;
+    /** Adds a model (a catalog ref replaces that model). */
+    add(spec: FakeModelSpec): FakeModel;
+    /** Publishes a new latest version of a model. */
+    addVersion(ref: string, spec: FakeVersionSpec): FakeVersion;
+    /** Redeploys an official model: predictions created from now on report a new `dp-…` version. */
+    redeploy(ref: string): string;
+  };
   setModelBehaviour(ref: string, behaviour: ModelBehaviour): void;
   /** The model's next prediction boots cold again. */
   resetColdStart(ref: string): void;
@@ -77,7 +96,9 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
   const running = new Set<Promise<void>>();
   const faults = createFaultPlan(options.faults);
   const counts = Object.fromEntries([...REQUEST_KINDS, 'total'].map((k) => [k, 0])) as Counts;
-  const registry = createModelRegistry();
+  const profile = options.profile ?? 'documented';
+  const registry = createModelRegistry({ ...RECORDED_SERVED_AS, ...options.servedAs });
+  for (const spec of options.extraModels ?? []) registry.add(spec);
   const store = createPredictionStore();
   const behaviours = createBehaviourBook(options.behaviour, options.models, options.seed);
   const maker = createDefaultOutputMaker();
@@ -95,9 +116,13 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
     now: clock.now,
     ttlClockMs: clock.toClock(24 * 3_600_000),
     maxBytes: options.maxFileBytes ?? 100 * 1024 * 1024,
+    profile,
   });
-  const toJson = (state: PredictionState) =>
-    predictionJson(state, { origin, now: clock.now(), retentionClockMs });
+  const dataUriType = options.dataUriType ?? 'file';
+  const jsonContext = () => ({ origin, profile, now: clock.now(), retentionClockMs });
+  const toJson = (state: PredictionState) => predictionJson(state, jsonContext());
+  const toSyncJson = (state: PredictionState) =>
+    profile === 'recorded' ? syncReplyJson(state, jsonContext(), dataUriType) : toJson(state);
   const webhooks = createWebhookDispatcher({
     clock,
     secret: webhookSecret,
@@ -111,7 +136,9 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
     clock,
     busy,
     origin,
+    profile,
     outputMode: options.outputMode ?? 'url',
+    dataUriType,
     workRoot,
     makerFor: (ref) => behaviours.get(ref).makeOutputs ?? options.makeOutputs ?? maker.make,
     notify: (state, event) => webhooks.notify(state, event),
@@ -134,6 +161,8 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
     behaviours,
     engine,
     toJson,
+    toSyncJson,
+    profile,
     pageSize: options.pageSize ?? 100,
     maxWaitMs: options.maxWaitMs ?? 60_000,
     closing: closing.signal,
@@ -157,7 +186,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
       closing: closing.signal,
       routes: {
         predictions: predictionDeps,
-        registry,
+        models: createModelsApi(registry, profile),
         files,
         webhookSecret,
         retentionClockMs,
@@ -196,6 +225,12 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
     },
     webhooks,
     files: files.files,
+    models: {
+      get: (ref) => registry.byRef(ref),
+      add: (spec) => registry.add(spec),
+      addVersion: (ref, spec) => registry.addVersion(ref, spec),
+      redeploy: (ref) => registry.redeploy(ref),
+    },
     setModelBehaviour: (ref, behaviour) => behaviours.set(ref, behaviour),
     resetColdStart: (ref) => behaviours.resetColdStart(ref),
     async advance(ms) {

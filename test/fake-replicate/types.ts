@@ -4,6 +4,18 @@
  * and waits for it on its clock (see clock.ts).
  */
 import type { CatalogModel } from '../../src/models/catalog.js';
+import type { FakeModelSpec } from './models.js';
+
+/**
+ * How replies are shaped. `documented`: as Replicate's OpenAPI document describes them (`version:
+ * "hidden"` for official models, `urls.web`, `source`, `total_time`, `is_official`, files with
+ * `urls.download`). `recorded`: as the recorded real exchanges show them (reference §14): official models
+ * answer under another name (`servedAs`) with a `dp-<32 hex>` version, no `urls.web` or `source`,
+ * `logs: null` when canceled, metrics without `total_time`, `urls.stream` on every prediction, models
+ * without `is_official`, files without `urls.download`, and `Prefer: wait` answered `processing` with the
+ * output inlined as `data:` URIs.
+ */
+export type ReplyProfile = 'documented' | 'recorded';
 
 /** Every kind of request the fake tells apart (and counts). */
 export const REQUEST_KINDS = [
@@ -46,8 +58,9 @@ export type MadeOutputs = { files: Buffer[]; contentType: string } | { text: str
 export interface MakeOutputsRequest {
   /** `owner/name` */
   model: string;
+  /** The catalog entry of the version it runs; for a model outside the catalog, one made from its schema. */
   catalog: CatalogModel;
-  /** Input with schema defaults applied; file inputs are `InputFile` values. */
+  /** Input with schema defaults applied; file inputs are `InputFile` values (a list for array inputs). */
   input: Record<string, unknown>;
   /** A fresh folder for this prediction. */
   workDir: string;
@@ -88,6 +101,11 @@ export interface ModelBehaviour {
   makeOutputs?: MakeOutputs;
   /** Log lines written during `processing` (default 4). */
   logSteps?: number;
+  /**
+   * Whether predictions get `urls.stream` (default: language models; in the recorded profile every model).
+   * `false` plays a service that offers no stream.
+   */
+  stream?: boolean;
 }
 
 /** A fault applied to an HTTP request. */
@@ -100,7 +118,8 @@ export type RequestFault =
   | { type: 'reset-before' }
   /** The request is processed (a create DOES create), then the socket is destroyed without a response. */
   | { type: 'reset-after' }
-  /** Content-Length announces the full body but only `bytes` (default half) are sent, then the socket closes. */
+  /** Content-Length announces the full body but only `bytes` (default half) are sent, then the socket closes;
+   * on a stream (SSE) the connection dies after `bytes` (default 64) of events. */
   | { type: 'truncate'; bytes?: number }
   /** 404 as if the file URL had expired (downloads). */
   | { type: 'expired' }
@@ -185,6 +204,14 @@ export interface FakeReplicateOptions {
   makeOutputs?: MakeOutputs;
   /** How file outputs are returned (default `url`). */
   outputMode?: 'url' | 'data-uri';
+  /** Reply shapes (default `documented`; see `ReplyProfile`). */
+  profile?: ReplyProfile;
+  /** The type inside `data:` URI outputs: the file's own (default) or `application/octet-stream`. */
+  dataUriType?: 'file' | 'octet-stream';
+  /** Models beyond the catalog (a spec with a catalog ref replaces that model). */
+  extraModels?: FakeModelSpec[];
+  /** Recorded profile: the names official models answer under (default `RECORDED_SERVED_AS`). */
+  servedAs?: Record<string, string>;
   /** Simulated ms after completion when outputs are purged (default 1 hour). */
   retentionMs?: number;
   /** Page size of list endpoints (default 100, as Replicate). */
