@@ -4,6 +4,14 @@
  */
 export { createManualClock, createWallClock, type ManualClock } from './clock.js';
 export { decodeDataUri } from './inputs.js';
+export {
+  type FakeModel,
+  type FakeModelSpec,
+  type FakeVersion,
+  type FakeVersionSpec,
+  RECORDED_SERVED_AS,
+} from './models.js';
+export { buildOpenApiSchema } from './openapi.js';
 export { makeText, tokenize } from './outputs.js';
 export { fluxSize, renderPlaceholder } from './placeholder.js';
 export { type FakeReplicate, startFakeReplicate } from './server.js';

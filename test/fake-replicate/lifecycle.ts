@@ -247,6 +247,5 @@ function billingUnits(state: PredictionState, made: MadeOutputs, runMs: number):
       tokens_per_second: runMs > 0 ? round(outputTokens / (runMs / 1000)) : outputTokens,
     };
   }
-  const output = state.output;
-  return { image_count: Array.isArray(output) ? output.length : output === null ? 0 : 1 };
+  return { image_count: state.files.size };
 }

@@ -17,6 +17,9 @@ const titleCase = (key: string): string =>
 
 /** Keys of the project's schema files that Cog does not write. */
 const NOT_COG = new Set(['$schema', '$id', 'x-replicate', 'x-output', 'title', 'description']);
+/** The project's own annotations on a property (`x-replicate-file`), not Cog's. */
+const ownAnnotations = (prop: Json): Json =>
+  Object.fromEntries(Object.entries(prop).filter(([key]) => !key.startsWith('x-replicate')));
 
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const enumeration = (title: string, values: unknown[], type: unknown = 'string'): Json => ({
@@ -173,7 +176,8 @@ export function buildOpenApiSchema(inputSchema: Json, outputSchema?: Json): Json
   const enums: Record<string, Json> = {};
   const properties: Record<string, Json> = {};
   const source = (inputSchema.properties ?? {}) as Record<string, Json>;
-  for (const [key, prop] of Object.entries(source)) {
+  for (const [key, annotated] of Object.entries(source)) {
+    const prop = ownAnnotations(annotated);
     if (Array.isArray(prop.enum)) {
       const { enum: values, type, description, default: def, ...rest } = prop;
       enums[key] = enumeration(key, values, type);
