@@ -130,3 +130,12 @@ export function parseModelRef(ref: string): { owner: string; name: string; versi
   if (owner === undefined || name === undefined) return undefined;
   return version === undefined ? { owner, name } : { owner, name, version };
 }
+
+/**
+ * Whether `value` is a model version id (64 hex digits) — a pin that selects what runs. Official models
+ * report `hidden` or a deployment id (`dp-…`, `d-…`) in that field instead, which changes whenever
+ * Replicate redeploys and pins nothing.
+ */
+export function isVersionId(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{64}$/i.test(value);
+}

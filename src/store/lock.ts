@@ -2,8 +2,12 @@
  * `assetgen.lock`: committed next to the recipes, readable in a diff, stably ordered. It pins each
  * community model to a version (until `assetgen update` moves it) and records per paid task what ran:
  * model, version, input hash, seed, output hashes, prediction id and cost. `--frozen` compares against it.
+ * Only version ids (64 hex) are versions: official models stay unversioned (`null`) — what they report
+ * (`hidden`, a `dp-…` deployment that changes on every redeploy) pins nothing, and a lock an older
+ * assetgen wrote with such a value reads as `null`.
  */
 import { readFile } from 'node:fs/promises';
+import { isVersionId } from '../models/catalog.js';
 import { writeFileAtomic } from './atomic.js';
 import { canonicalJson } from './hash.js';
 
@@ -38,18 +42,35 @@ export function emptyLock(): LockFileContent {
   return { lockfile_version: 1, models: {}, tasks: {} };
 }
 
+/** A version as the lock keeps it: a version id, else null. */
+export const lockedVersion = (version: string | null | undefined): string | null =>
+  isVersionId(version) ? version : null;
+
+/** The same lock with every version that is not a version id (`hidden`, `dp-…`) as null. */
+function withVersionIds(lock: Partial<LockFileContent>): LockFileContent {
+  const models = Object.fromEntries(
+    Object.entries(lock.models ?? {}).map(([ref, m]) => [ref, { ...m, version: lockedVersion(m?.version) }]),
+  );
+  const tasks = Object.fromEntries(
+    Object.entries(lock.tasks ?? {}).map(([id, t]) => [id, { ...t, version: lockedVersion(t?.version) }]),
+  );
+  return { lockfile_version: 1, models, tasks };
+}
+
 export async function readLock(path: string): Promise<LockFileContent> {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LockFileContent>;
-    return { lockfile_version: 1, models: parsed.models ?? {}, tasks: parsed.tasks ?? {} };
+    parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch {
     return emptyLock();
   }
+  if (typeof parsed !== 'object' || parsed === null) return emptyLock();
+  return withVersionIds(parsed as Partial<LockFileContent>);
 }
 
 /** Writes with sorted keys at every level and one field per line, so diffs show exactly what moved. */
 export async function writeLock(path: string, lock: LockFileContent): Promise<void> {
-  const text = JSON.stringify(JSON.parse(canonicalJson(lock)), null, 2);
+  const text = JSON.stringify(JSON.parse(canonicalJson(withVersionIds(lock))), null, 2);
   await writeFileAtomic(path, `${text}\n`);
 }
 
@@ -64,9 +85,8 @@ export function lockMismatch(
   current: { version: string | null; inputHash: string; upstream: readonly string[] },
 ): string | undefined {
   if (entry === undefined) return 'not in the lock (a new asset or step)';
-  if (entry.version !== current.version) {
-    return `the model version moved (${entry.version ?? 'none'} → ${current.version ?? 'none'})`;
-  }
+  const [was, now] = [lockedVersion(entry.version), lockedVersion(current.version)];
+  if (was !== now) return `the model version moved (${was ?? 'none'} → ${now ?? 'none'})`;
   if (entry.input_hash !== current.inputHash) return 'its input changed (prompt or options)';
   if (canonicalJson(entry.upstream) !== canonicalJson(current.upstream)) return 'an upstream image changed';
   return undefined;

@@ -2,8 +2,9 @@
  * Creating a prediction without ever paying twice. Creates go through the rate limiter and carry
  * `Prefer: wait=N` (and `Cancel-After` when the step has a time limit). A create whose outcome is unknown
  * (network error after sending, 5xx, unreadable answer) is not re-sent blindly: recent predictions are
- * listed (`created_after` = start − margin, walking pages) and a match — same model/version, same input —
- * is adopted. Only when none is found is the create sent again. A 429 is waited out and retried.
+ * listed (walking pages) and a match — same input, created after the create was sent, same version for a
+ * community model (never the same `model`: official models answer under other names) — is adopted. Only
+ * when none is found is the create sent again. A 429 is waited out and retried.
  */
 
 import { callWithRetries, type ProviderContext } from './context.js';
@@ -25,7 +26,7 @@ export interface CreateOptions {
   signal: AbortSignal;
   /** Prediction ids this provider already owns: never adopted a second time. */
   claimed: Set<string>;
-  /** How far before the create's start to look for it (default 2 minutes). */
+  /** Skew allowance when the server sends no `Date` (default 2 minutes; see `FindOptions`). */
   lookbackMs?: number;
 }
 
@@ -181,17 +182,21 @@ interface Page {
 }
 
 export interface FindOptions {
-  /** `owner/name` */
+  /** `owner/name` (for messages only: a prediction's `model` is never compared, see below). */
   model: string;
+  /** The community model's version; absent for official models. */
   version?: string | undefined;
   /** The input the create sent (compared with `inputsMatch` unless `matches` is given). */
   input: Record<string, unknown>;
   signal: AbortSignal;
   /** Ids already owned by a task of this provider: skipped; the one found is added before returning. */
   claimed: Set<string>;
-  /** When the create (or its intent) started, on the local clock (ms). */
+  /** When the create (or its journalled intent) started, on the local clock (ms). */
   since: number;
-  /** How far before `since` to look (default 2 minutes: covers clock skew). */
+  /**
+   * Used only when the server's reply has no `Date` header: then candidates may be this much older than
+   * `since` on the local clock (default 2 minutes, for clock skew).
+   */
   lookbackMs?: number | undefined;
   /** Compares the echoed input (async: file contents may have to be looked up). */
   matches?: ((echoed: unknown) => Promise<boolean>) | undefined;
@@ -199,47 +204,61 @@ export interface FindOptions {
   usable?: ((prediction: Prediction) => boolean) | undefined;
 }
 
+/** Slack on the server-time bound: `Date` has whole seconds, created_at comes from another machine. */
+const CLOCK_SLACK_MS = 1_000;
+/** Listing stops at the first prediction this much older than the bound (lists are newest first). */
+const ORDER_SLACK_MS = 60_000;
+
+/** Server time minus local time, from a reply's `Date` header (undefined without a readable one). */
+function serverOffset(response: Response, localNow: number): number | undefined {
+  const date = Date.parse(response.headers.get('date') ?? '');
+  return Number.isNaN(date) ? undefined : date - localNow;
+}
+
 /**
- * The prediction an unknown-outcome create may have made: listed newest first from `since − lookback`,
- * same model (official) or version (community), same input, not already owned. Pages are followed only
- * on the API's own origin (the token goes with them). The one found is claimed at once, so two tasks
- * looking at the same time never both get it.
+ * The prediction an unknown-outcome create may have made, matched only on what Replicate echoes
+ * faithfully: the same input, a creation time after the create started (`since`, moved onto the server's
+ * clock with the offset its `Date` header shows, so a skewed local clock neither hides it nor lets an
+ * older one in), and for community models the same version. Never on `model`: official models answer
+ * under internal names with `dp-…` deployment versions (reference §14). Listed newest first until the
+ * predictions are older than that; pages are followed only on the API's own origin (the token goes with
+ * them). The one found is claimed at once, so two tasks looking at the same time never both get it.
  */
 export async function findRecentPrediction(
   ctx: ProviderContext,
   options: FindOptions,
   errCtx: ErrorContext,
 ): Promise<Prediction | undefined> {
-  const from = options.since - (options.lookbackMs ?? 120_000);
-  const params = { created_after: new Date(from).toISOString() };
   const matches = options.matches ?? (async (echoed: unknown) => inputsMatch(options.input, echoed));
+  let earliest: number | undefined;
   let route: string | URL = '/predictions';
   for (let pageNo = 0; pageNo < 20; pageNo++) {
     const current = route;
-    const page = await callWithRetries(
+    const { page, offset } = await callWithRetries(
       ctx,
       'listing recent predictions',
       errCtx,
       options.signal,
       async () => {
-        const response = await ctx.sdk.request(current, {
-          method: 'GET',
-          params: typeof current === 'string' ? params : {},
-          signal: options.signal,
-        });
-        return (await response.json()) as Page;
+        const response = await ctx.sdk.request(current, { method: 'GET', signal: options.signal });
+        return { page: (await response.json()) as Page, offset: serverOffset(response, ctx.time.clock()) };
       },
     );
+    earliest ??=
+      offset === undefined
+        ? options.since - (options.lookbackMs ?? 120_000)
+        : options.since + offset - CLOCK_SLACK_MS;
     let older = false;
     for (const item of page.results ?? []) {
       const p = item as Prediction;
       if (typeof p?.id !== 'string') continue;
       const created = p.created_at ? Date.parse(p.created_at) : Number.NaN;
-      if (!Number.isNaN(created) && created < from) older = true;
+      if (created < earliest - ORDER_SLACK_MS) older = true;
+      // Made before the create was sent (or of unknown age): not the one it made.
+      if (Number.isNaN(created) || created < earliest) continue;
       if (options.claimed.has(p.id) || p.source === 'web') continue;
-      const sameModel =
-        options.version === undefined ? p.model === options.model : p.version === options.version;
-      if (!sameModel || (options.usable && !options.usable(p)) || !(await matches(p.input))) continue;
+      if (options.version !== undefined && p.version !== options.version) continue;
+      if ((options.usable && !options.usable(p)) || !(await matches(p.input))) continue;
       // Checked again: another task may have claimed it while the input was being compared.
       if (options.claimed.has(p.id)) continue;
       options.claimed.add(p.id);

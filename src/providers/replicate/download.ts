@@ -3,11 +3,13 @@
  * `http:`, `data:`) is streamed to `out-<i>.<ext>` in the task's work folder while its sha256 and size
  * are computed. A stream error or a Content-Length mismatch deletes the partial file and retries; a 404
  * or 410 is an expired URL (a clear error, no retry). Every file must decode as an image (`probe`) before
- * it counts. Downloads send no Authorization header: output URLs are signed on their own.
+ * it counts. A file served or inlined without an image type (the sync API has sent
+ * `data:application/octet-stream;…` outputs) gets the type its first bytes show. Downloads send no
+ * Authorization header: output URLs are signed on their own.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -57,6 +59,26 @@ export function extensionFor(contentType: string | null, url: string): string {
   return 'bin';
 }
 
+/** The image type a file's first bytes show (PNG, JPEG, WebP, GIF, AVIF, TIFF), else undefined. */
+export function sniffImageType(head: Buffer): string | undefined {
+  const ascii = (from: number, to: number) => head.toString('latin1', from, to);
+  if (head.length >= 8 && head.readUInt32BE(0) === 0x89504e47 && head.readUInt32BE(4) === 0x0d0a1a0a)
+    return 'image/png';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'image/gif';
+  if (ascii(4, 8) === 'ftyp' && ['avif', 'avis'].includes(ascii(8, 12))) return 'image/avif';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'image/tiff';
+  return undefined;
+}
+
+/** The declared type when it names an image, else what the bytes show, else the declared type. */
+function effectiveType(declared: string, head: Buffer): string {
+  return declared.startsWith('image/') ? declared : (sniffImageType(head) ?? declared);
+}
+
+const HEAD_BYTES = 16;
+
 class DownloadFailure extends Error {
   constructor(
     message: string,
@@ -81,11 +103,12 @@ export function decodeDataUri(uri: string): { contentType: string; bytes: Buffer
 
 async function fetchOnce(url: string, base: string, options: DownloadOptions): Promise<ProducedFile> {
   if (url.startsWith('data:')) {
-    const { contentType, bytes } = decodeDataUri(url);
+    const decoded = decodeDataUri(url);
+    const contentType = effectiveType(decoded.contentType, decoded.bytes.subarray(0, HEAD_BYTES));
     const path = `${base}.${extensionFor(contentType, url)}`;
-    await writeFile(path, bytes);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return { path, sha256, bytes: bytes.length, contentType };
+    await writeFile(path, decoded.bytes);
+    const sha256 = createHash('sha256').update(decoded.bytes).digest('hex');
+    return { path, sha256, bytes: decoded.bytes.length, contentType };
   }
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 300_000);
   let response: Response;
@@ -107,32 +130,37 @@ async function fetchOnce(url: string, base: string, options: DownloadOptions): P
     const retryable = response.status === 429 || response.status >= 500;
     throw new DownloadFailure(`download answered HTTP ${response.status}`, retryable, response.status);
   }
-  const contentType =
-    response.headers.get('content-type')?.split(';')[0]?.trim() || 'application/octet-stream';
+  const declaredType =
+    response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() || 'application/octet-stream';
   const declared = response.headers.get('content-length');
-  const path = `${base}.${extensionFor(contentType, url)}`;
+  const partial = `${base}.part`;
   const hash = createHash('sha256');
+  const head: Buffer[] = [];
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
+      if (size < HEAD_BYTES) head.push(chunk.subarray(0, HEAD_BYTES - size));
       size += chunk.length;
       done(null, chunk);
     },
   });
   try {
-    await pipeline(Readable.fromWeb(response.body as never), meter, createWriteStream(path));
+    await pipeline(Readable.fromWeb(response.body as never), meter, createWriteStream(partial));
   } catch (err) {
-    await rm(path, { force: true });
+    await rm(partial, { force: true });
     throw new DownloadFailure(
       `download broke off (${err instanceof Error ? err.message : String(err)})`,
       true,
     );
   }
   if (declared !== null && Number(declared) !== size) {
-    await rm(path, { force: true });
+    await rm(partial, { force: true });
     throw new DownloadFailure(`download truncated (${size} of ${declared} bytes)`, true);
   }
+  const contentType = effectiveType(declaredType, Buffer.concat(head));
+  const path = `${base}.${extensionFor(contentType, url)}`;
+  await rename(partial, path);
   return { path, sha256: hash.digest('hex'), bytes: size, contentType };
 }
 

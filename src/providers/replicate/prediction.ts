@@ -1,14 +1,18 @@
 /**
- * The prediction object as this provider reads it (reference §3), and small helpers over it: terminal
- * states, numeric metrics, and the output split into file URLs or text.
+ * The prediction object as this provider reads it (reference §3 and the recorded replies of §14), and
+ * small helpers over it: terminal states, the version that ran, numeric metrics, and the output split
+ * into file URLs or text. Nothing here trusts `model`: official models answer under other names.
  */
+import { isVersionId } from '../../models/catalog.js';
 
 export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
 
 export interface Prediction {
   id: string;
   status: PredictionStatus;
+  /** As reported; for official models often not the name it was created under (reference §14). */
   model?: string;
+  /** A 64-hex version id, or for official models `hidden` or a deployment id (`dp-…`, `d-…`). */
   version?: string;
   input?: Record<string, unknown>;
   output?: unknown;
@@ -35,6 +39,11 @@ export function asPrediction(value: unknown): Prediction {
     throw new TypeError('the API answered with something that is not a prediction');
   }
   return p as Prediction;
+}
+
+/** The version id the prediction ran, or undefined when it reports none (`hidden`, `dp-…`: no pin). */
+export function versionRan(prediction: Pick<Prediction, 'version'>): string | undefined {
+  return isVersionId(prediction.version) ? prediction.version : undefined;
 }
 
 /** The numeric entries of `metrics` (predict_time, image_count, token counts …). */

@@ -33,8 +33,7 @@ export async function resumePrediction(
   errCtx: ErrorContext,
 ): Promise<Prediction | undefined> {
   const resume = task.resume;
-  if (resume?.predictionId !== undefined)
-    return attach(ctx, claimed, task.model, resume.predictionId, signal, errCtx);
+  if (resume?.predictionId !== undefined) return attach(ctx, claimed, resume.predictionId, signal, errCtx);
   if (resume?.createdAfter === undefined) return undefined;
   const since = Date.parse(resume.createdAfter);
   if (Number.isNaN(since)) {
@@ -65,7 +64,6 @@ export async function resumePrediction(
 async function attach(
   ctx: ProviderContext,
   claimed: Set<string>,
-  model: string,
   id: string,
   signal: AbortSignal,
   errCtx: ErrorContext,
@@ -86,9 +84,9 @@ async function attach(
     }
     throw err;
   }
-  if (prediction.model !== undefined && prediction.model !== model) {
-    throw notFound(`prediction ${id} from the journal ran ${prediction.model}, not ${model}`);
-  }
+  // A journalled id is this task's own: the journal wrote it for this task's key. Its `model` and
+  // `version` are not compared: official models answer under internal names with `dp-…` deployment
+  // versions that change between redeploys (reference §14), so a mismatch would only pay again.
   claimed.add(prediction.id);
   return prediction;
 }

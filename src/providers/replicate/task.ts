@@ -14,7 +14,7 @@ import { downloadOutputs } from './download.js';
 import { type ErrorContext, PROVIDER, providerError, toProviderError } from './errors.js';
 import { prepareInputs, toUploadFile } from './file-inputs.js';
 import { type PollOptions, waitForPrediction } from './poll.js';
-import { isTerminal, numericMetrics, type Prediction, splitOutput } from './prediction.js';
+import { isTerminal, numericMetrics, type Prediction, splitOutput, versionRan } from './prediction.js';
 import { expiredOnResume, outputsGone, resumePrediction } from './resume.js';
 import { readTokenStream } from './stream.js';
 
@@ -221,8 +221,9 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       metrics,
     };
     if (finalText !== undefined) result.text = finalText;
-    const reported = prediction.version && prediction.version !== 'hidden' ? prediction.version : undefined;
-    // A resumed prediction ran whatever version it was created with.
+    // A resumed prediction ran whatever version it was created with. An official model's `dp-…`
+    // deployment is not a version: it changes on every redeploy and pins nothing.
+    const reported = versionRan(prediction);
     const ran = resumed ? (reported ?? version) : (version ?? reported);
     if (ran !== undefined) result.version = ran;
     return result;

