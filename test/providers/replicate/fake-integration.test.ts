@@ -228,6 +228,30 @@ describe.each(PROFILES)('replicate provider against the fake Replicate (%s repli
     expect(result.actualUsd).toBeGreaterThan(0);
   });
 
+  it('a language model offered no stream is polled to its text', async () => {
+    await start({ behaviour: { runMs: 200 }, models: { [LLAMA]: { stream: false } } });
+    const result = await provider().predict(request(LLAMA, { prompt: 'describe a mug' }));
+    expect(fake.counts.stream).toBe(0);
+    expect(fake.counts.get).toBeGreaterThanOrEqual(1);
+    expect(result.text).toBe('A glazed mug, photographed on seamless white.');
+    // The whole text still reaches the progress output, once.
+    const tokens = events.filter((e) => e.type === 'token').map((e) => (e as { text: string }).text);
+    expect(tokens.join('')).toBe(result.text);
+  });
+
+  it('a stream that breaks off mid-way: the tokens so far, then polling for the rest, each token once', async () => {
+    await start({ behaviour: { runMs: 300 } });
+    fake.faults.add({ on: 'stream', fault: { type: 'truncate', bytes: 120 } });
+    const result = await provider().predict(request(LLAMA, { prompt: 'describe a mug' }));
+    expect(fake.counts.stream).toBe(1);
+    expect(fake.counts.get).toBeGreaterThanOrEqual(1);
+    expect(result.text).toBe('A glazed mug, photographed on seamless white.');
+    const tokens = events.filter((e) => e.type === 'token').map((e) => (e as { text: string }).text);
+    expect(tokens.length).toBeGreaterThan(1);
+    expect(tokens.join('')).toBe(result.text);
+    expect(warnings.join('\n')).toContain('broke off; polling instead');
+  });
+
   it('uploads an input over 256 KB and sends a small one inline', async () => {
     await start();
     const big = await sharp({ create: { width: 400, height: 400, channels: 3, background: '#888' } })
