@@ -1,6 +1,8 @@
 /**
  * The models API: `GET /models`, `GET /models/{owner}/{name}` (the model object with `latest_version`),
- * `GET /models/{owner}/{name}/versions` (newest first) and `GET /models/{owner}/{name}/versions/{id}`.
+ * `GET /models/{owner}/{name}/versions` (newest first) and `GET /models/{owner}/{name}/versions/{id}`;
+ * and the collections (`GET /collections`, `GET /collections/{slug}`), of which `official` lists the
+ * official models (Replicate: "Official models are in the 'official' collection").
  * Shaped like the recorded SDXL replies: every version carries its Cog `openapi_schema`; `is_official` is
  * only in the documented profile (no recorded model object has it).
  */
@@ -40,8 +42,16 @@ export function modelJson(model: FakeModel, profile: ReplyProfile): Record<strin
 
 const page = (results: unknown[]) => ({ previous: null, next: null, results });
 
+const OFFICIAL = {
+  name: 'Official models',
+  slug: 'official',
+  description: 'Official models are always on, maintained, and have predictable pricing.',
+};
+
 export interface ModelsApi {
   list(): Reply;
+  collections(): Reply;
+  collection(slug: string): Reply;
   get(ref: string): Reply;
   versions(ref: string): Reply;
   version(ref: string, id: string): Reply;
@@ -54,6 +64,18 @@ export function createModelsApi(registry: ModelRegistry, profile: ReplyProfile):
   };
   return {
     list: () => jsonReply(200, page(registry.list().map((m) => modelJson(m, profile)))),
+    collections: () => jsonReply(200, page([OFFICIAL])),
+    collection: (slug) =>
+      slug !== OFFICIAL.slug
+        ? notFound()
+        : jsonReply(200, {
+            ...OFFICIAL,
+            full_description: OFFICIAL.description,
+            models: registry
+              .list()
+              .filter((m) => m.official)
+              .map((m) => modelJson(m, profile)),
+          }),
     get: (ref) => withModel(ref, (model) => jsonReply(200, modelJson(model, profile))),
     versions: (ref) => withModel(ref, (model) => jsonReply(200, page(model.versions.map(versionJson)))),
     version: (ref, id) =>

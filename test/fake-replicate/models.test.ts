@@ -176,6 +176,26 @@ describe('adding models', () => {
     expect((await post('/predictions', { version: before, input: { image, scale: 9 } })).status).toBe(201);
   });
 
+  it('lists the official models, added ones too, in the official collection', async () => {
+    fake = await startFakeReplicate({
+      profile: 'recorded',
+      extraModels: [
+        { ref: 'acme/pixel-forge', official: true, versions: [{ openapiSchema: pixelForgeDoc }] },
+      ],
+    });
+    const replicate = sdkClient(fake);
+    const official = await replicate.collections.get('official');
+    const refs = (official.models ?? []).map((m) => `${m.owner}/${m.name}`).sort();
+    expect(refs).toEqual([
+      'acme/pixel-forge',
+      'black-forest-labs/flux-dev',
+      'black-forest-labs/flux-schnell',
+      'meta/meta-llama-3-70b-instruct',
+    ]);
+    expect((await replicate.collections.list()).results.map((c) => c.slug)).toEqual(['official']);
+    expect(fake.counts).toMatchObject({ collectionGet: 1, collectionList: 1 });
+  });
+
   it('refuses a model spec without versions or a document without Input, saying which', async () => {
     fake = await startFakeReplicate();
     expect(() => fake?.models.add({ ref: 'acme/empty', versions: [] })).toThrow(/acme\/empty/);

@@ -83,6 +83,10 @@ export function matchRoute(deps: RouteDeps, method: string, pathname: string): R
       return route('versionGet', () => deps.models.version(ref, e ?? ''));
     }
   }
+  if (a === 'collections' && method === 'GET') {
+    if (n === 2) return route('collectionList', () => deps.models.collections());
+    if (n === 3) return route('collectionGet', () => deps.models.collection(b ?? ''));
+  }
   if (a === 'files') {
     if (n === 2 && method === 'POST') {
       return route('fileUpload', (r) => deps.files.upload(r.body, r.header('content-type')), { body: true });

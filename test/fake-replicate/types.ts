@@ -27,6 +27,8 @@ export const REQUEST_KINDS = [
   'modelList',
   'versionsList',
   'versionGet',
+  'collectionList',
+  'collectionGet',
   'fileUpload',
   'fileGet',
   'fileList',
