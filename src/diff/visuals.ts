@@ -1,6 +1,6 @@
 /**
  * The report's pictures: for every asset that changed, was added or removed, one representative output
- * file per side (the largest one both sides have, by path), a small webp preview of each and, where the
+ * file per side (one path both sides have, big enough for a preview), a small webp preview of each and, where the
  * two differ, a difference picture and the share of differing pixels. Files go into `<report>/thumbs/`,
  * named by content, so identical pictures share one file; thumbnails no report refers to are removed.
  */
@@ -15,6 +15,7 @@ import { sha256 } from '../store/hash.js';
 import type { AssetDiff, AssetVisual, ManifestDiff, ReportImage } from './types.js';
 
 export const THUMBS_FOLDER = 'thumbs';
+const DEFAULT_PREVIEW_SIZE = 320;
 const OWN_FILE = /^(?:[0-9a-f]{64}-p\d+|diff-[0-9a-f]{16}-[0-9a-f]{16}-c\d+)\.webp$/;
 
 export interface VisualOptions {
@@ -29,22 +30,32 @@ export interface VisualOptions {
 }
 
 const area = (output: ManifestOutput) => output.width * output.height;
-const largest = (outputs: readonly ManifestOutput[]): ManifestOutput | undefined =>
-  outputs.reduce<ManifestOutput | undefined>(
-    (best, output) => (best && area(best) >= area(output) ? best : output),
-    undefined,
-  );
 
-/** The files that stand for an asset on each side: the largest output both have, else each side's largest. */
-export function representativeOutputs(asset: AssetDiff): { before?: ManifestOutput; after?: ManifestOutput } {
+/**
+ * The output to show among several (widths, formats): the smallest one that still fills a preview of
+ * `size` (decoding a 2048-px original for a 320-px preview is wasted work), else the largest.
+ */
+function pickOutput(outputs: readonly ManifestOutput[], size: number): ManifestOutput | undefined {
+  const sorted = [...outputs].sort((a, b) => area(a) - area(b));
+  return sorted.find((output) => Math.max(output.width, output.height) >= size) ?? sorted.at(-1);
+}
+
+/** The files that stand for an asset on each side: one path both sides have if any, else one of each side's. */
+export function representativeOutputs(
+  asset: AssetDiff,
+  previewSize = DEFAULT_PREVIEW_SIZE,
+): { before?: ManifestOutput; after?: ManifestOutput } {
   const both = asset.outputs.filter((output) => output.before !== undefined && output.after !== undefined);
-  const pick = largest(both.flatMap((output) => (output.after ? [output.after] : [])));
+  const pick = pickOutput(
+    both.flatMap((output) => (output.after ? [output.after] : [])),
+    previewSize,
+  );
   if (pick !== undefined) {
     return { before: both.find((output) => output.path === pick.path)?.before, after: pick };
   }
   return {
-    before: largest(asset.before?.outputs ?? []),
-    after: largest(asset.after?.outputs ?? []),
+    before: pickOutput(asset.before?.outputs ?? [], previewSize),
+    after: pickOutput(asset.after?.outputs ?? [], previewSize),
   };
 }
 
@@ -59,7 +70,7 @@ export async function makeVisuals(
 ): Promise<Map<string, AssetVisual>> {
   const folder = join(options.reportDir, THUMBS_FOLDER);
   await mkdir(folder, { recursive: true });
-  const previewSize = options.previewSize ?? 320;
+  const previewSize = options.previewSize ?? DEFAULT_PREVIEW_SIZE;
   const compareSize = options.compareSize ?? 256;
   const limit = pLimit(options.concurrency ?? availableParallelism());
   const used = new Set<string>();
@@ -99,7 +110,7 @@ export async function makeVisuals(
 
   const visualFor = async (asset: AssetDiff): Promise<AssetVisual> => {
     const notes: string[] = [];
-    const { before, after } = representativeOutputs(asset);
+    const { before, after } = representativeOutputs(asset, previewSize);
     const visual: AssetVisual = { notes, beforePath: before?.path, afterPath: after?.path };
     const [was, now] = await Promise.all([
       before ? read(options.baseDir, before, notes) : undefined,

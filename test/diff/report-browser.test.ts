@@ -21,6 +21,19 @@ const CHROMIUM_FLAGS = [
   '--no-first-run',
 ];
 
+/** The little of the DOM these checks use (the project type-checks without the DOM library). */
+interface PageImage {
+  naturalWidth: number;
+  naturalHeight: number;
+  getAttribute(name: string): string | null;
+  scrollIntoView(): void;
+  decode(): Promise<void>;
+}
+interface PageDocument {
+  images: Iterable<PageImage>;
+  querySelectorAll(selector: string): Iterable<{ getAttribute(name: string): string | null }>;
+}
+
 describe('the HTML report in Chromium', () => {
   let fixture: DiffFixture;
   let browser: BrowserContext;
@@ -55,7 +68,7 @@ describe('the HTML report in Chromium', () => {
     await page.goto(reportUrl);
     // Pictures load lazily: bring each into view and wait until it has decoded.
     const images = await page.evaluate(async () => {
-      const found = [...document.images];
+      const found = [...(globalThis as unknown as { document: PageDocument }).document.images];
       for (const image of found) {
         image.scrollIntoView();
         await image.decode().catch(() => undefined);
@@ -78,7 +91,9 @@ describe('the HTML report in Chromium', () => {
     for (const url of requested) expect(url.startsWith(pathToFileURL(fixture.dir).href), url).toBe(true);
 
     const links = await page.evaluate(() =>
-      [...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href') ?? ''),
+      [...(globalThis as unknown as { document: PageDocument }).document.querySelectorAll('a[href]')].map(
+        (a) => a.getAttribute('href') ?? '',
+      ),
     );
     const originals = links.filter((href) => !href.startsWith('#'));
     expect(originals).toHaveLength(6);
