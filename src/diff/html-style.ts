@@ -13,7 +13,8 @@ h2 { font-size: 18px; margin: 28px 0 12px; display: inline-block; }
 h2 small { color: var(--muted); font-weight: normal; }
 h3 { font-size: 15px; margin: 0; word-break: break-all; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: var(--card); padding: 1px 4px; border-radius: 4px; }
-.folders, .cost, footer { color: var(--muted); }
+.folders, .cost, .legend, footer { color: var(--muted); }
+.legend { font-size: 12px; }
 nav.counts { display: flex; gap: 8px; flex-wrap: wrap; margin: 8px 0; }
 .count { text-decoration: none; color: var(--fg); border: 1px solid var(--line); border-radius: 999px; padding: 2px 12px; }
 .count.changed b { color: var(--changed); } .count.added b { color: var(--added); }

@@ -18,6 +18,9 @@ export interface HtmlReportInput {
   originalHref: (side: 'base' | 'head', path: string) => string | undefined;
 }
 
+/** Marks the page as a change report, so that a later report may replace it and nothing else. */
+export const GENERATOR_MARK = '<meta name="generator" content="assetgen diff">';
+
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -72,9 +75,13 @@ function outputsTable(outputs: readonly OutputDiff[]): string {
         `<td>${escapeHtml(describeOutput(output.before))}</td><td>${escapeHtml(describeOutput(output.after))}</td></tr>`,
     )
     .join('');
-  const changed = outputs.filter((output) => output.change !== 'unchanged').length;
+  const tally = (['changed', 'added', 'removed', 'unchanged'] as const)
+    .map((change) => [change, outputs.filter((output) => output.change === change).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([change, count]) => `${count} ${change}`)
+    .join(', ');
   return (
-    `<details class="files"><summary>${outputs.length} file${outputs.length === 1 ? '' : 's'}, ${changed} differ</summary>` +
+    `<details class="files"><summary>${outputs.length} file${outputs.length === 1 ? '' : 's'}: ${tally}</summary>` +
     `<table><thead><tr><th>path</th><th>change</th><th>before</th><th>after</th></tr></thead><tbody>${rows}</tbody></table></details>`
   );
 }
@@ -165,6 +172,7 @@ export function renderHtml(input: HtmlReportInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+${GENERATOR_MARK}
 <title>assetgen change report: ${escapeHtml(input.baseName)} → ${escapeHtml(input.headName)}</title>
 <style>${STYLE}</style>
 </head>
@@ -172,7 +180,8 @@ export function renderHtml(input: HtmlReportInput): string {
 <header class="top"><h1>Change report</h1>
 <p class="folders"><code>${escapeHtml(input.baseName)}</code> → <code>${escapeHtml(input.headName)}</code> · ${generators}</p>
 <nav class="counts">${counts}</nav>
-<p class="cost">${escapeHtml(describeCost(diff.cost))}</p></header>
+<p class="cost">${escapeHtml(describeCost(diff.cost))}</p>
+<p class="legend">Difference pictures: red pixels differ, yellow ones are anti-aliasing (not counted), the rest is the old picture faded. Previews link to the original files.</p></header>
 <main>${nothing}
 ${section('Changed', 'changed', of('changed'), input)}
 ${section('Added', 'added', of('added'), input)}

@@ -3,12 +3,13 @@
  * self-contained `index.html` with its thumbnails in one folder, and optionally the Markdown summary.
  * What the `assetgen diff` command does, callable from code.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { compareManifests, hasChanges } from './compare-manifests.js';
 import { readOutputFolder } from './read-output.js';
-import { renderHtml } from './render-html.js';
+import { GENERATOR_MARK, renderHtml } from './render-html.js';
 import { type MarkdownOptions, renderMarkdown } from './render-markdown.js';
 import type { AssetVisual, ManifestDiff } from './types.js';
 import { makeVisuals } from './visuals.js';
@@ -47,6 +48,21 @@ export function relativeHref(fromDir: string, file: string): string {
     .join('/');
 }
 
+/** An index.html that an earlier report did not write is someone's page: never overwritten. */
+async function refuseForeignPage(file: string): Promise<void> {
+  let existing: string;
+  try {
+    existing = await readFile(file, 'utf8');
+  } catch {
+    return;
+  }
+  if (!existing.includes(GENERATOR_MARK)) {
+    throw new UsageError(
+      `${file} exists and is not an assetgen change report; choose another folder with --to (nothing was written)`,
+    );
+  }
+}
+
 export async function createChangeReport(options: ChangeReportOptions): Promise<ChangeReport> {
   const cwd = options.cwd ?? process.cwd();
   const baseDir = resolve(cwd, options.base);
@@ -57,6 +73,8 @@ export async function createChangeReport(options: ChangeReportOptions): Promise<
     readOutputFolder(baseDir, 'base'),
     readOutputFolder(headDir, 'head'),
   ]);
+  const htmlFile = join(reportDir, REPORT_FILE);
+  await refuseForeignPage(htmlFile);
   const diff = compareManifests(base.manifest, head.manifest);
   await mkdir(reportDir, { recursive: true });
   const visuals = await makeVisuals(diff, {
@@ -72,7 +90,6 @@ export async function createChangeReport(options: ChangeReportOptions): Promise<
     headName: options.head,
     originalHref: (side, path) => relativeHref(reportDir, join(side === 'base' ? baseDir : headDir, path)),
   });
-  const htmlFile = join(reportDir, REPORT_FILE);
   await writeFileAtomic(htmlFile, html, { durable: false });
   const markdown = renderMarkdown(diff, visuals, options.markdown);
   let markdownFile: string | undefined;

@@ -181,6 +181,18 @@ describe('assetgen diff', () => {
       await expect(stat(join(dir, 'refused.md'))).rejects.toThrow();
     };
 
+    it('a report folder whose index.html is someone else’s page', async () => {
+      await mkdir(join(dir, 'site'));
+      await writeFile(join(dir, 'site', 'index.html'), '<h1>my site</h1>');
+      const result = await runCli(['diff', 'base', 'head', '--to', 'site'], { cwd: dir });
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(
+        /^error: .*site\/index\.html exists and is not an assetgen change report; choose another folder with --to \(nothing was written\)$/,
+      );
+      expect(await readdir(join(dir, 'site'))).toEqual(['index.html']);
+      expect(await readFile(join(dir, 'site', 'index.html'), 'utf8')).toBe('<h1>my site</h1>');
+    });
+
     it('a folder that does not exist', async () => {
       await refuse(
         'base',
