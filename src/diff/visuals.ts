@@ -40,12 +40,15 @@ function pickOutput(outputs: readonly ManifestOutput[], size: number): ManifestO
   return sorted.find((output) => Math.max(output.width, output.height) >= size) ?? sorted.at(-1);
 }
 
-/** The files that stand for an asset on each side: one path both sides have if any, else one of each side's. */
+/** The files that stand for an asset on each side: one path both sides have (a changed one first), else one of each side's. */
 export function representativeOutputs(
   asset: AssetDiff,
   previewSize = DEFAULT_PREVIEW_SIZE,
 ): { before?: ManifestOutput; after?: ManifestOutput } {
-  const both = asset.outputs.filter((output) => output.before !== undefined && output.after !== undefined);
+  const common = asset.outputs.filter((output) => output.before !== undefined && output.after !== undefined);
+  // A file that changed says more than one that did not (e.g. when only the avif set was re-encoded).
+  const changed = common.filter((output) => output.change === 'changed');
+  const both = changed.length > 0 ? changed : common;
   const pick = pickOutput(
     both.flatMap((output) => (output.after ? [output.after] : [])),
     previewSize,

@@ -1,6 +1,7 @@
 /** compareManifests on hand-made manifests: each kind of reason, first causes only, what is ignored, the cost. */
 import { describe, expect, it } from 'vitest';
 import { compareManifests } from '../../src/diff/index.js';
+import { representativeOutputs } from '../../src/diff/visuals.js';
 import type {
   Manifest,
   ManifestAsset,
@@ -273,5 +274,34 @@ describe('compareManifests', () => {
       offlineSteps: 1,
       cachedSteps: 1,
     });
+  });
+});
+
+describe('representativeOutputs', () => {
+  it('prefers a changed file both sides have, the smallest that fills a preview', () => {
+    const sizes = (sha: string) => [
+      output({ path: 'a-160.webp', width: 160, height: 90 }),
+      output({ path: 'a-640.webp', width: 640, height: 360 }),
+      output({ path: 'a-1280.webp', width: 1280, height: 720 }),
+      output({ path: 'a-640.avif', format: 'avif', width: 640, height: 360, sha256: sha }),
+      output({ path: 'a-1280.avif', format: 'avif', width: 1280, height: 720, sha256: sha }),
+    ];
+    const diff = compareManifests(
+      manifest(asset({ outputs: sizes(hex('1')) })),
+      manifest(asset({ outputs: sizes(hex('2')) })),
+    );
+    const picked = representativeOutputs(diff.assets[0] as (typeof diff.assets)[number]);
+    expect([picked.before?.path, picked.after?.path, picked.before?.sha256]).toEqual([
+      'a-640.avif',
+      'a-640.avif',
+      hex('1'),
+    ]);
+    const unchanged = compareManifests(
+      manifest(asset({ outputs: sizes(hex('1')) })),
+      manifest(asset({ outputs: sizes(hex('1')) })),
+    );
+    expect(representativeOutputs(unchanged.assets[0] as (typeof diff.assets)[number]).after?.path).toBe(
+      'a-640.webp',
+    );
   });
 });
