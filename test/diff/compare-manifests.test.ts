@@ -79,9 +79,10 @@ function asset(overrides: Partial<ManifestAsset> = {}): ManifestAsset {
 function manifest(...assets: ManifestAsset[]): Manifest {
   return {
     $schema: 'https://assetgen.dev/schema/manifest.schema.json',
+    manifest_version: 1,
     generator: { name: 'assetgen', version: '0.1.0' },
     recipes: { shop: { source: 'recipes/shop.yaml', output: 'shop', assets } },
-  } as Manifest;
+  };
 }
 
 const changedOutput = output({ sha256: hex('e') });

@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChangeReport } from '../../src/diff/index.js';
+import { createChangeReport } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
 import { type DiffFixture, HOSTILE, makeDiffFixture } from './fixture.js';
 
@@ -206,7 +206,7 @@ describe('assetgen diff', () => {
       await refuse(
         'empty',
         'head',
-        /^error: the base folder .*empty has no manifest\.json \(expected the --out folder of an assetgen run; it writes the manifest last\)$/,
+        /^error: base folder: no manifest at .*empty\/manifest\.json \(assetgen run writes one\)$/,
       );
     });
 
@@ -216,7 +216,21 @@ describe('assetgen diff', () => {
       await refuse(
         'base',
         'broken',
-        /^error: .*broken\/manifest\.json is not valid JSON \(.*\); run assetgen again to rewrite it$/,
+        /^error: head folder: .*broken\/manifest\.json is not JSON \(.*\); run assetgen again to rewrite it$/,
+      );
+    });
+
+    it('a manifest of a newer format than this assetgen reads', async () => {
+      const manifest = JSON.parse(await readFile(join(dir, 'head', 'manifest.json'), 'utf8'));
+      await mkdir(join(dir, 'future'));
+      await writeFile(
+        join(dir, 'future', 'manifest.json'),
+        JSON.stringify({ ...manifest, manifest_version: 99 }),
+      );
+      await refuse(
+        'base',
+        'future',
+        /^error: head folder: .*future\/manifest\.json has format version 99, newer than this assetgen reads \(1\).*: upgrade assetgen to read it$/,
       );
     });
 
@@ -228,7 +242,7 @@ describe('assetgen diff', () => {
       await refuse(
         'wrong',
         'head',
-        /is not an assetgen manifest \(it does not match schema\/manifest\.schema\.json\):\n {2}\/recipes\/shop\/assets\/0\/outputs\/0\/width: must be integer/,
+        /^error: base folder: .*wrong\/manifest\.json does not match the manifest schema:\n {2}\/recipes\/shop\/assets\/0\/outputs\/0\/width: must be integer$/,
       );
     });
   });
