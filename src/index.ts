@@ -10,6 +10,7 @@
  * - checkRecipes(files)     → proves cache and lock match the recipes; spends and writes nothing
  * - updatePins(files)       → moves community models' pins in the lock to their latest version
  * - readManifest(path)      → a manifest, checked against its schema and format version
+ * - createChangeReport(…)   → two output folders compared: HTML report, Markdown summary, the data
  */
 
 export type { ProviderName, ReplicateOptions, SessionOptions } from './api/options.js';
@@ -35,6 +36,20 @@ export {
   type ValidRecipe,
   validateRecipes,
 } from './api/validate.js';
+export type {
+  AssetChange,
+  AssetDiff,
+  AssetVisual,
+  ChangeReason,
+  ManifestDiff,
+  ReasonKind,
+} from './diff/index.js';
+export {
+  type ChangeReport,
+  type ChangeReportOptions,
+  compareManifests,
+  createChangeReport,
+} from './diff/index.js';
 export {
   AssetgenError,
   BudgetError,

@@ -159,6 +159,21 @@ export async function main(
     });
 
   program
+    .command('diff')
+    .description(
+      'compare two output folders by their manifests: an HTML change report and a Markdown summary',
+    )
+    .argument('<base-out>', 'output folder before (e.g. built from the base branch)')
+    .argument('<head-out>', 'output folder after')
+    .option('--to <dir>', 'report folder (index.html + thumbnails)', '.assetgen/diff')
+    .option('--markdown <file>', 'also write a Markdown summary for a PR comment (- for stdout)')
+    .option('--fail-on-change', 'exit 1 when any asset was added, removed or changed')
+    .action(async (base: string, head: string, options) => {
+      const { diffCommand } = await import('./commands/diff.js');
+      exitCode = await diffCommand(base, head, options, io);
+    });
+
+  program
     .command('models')
     .description('list the catalog: supported models, their kind, price and offline stand-in')
     .option('--json', 'print as JSON')

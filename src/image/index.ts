@@ -16,3 +16,11 @@ export { type ImageInfo, probeImage, verifyImage } from './probe.js';
 export { blurChannel, decodeRgba, scaleImage } from './raw.js';
 export { type OperationName, planStages, type Stage } from './stages.js';
 export { imageLibraryVersion } from './version.js';
+export {
+  compareVisually,
+  fitInside,
+  makePreview,
+  type Preview,
+  type VisualComparison,
+  type VisualComparisonOptions,
+} from './visual-compare.js';
