@@ -6,6 +6,7 @@
 import type { RecipeProblem } from '../errors.js';
 import { checkInputs, type InputsResult } from './_check-inputs.js';
 import { checkOutputs } from './_check-outputs.js';
+import { checkPicks } from './_check-pick.js';
 import { checkRecipe } from './_check-recipe.js';
 import { checkSchema } from './_check-schema.js';
 import { checkSteps } from './_check-steps.js';
@@ -39,6 +40,7 @@ export function validateRecipeText(
 
   const context: CheckContext = { data, problems, validators, catalog: validators.catalog, dir };
   checkRecipe(context);
+  checkPicks(context);
   checkSteps(context);
   const real = safeInstances(data);
   const lenient = real.length === 0;

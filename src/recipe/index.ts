@@ -4,6 +4,7 @@ export {
   BUILTIN_VARIABLES,
   describeInstance,
   expandInstances,
+  matchesPick,
   OUTPUT_VARIABLES,
   RESERVED_VARIABLES,
   stepTextVariable,
@@ -29,6 +30,15 @@ export {
   relativePathProblem,
   renderOutputPath,
 } from './outputs.js';
+export {
+  describePick,
+  editPick,
+  type PickChange,
+  type PickResult,
+  type PickValues,
+  pickArguments,
+  pickVariant,
+} from './pick.js';
 export type { AssetgenRecipe, Format, Operation, Output, Price, Step } from './recipe-types.generated.js';
 export {
   outputImageStep,

@@ -1,7 +1,8 @@
 /**
  * Asset instances: every asset once per combination of variant values (the cartesian product, in recipe
- * order: assets outermost, then the first variant, …, the last variant changing fastest). Validation and
- * the planner both expand through here.
+ * order: assets outermost, then the first variant, …, the last variant changing fastest). An asset with a
+ * `pick` makes only the combinations that have the picked values. Validation and the planner both expand
+ * through here.
  */
 import type { AssetgenRecipe } from './recipe-types.generated.js';
 import { slugify, type TemplateValue } from './templates.js';
@@ -48,12 +49,22 @@ export function variantLabel(variant: Readonly<Record<string, TemplateValue>>): 
     .join('_');
 }
 
+/** Whether a combination has every value of a pick (`{ seed: 42 }`); no pick matches every combination. */
+export function matchesPick(
+  variant: Readonly<Record<string, TemplateValue>>,
+  pick: Readonly<Record<string, TemplateValue | undefined>> | undefined,
+): boolean {
+  if (pick === undefined || pick === null || typeof pick !== 'object') return true;
+  return Object.entries(pick).every(([name, value]) => variant[name] === value);
+}
+
 export function expandInstances(recipe: AssetgenRecipe): AssetInstance[] {
   const combinations = variantCombinations(recipe.variants);
   const instances: AssetInstance[] = [];
   for (const asset of recipe.assets) {
     if (typeof asset !== 'object' || asset === null) continue;
     for (const variant of combinations) {
+      if (!matchesPick(variant, asset.pick)) continue;
       const label = variantLabel(variant);
       const vars: Record<string, TemplateValue> = {};
       for (const source of [recipe.vars ?? {}, asset, variant]) {

@@ -109,10 +109,12 @@ vars?: {
  */
 assets: [{
 id: Identifier
-[k: string]: Scalar | Identifier | undefined
+pick?: VariantPick
+[k: string]: Scalar | Identifier | VariantPick | undefined
 }, ...({
 id: Identifier
-[k: string]: Scalar | Identifier | undefined
+pick?: VariantPick
+[k: string]: Scalar | Identifier | VariantPick | undefined
 })[]]
 /**
  * Variables with several values: every asset runs once per combination (e.g. seed: [1, 2]).
@@ -131,6 +133,12 @@ steps: [Step, ...(Step)[]]
  * @minItems 1
  */
 outputs: [Output, ...(Output)[]]
+}
+/**
+ * The variant to make for this asset, e.g. { seed: 42 } (written by `assetgen pick`): only the combinations with these values run; each name is a variant and each value one of its values.
+ */
+export interface VariantPick {
+[k: string]: Scalar | undefined
 }
 /**
  * A model step (`model` + `input`) or a local image step (`image`).
