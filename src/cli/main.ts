@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { AssetgenError, formatProblem, RecipeError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { addHelpTexts } from './help-texts.js';
 import { type CliIO, processIO } from './output.js';
 
 const secretsOf = (env: Readonly<Record<string, string | undefined>>): string[] =>
@@ -181,6 +182,31 @@ export async function main(
       const { modelsCommand } = await import('./commands/models.js');
       exitCode = await modelsCommand(options, io);
     });
+
+  program
+    .command('pick')
+    .description(
+      'pin an asset to one variant: writes pick: { name: value } into the recipe (--clear removes it)',
+    )
+    .argument('<recipe>', 'recipe file')
+    .argument('<asset-id>', 'the asset')
+    .argument('[values...]', 'name=value of the variant, e.g. seed=42 (quote values with spaces)')
+    .option('--clear', 'remove the pick: every variant runs again')
+    .action(async (recipe: string, asset: string, values: string[], options: { clear?: boolean }) => {
+      const { pickCommand } = await import('./commands/pick.js');
+      exitCode = await pickCommand(recipe, asset, values, options, io);
+    });
+
+  program
+    .command('init')
+    .description('start a project: a starter recipe, .gitignore lines and a CI workflow (never overwrites)')
+    .argument('[dir]', 'project folder', '.')
+    .action(async (dir: string) => {
+      const { initCommand } = await import('./commands/init.js');
+      exitCode = await initCommand(dir, io);
+    });
+
+  addHelpTexts(program);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

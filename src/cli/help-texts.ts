@@ -1,0 +1,153 @@
+/**
+ * What `--help` shows after each command's options: examples and the exit codes (see exit-codes.ts).
+ * Plain data, so that `assetgen --help` stays fast.
+ */
+import type { Command } from 'commander';
+
+interface CommandHelp {
+  examples: readonly (readonly [command: string, what: string])[];
+  /** Exit codes this command can return, with their meaning here. */
+  exits: readonly (readonly [code: number, meaning: string])[];
+}
+
+const INVALID = [2, 'invalid recipe or usage: nothing was run, nothing written'] as const;
+
+const HELP: Readonly<Record<string, CommandHelp>> = {
+  validate: {
+    examples: [
+      ['assetgen validate recipes/*.yaml', 'check every recipe; all problems at once, with file:line:column'],
+    ],
+    exits: [[0, 'every recipe is valid'], INVALID],
+  },
+  plan: {
+    examples: [
+      ['assetgen plan recipes/*.yaml', 'assets, tasks per model, cached tasks and the estimated cost'],
+      [
+        'assetgen plan recipes/heroes.yaml --json --provider replicate',
+        'the same as JSON, priced for Replicate',
+      ],
+    ],
+    exits: [
+      [0, 'planned'],
+      INVALID,
+      [3, 'the estimate is over a budget (recipe budget.max_usd or --max-cost)'],
+    ],
+  },
+  run: {
+    examples: [
+      ['assetgen run recipes/*.yaml', 'offline without REPLICATE_API_TOKEN, on Replicate with it'],
+      ['assetgen run recipes/shop.yaml --max-cost 0.50 -o dist/img', 'cap the spend, write elsewhere'],
+      ['assetgen run recipes/*.yaml --frozen', 'CI: restore from the cache, never start a paid task'],
+      ['assetgen run recipes/shop.yaml --force mug', 're-make one asset despite the cache'],
+    ],
+    exits: [
+      [0, 'every asset was made'],
+      [1, 'at least one asset failed (the others were made), or --frozen would need a paid task'],
+      INVALID,
+      [3, 'over budget: nothing was run'],
+      [130, 'interrupted (Ctrl-C): files already written stay valid'],
+    ],
+  },
+  check: {
+    examples: [['assetgen check recipes/*.yaml', 'CI: prove the cache and lock match the recipes']],
+    exits: [[0, 'everything is in the cache'], [1, 'some paid task would have to run (named)'], INVALID],
+  },
+  update: {
+    examples: [
+      ['assetgen update recipes/*.yaml', 'move every pinned community model to its latest version'],
+      ['assetgen update recipes/*.yaml --model nightmareai/real-esrgan', 'only this model'],
+    ],
+    exits: [[0, 'the lock is up to date'], [1, 'a version could not be looked up'], INVALID],
+  },
+  cache: {
+    examples: [
+      ['assetgen cache ls', 'what the cache holds and what it cost'],
+      ['assetgen cache gc', 'drop files that nothing refers to'],
+    ],
+    exits: [
+      [0, 'done'],
+      [2, 'unknown action'],
+    ],
+  },
+  schema: {
+    examples: [
+      ['assetgen schema > recipe.schema.json', 'the recipe schema, for editors'],
+      ['assetgen schema manifest', 'the schema of output/manifest.json'],
+    ],
+    exits: [
+      [0, 'printed'],
+      [2, 'unknown schema name'],
+    ],
+  },
+  models: {
+    examples: [['assetgen models --json', 'the catalog as JSON: kinds, prices, offline stand-ins']],
+    exits: [
+      [0, 'printed'],
+      [2, 'unknown option'],
+    ],
+  },
+  pick: {
+    examples: [
+      ['assetgen pick recipes/blog-heroes.yaml launch seed=42', 'from now on, launch makes only seed 42'],
+      ["assetgen pick recipes/icons.yaml app 'style=ink wash' seed=7", 'quote values with spaces'],
+      ['assetgen pick recipes/blog-heroes.yaml launch --clear', 'every variant again'],
+    ],
+    exits: [
+      [0, 'the recipe now picks it (or already did)'],
+      [2, 'unknown asset, variant or value (with a suggestion), or an invalid recipe: the file is untouched'],
+    ],
+  },
+  init: {
+    examples: [
+      ['assetgen init', 'a starter recipe, .gitignore lines and a CI workflow in this folder'],
+      ['assetgen init site', 'the same in ./site'],
+    ],
+    exits: [
+      [0, 'written (existing files are kept, never overwritten)'],
+      [2, 'the folder cannot be used'],
+    ],
+  },
+};
+
+const GENERAL: CommandHelp = {
+  examples: [
+    ['assetgen init', 'start: a starter recipe, .gitignore lines, a CI workflow'],
+    ['assetgen run recipes/*.yaml', 'make the assets (offline until REPLICATE_API_TOKEN is set)'],
+    ['assetgen <command> --help', 'examples and exit codes of one command'],
+  ],
+  exits: [
+    [0, 'success'],
+    [1, 'an asset failed'],
+    [2, 'invalid recipe or usage'],
+    [3, 'over budget'],
+    [130, 'interrupted'],
+  ],
+};
+
+export function helpText(help: CommandHelp): string {
+  const width = Math.max(...help.examples.map(([command]) => command.length));
+  const codeWidth = Math.max(...help.exits.map(([code]) => String(code).length));
+  return [
+    '',
+    'Examples:',
+    ...help.examples.map(([command, what]) => `  $ ${command.padEnd(width)}  # ${what}`),
+    '',
+    'Exit codes:',
+    ...help.exits.map(([code, meaning]) => `  ${String(code).padStart(codeWidth)}  ${meaning}`),
+  ].join('\n');
+}
+
+/** Adds examples and exit codes to the program's and every command's `--help`. */
+export function addHelpTexts(program: Command): void {
+  program.addHelpText('after', helpText(GENERAL));
+  for (const command of program.commands) {
+    const help = HELP[command.name()] ?? {
+      examples: [[`assetgen ${command.name()} --help`, command.description()]],
+      exits: GENERAL.exits,
+    };
+    command.addHelpText('after', helpText(help));
+  }
+}
+
+/** Commands that have their own examples (a test checks every command is among them). */
+export const COMMANDS_WITH_HELP: readonly string[] = Object.keys(HELP);
