@@ -1,6 +1,6 @@
 /**
- * A tiny RGBA canvas in plain memory for the placeholder pictures: a vertical gradient, an anti-aliased
- * rounded rectangle, bitmap text. Only + − × ÷ and sqrt on numbers, so the pixels are the same everywhere.
+ * A tiny RGBA canvas in plain memory for the placeholder pictures: a plain fill, an anti-aliased rounded
+ * rectangle, bitmap text. Only + − × ÷ and sqrt on numbers, so the pixels are the same everywhere.
  */
 import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphRows } from './bitmap-font.js';
 
@@ -19,18 +19,9 @@ export function createCanvas(width: number, height: number): Canvas {
 
 const mix = (a: number, b: number, t: number): number => a + (b - a) * t;
 
-/** Fills the canvas with a top-to-bottom gradient (one colour per row, so rows are filled by copying). */
-export function fillVerticalGradient(canvas: Canvas, top: Rgb, bottom: Rgb): void {
-  const { data, width, height } = canvas;
-  const pixel = Buffer.alloc(4);
-  for (let y = 0; y < height; y++) {
-    const t = height > 1 ? y / (height - 1) : 0;
-    pixel[0] = Math.round(mix(top[0], bottom[0], t));
-    pixel[1] = Math.round(mix(top[1], bottom[1], t));
-    pixel[2] = Math.round(mix(top[2], bottom[2], t));
-    pixel[3] = 255;
-    data.fill(pixel, y * width * 4, (y + 1) * width * 4);
-  }
+/** Fills the whole canvas with one opaque colour. */
+export function fillCanvas(canvas: Canvas, colour: Rgb): void {
+  canvas.data.fill(Buffer.from([colour[0], colour[1], colour[2], 255]));
 }
 
 export interface RoundedRect {

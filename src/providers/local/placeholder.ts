@@ -1,21 +1,15 @@
 /**
- * The offline text-to-image stand-in's picture: a studio-like backdrop (a soft vertical gradient), a
- * centred rounded "subject" card in a contrasting colour, and on it the prompt (wrapped), the seed and the
- * size. Colours come from a hash of prompt and seed; everything is drawn in memory with an embedded font,
- * so the same request gives the same pixels on any machine.
+ * The offline text-to-image stand-in's picture: a centred rounded "subject" card in a contrasting colour on
+ * a plain backdrop (one colour to the last pixel, like a seamless studio sweep), and on the card the prompt
+ * (wrapped), the seed and the size. The backdrop is plain so that `trim` and background removal take it
+ * away exactly: a trimmed or cut-out layout previews as it will with real art (the subject centred, no
+ * band of backdrop left). Colours come from a hash of prompt and seed; everything is drawn in memory with
+ * an embedded font, so the same request gives the same pixels on any machine.
  */
 import { createHash } from 'node:crypto';
 import type { RawImage } from '../../image/index.js';
 import { GLYPH_HEIGHT, GLYPH_WIDTH, toDrawableText } from './bitmap-font.js';
-import {
-  createCanvas,
-  drawText,
-  fillRoundedRect,
-  fillVerticalGradient,
-  hsl,
-  type Rgb,
-  textWidth,
-} from './canvas.js';
+import { createCanvas, drawText, fillCanvas, fillRoundedRect, hsl, type Rgb, textWidth } from './canvas.js';
 
 export interface PlaceholderSpec {
   prompt: string;
@@ -27,8 +21,7 @@ export interface PlaceholderSpec {
 }
 
 interface Palette {
-  backdropTop: Rgb;
-  backdropBottom: Rgb;
+  backdrop: Rgb;
   subjectTop: Rgb;
   subjectBottom: Rgb;
   text: Rgb;
@@ -41,8 +34,7 @@ function palette(prompt: string, seed: number): Palette {
   const hue = ((byte(0) << 8) | byte(1)) % 360;
   const subjectHue = hue + 150 + (byte(2) % 60);
   return {
-    backdropTop: hsl(hue, 0.32, 0.9),
-    backdropBottom: hsl(hue + 8, 0.28, 0.8),
+    backdrop: hsl(hue, 0.3, 0.9),
     subjectTop: hsl(subjectHue, 0.5, 0.45),
     subjectBottom: hsl(subjectHue, 0.55, 0.33),
     text: hsl(subjectHue, 0.25, 0.97),
@@ -120,16 +112,18 @@ export function renderPlaceholder(spec: PlaceholderSpec): RawImage {
   const { width, height } = spec;
   const colours = palette(spec.prompt, spec.seed);
   const canvas = createCanvas(width, height);
-  fillVerticalGradient(canvas, colours.backdropTop, colours.backdropBottom);
+  fillCanvas(canvas, colours.backdrop);
 
-  const cardWidth = Math.round(width * 0.74);
-  const cardHeight = Math.round(height * 0.66);
+  const cardWidth = width - 2 * Math.round(width * 0.13);
+  const cardHeight = height - 2 * Math.round(height * 0.17);
   const radius = Math.round(Math.min(cardWidth, cardHeight) * 0.16);
+  // Equal whole-pixel margins (the size is rounded to match), and the outline half a pixel inside them so
+  // both sides get the same soft, anti-aliased edge: a trim leaves the card exactly centred.
   const card = {
-    x: (width - cardWidth) / 2,
-    y: (height - cardHeight) / 2,
-    width: cardWidth,
-    height: cardHeight,
+    x: (width - cardWidth) / 2 + 0.5,
+    y: (height - cardHeight) / 2 + 0.5,
+    width: cardWidth - 1,
+    height: cardHeight - 1,
     radius,
   };
   fillRoundedRect(canvas, card, colours.subjectTop, colours.subjectBottom);
