@@ -109,10 +109,13 @@ async function execute(
     mode,
     provider: choice.name,
     reason: choice.reason,
+    paid: choice.paid,
     recipes: estimate.recipes,
     assets: estimate.assets,
     tasks: estimate.tasks,
+    outputFiles: estimate.outputFiles,
     estimatedUsd: estimate.estimatedUsd,
+    outDir,
   });
   const warn = (message: string) => emit({ type: 'warning', message });
   const provider = frozen ? offlineStandIn(choice) : await createProvider(choice, options.replicate, warn);

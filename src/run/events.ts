@@ -6,6 +6,7 @@
  * moves; per asset `asset-finished` or `asset-failed`; `warning` at any time; `run-finished` last. Library callers get them through `onEvent`; the CLI turns them into progress
  * output. They are a public contract: fields are only ever added.
  */
+import type { ManifestOutput } from '../manifest/types.js';
 
 export interface TaskRef {
   /** `recipe/asset[/variant]` */
@@ -23,22 +24,39 @@ export type RunEvent =
       provider: string;
       /** Why this provider, in words. */
       reason: string;
+      /** Whether the provider costs money (spend and estimate are worth showing). */
+      paid: boolean;
       recipes: number;
+      /** Asset instances (asset × variant). */
       assets: number;
+      /** Steps of every asset (model and image steps). */
       tasks: number;
+      /** Output files to write; `tasks + outputFiles` is the number of `task-finished` of a clean run. */
+      outputFiles: number;
       /** What the run is expected to spend (cached tasks excluded); null when a price is unknown. */
       estimatedUsd: number | null;
+      /** Absolute output folder (the paths in `asset-finished` are relative to it). */
+      outDir: string;
     }
   | { type: 'task-queued'; task: TaskRef }
   | { type: 'task-started'; task: TaskRef }
   | { type: 'task-progress'; task: TaskRef; status: string; predictionId?: string }
   | { type: 'task-token'; task: TaskRef; text: string }
-  | { type: 'task-finished'; task: TaskRef; cached: boolean; durationMs: number; actualUsd: number | null }
+  | {
+      type: 'task-finished';
+      task: TaskRef;
+      cached: boolean;
+      durationMs: number;
+      actualUsd: number | null;
+      /** The text a language-model step produced (when it ran, not when it came from the cache). */
+      text?: string;
+    }
   | { type: 'task-failed'; task: TaskRef; error: string }
   | { type: 'task-skipped'; task: TaskRef; reason: string }
   | { type: 'cost'; spentUsd: number; reservedUsd: number }
-  | { type: 'asset-finished'; asset: string; files: number }
-  | { type: 'asset-failed'; asset: string; error: string }
+  | { type: 'asset-finished'; asset: string; files: number; outputs: readonly ManifestOutput[] }
+  /** `tasks`: how many tasks (steps and output files) the asset had in all; those not finished will not come. */
+  | { type: 'asset-failed'; asset: string; error: string; tasks: number }
   | { type: 'warning'; message: string }
   | {
       type: 'run-finished';

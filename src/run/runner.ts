@@ -110,6 +110,7 @@ async function runAsset(
           cached: result.cached,
           durationMs: result.record.durationMs,
           actualUsd: result.cached ? 0 : (result.record.actualUsd ?? null),
+          ...(result.cached || result.record.text === undefined ? {} : { text: result.record.text }),
         });
         const manifestStep: ManifestStep = {
           id: step.id,
@@ -154,7 +155,7 @@ async function runAsset(
       );
       outputs.push(...written);
     }
-    context.emit({ type: 'asset-finished', asset: asset.key, files: outputs.length });
+    context.emit({ type: 'asset-finished', asset: asset.key, files: outputs.length, outputs });
   } catch (error) {
     entry.status = context.signal.aborted
       ? 'cancelled'
@@ -165,9 +166,14 @@ async function runAsset(
     if (error instanceof SkippedError) {
       context.emit({ type: 'task-skipped', task: error.task, reason: error.reason });
     }
-    context.emit({ type: 'asset-failed', asset: asset.key, error: entry.error });
+    context.emit({ type: 'asset-failed', asset: asset.key, error: entry.error, tasks: taskCount(asset) });
   }
   return entry;
+}
+
+/** The tasks of an asset: one per step and per output file (the `task-finished` events it emits when it goes well). */
+function taskCount(asset: PlannedAsset): number {
+  return asset.steps.length + asset.outputs.reduce((sum, output) => sum + output.files.length, 0);
 }
 
 export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResult> {

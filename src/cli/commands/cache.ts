@@ -3,18 +3,12 @@ import { UsageError } from '../../errors.js';
 import { formatUsd } from '../../plan/cost.js';
 import { type CacheListing, clearCache, collectGarbage, listCache } from '../../store/cache-admin.js';
 import { EXIT } from '../exit-codes.js';
+import { formatBytes, plural } from '../format.js';
 import type { CliIO } from '../output.js';
-
-const size = (bytes: number): string =>
-  bytes < 1024
-    ? `${bytes} B`
-    : bytes < 1024 ** 2
-      ? `${(bytes / 1024).toFixed(1)} KiB`
-      : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 
 function describe(listing: CacheListing): string {
   const { model, image, output } = listing.records;
-  return `${listing.dir}: ${model} model results, ${image} image steps, ${output} encoded outputs; ${listing.objects} files, ${size(listing.bytes)}; cached paid work ${formatUsd(listing.cachedUsd)}`;
+  return `${listing.dir}: ${model} model results, ${image} image steps, ${output} encoded outputs; ${plural(listing.objects, 'file')}, ${formatBytes(listing.bytes)}; cached paid work ${formatUsd(listing.cachedUsd)}`;
 }
 
 /** `assetgen cache ls | gc | clear`. */
@@ -30,7 +24,7 @@ export async function cacheCommand(
       return EXIT.ok;
     case 'gc': {
       const { removedFiles, freedBytes } = await collectGarbage(dir);
-      io.out(`removed ${removedFiles} files, freed ${size(freedBytes)}`);
+      io.out(`removed ${plural(removedFiles, 'file')}, freed ${formatBytes(freedBytes)}`);
       return EXIT.ok;
     }
     case 'clear':
