@@ -2,7 +2,7 @@
  * `assetgen pick` through the CLI against the fake Replicate: a picked variant that was made before comes
  * from the cache (no create), only it is made, bad picks exit 2 and leave the file as it was.
  */
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,34 @@ describe('assetgen pick (fake Replicate)', () => {
     const missing = await run(['pick', 'recipes/nope.yaml', 'launch', 'seed=42']);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('no such recipe file: recipes/nope.yaml');
+  });
+
+  it('takes values with spaces (quoted in the shell) and types them like the variant', async () => {
+    const file = join(dir, 'recipes', 'styles.yaml');
+    await writeFile(
+      file,
+      `name: styles
+assets:
+  - id: cup # a comment that stays
+variants:
+  style: [ink wash, "7", plain]
+  seed: [1, 2]
+steps:
+  - id: art
+    model: black-forest-labs/flux-schnell
+    input: { prompt: "a cup, {{ style }}", megapixels: "0.25" }
+outputs:
+  - path: "{{ id }}-{{ style | slug }}-{{ seed }}.png"
+`,
+    );
+    const result = await run(['pick', 'recipes/styles.yaml', 'cup', 'style=ink wash', 'seed=2']);
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toContain('cup now makes style="ink wash", seed=2');
+    const seven = await run(['pick', 'recipes/styles.yaml', 'cup', 'style=7']);
+    expect(seven.out).toContain('cup now makes style=7 (2 combinations of 6)');
+    expect(await readFile(file, 'utf8')).toContain(
+      '  - id: cup # a comment that stays\n    pick: { style: "7" }\n',
+    );
   });
 
   it('--clear brings every variant back, again with no create', async () => {
