@@ -9,11 +9,14 @@
  * - runRecipes(files)       → runs; events through `onEvent`, cancelled by `signal`; writes files, manifest, lock
  * - checkRecipes(files)     → proves cache and lock match the recipes; spends and writes nothing
  * - updatePins(files)       → moves community models' pins in the lock to their latest version
+ * - pickVariant(file, asset, values) → pins an asset to one variant in the recipe file (`pick:`), or clears it
+ * - initProject(dir)        → a starter recipe, the .gitignore lines and a CI workflow; never overwrites
  * - readManifest(path)      → a manifest, checked against its schema and format version
  * - createChangeReport(…)   → two output folders compared: HTML report, Markdown summary, the data
  */
 
 export type { ProviderName, ReplicateOptions, SessionOptions } from './api/options.js';
+export { type PickReport, type PickVariantOptions, pickVariant } from './api/pick.js';
 export type {
   PlannedAssetReport,
   PlanRecipesOptions,
@@ -79,4 +82,5 @@ export {
 export type { ModelSummary, PlanSummary } from './plan/summary.js';
 export type { AssetgenRecipe } from './recipe/recipe-types.generated.js';
 export type { RunEvent, RunEventListener, TaskRef } from './run/events.js';
+export { type InitFile, type InitOptions, type InitResult, initProject } from './scaffold/init.js';
 export { VERSION } from './version.js';

@@ -37,7 +37,7 @@ export {
   type PickResult,
   type PickValues,
   pickArguments,
-  pickVariant,
+  pickInFile,
 } from './pick.js';
 export type { AssetgenRecipe, Format, Operation, Output, Price, Step } from './recipe-types.generated.js';
 export {

@@ -1,7 +1,7 @@
 /**
  * Pick and pin: `pick: { seed: 42 }` under an asset makes it run only the picked variant. `editPick` turns
  * recipe text into the text with the pick set (or cleared) after checking that every picked value is one
- * of the variant's values; `pickVariant` does that to a file, validates the result and writes it
+ * of the variant's values; `pickInFile` does that to a file, validates the result and writes it
  * atomically. The edit touches only the `pick` entry: every other byte of the file — comments, quoting,
  * spacing, key order — stays as it was (pick-edit.ts).
  */
@@ -73,7 +73,7 @@ export function editPick(text: string, file: string, assetId: string, values: Pi
  * `editPick` on a file: reads it (through symlinks), validates the changed recipe in full and writes it
  * atomically, keeping the file's mode. Nothing is written when the pick is already so, or on any problem.
  */
-export async function pickVariant(
+export async function pickInFile(
   file: string,
   assetId: string,
   values: PickValues | null,

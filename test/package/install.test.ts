@@ -167,7 +167,19 @@ describe('npm package', () => {
   it('installs the CLI as a bin that runs from the package', async () => {
     const bin = join(app, 'node_modules', '.bin', 'assetgen');
     const { stdout } = await run(bin, ['validate', 'badges.yaml'], { cwd: app });
-    expect(stdout).toMatch(/badges\.yaml: ok \(1 assets\)/);
+    expect(stdout).toMatch(/badges\.yaml: ok \(1 asset\)/);
+  });
+
+  it('init in the installed project points the starter recipe at node_modules/assetgen/schema, which exists', async () => {
+    const bin = join(app, 'node_modules', '.bin', 'assetgen');
+    const { stdout } = await run(bin, ['init', 'site'], { cwd: app });
+    expect(stdout).toContain('$schema: ../../node_modules/assetgen/schema/recipe.schema.json');
+    const recipe = await readFile(join(app, 'site', 'recipes', 'starter.yaml'), 'utf8');
+    const ref = /\$schema=(\S+)/.exec(recipe)?.[1] ?? '';
+    const schema = JSON.parse(await readFile(join(app, 'site', 'recipes', ref), 'utf8')) as { title: string };
+    expect(schema.title).toBe('assetgen recipe');
+    const validate = await run(bin, ['validate', 'site/recipes/starter.yaml'], { cwd: app });
+    expect(validate.stdout).toMatch(/starter\.yaml: ok \(2 assets\)/);
   });
 
   it('type-checks a TypeScript consumer and the README example against dist/index.d.ts', async () => {

@@ -9,7 +9,7 @@ import {
   expandInstances,
   parseRecipeText,
   pickArguments,
-  pickVariant,
+  pickInFile,
 } from '../../src/recipe/index.js';
 import { brief, problemsOf, tempDir, yaml } from './_helpers.js';
 
@@ -230,7 +230,7 @@ describe('pick: in validation', () => {
   });
 });
 
-describe('pickVariant on a file', () => {
+describe('pickInFile: a recipe file', () => {
   const temp = tempDir();
   afterAll(() => temp.cleanup());
 
@@ -241,12 +241,12 @@ describe('pickVariant on a file', () => {
       (await readFile(heroesFile, 'utf8')).replace('assets/watermark.svg', heroesWatermark()),
     );
     await chmod(file, 0o640);
-    const result = await pickVariant(file, 'launch', { seed: '42' }, { catalog });
+    const result = await pickInFile(file, 'launch', { seed: '42' }, { catalog });
     expect(result).toMatchObject({ changed: true, after: { seed: 42 } });
     expect((await stat(file)).mode & 0o777).toBe(0o640);
     expect(await readFile(file, 'utf8')).toContain('    pick: { seed: 42 }\n');
     const before = await stat(file);
-    const again = await pickVariant(file, 'launch', { seed: 42 }, { catalog });
+    const again = await pickInFile(file, 'launch', { seed: 42 }, { catalog });
     expect(again.changed).toBe(false);
     expect((await stat(file)).mtimeMs).toBe(before.mtimeMs);
   });
@@ -259,7 +259,7 @@ describe('pickVariant on a file', () => {
     );
     const link = join(temp.dir, 'link.yaml');
     await symlink(file, link);
-    await pickVariant(link, 'roadmap', { seed: 7 }, { catalog });
+    await pickInFile(link, 'roadmap', { seed: 7 }, { catalog });
     expect((await lstat(link)).isSymbolicLink()).toBe(true);
     expect(await readFile(file, 'utf8')).toContain('    pick: { seed: 7 }\n');
   });
@@ -268,8 +268,8 @@ describe('pickVariant on a file', () => {
     const file = join(temp.dir, 'broken.yaml');
     const text = (await readFile(heroesFile, 'utf8')).replace('assets/watermark.svg', 'missing.svg');
     await writeFile(file, text);
-    await expect(pickVariant(file, 'launch', { seed: 42 }, { catalog })).rejects.toThrow(/missing\.svg/);
-    await expect(pickVariant(file, 'launch', { seed: 5 }, { catalog })).rejects.toThrow(UsageError);
+    await expect(pickInFile(file, 'launch', { seed: 42 }, { catalog })).rejects.toThrow(/missing\.svg/);
+    await expect(pickInFile(file, 'launch', { seed: 5 }, { catalog })).rejects.toThrow(UsageError);
     expect(await readFile(file, 'utf8')).toBe(text);
   });
 });

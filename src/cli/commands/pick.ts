@@ -1,7 +1,6 @@
-import { resolve } from 'node:path';
+import { pickVariant } from '../../api/pick.js';
 import { UsageError } from '../../errors.js';
-import { createCatalog } from '../../models/catalog.js';
-import { describePick, pickVariant } from '../../recipe/index.js';
+import { describePick } from '../../recipe/index.js';
 import { EXIT } from '../exit-codes.js';
 import { plural } from '../format.js';
 import type { CliIO } from '../output.js';
@@ -36,10 +35,7 @@ export async function pickCommand(
     throw new UsageError('--clear takes no name=value: it removes the pick, so every variant runs again');
   }
   const values = options.clear === true ? null : parseAssignments(assignments);
-  const result = await pickVariant(resolve(io.cwd, file), assetId, values, {
-    catalog: createCatalog(),
-    name: file,
-  });
+  const result = await pickVariant(file, assetId, values, { cwd: io.cwd });
   const makes =
     result.after === undefined
       ? `every variant (${plural(result.combinations, 'combination')})`
