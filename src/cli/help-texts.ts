@@ -79,6 +79,33 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
       [2, 'unknown schema name'],
     ],
   },
+  review: {
+    examples: [
+      ['assetgen review', 'every variant side by side → .assetgen/review/index.html (open it in a browser)'],
+      ['assetgen review -o dist/img --to review', 'the page of another output folder, written elsewhere'],
+    ],
+    exits: [
+      [0, 'written'],
+      [2, 'no manifest in the output folder, or it cannot be read'],
+    ],
+  },
+  diff: {
+    examples: [
+      [
+        'assetgen diff base/output output',
+        'what changed and why, with thumbnails → .assetgen/diff/index.html',
+      ],
+      [
+        'assetgen diff base/output output --markdown - --fail-on-change',
+        'a PR comment on stdout; exit 1 on change',
+      ],
+    ],
+    exits: [
+      [0, 'compared (or, with --fail-on-change, nothing changed)'],
+      [1, '--fail-on-change and some asset was added, removed or changed'],
+      [2, 'a folder has no manifest, or it cannot be read'],
+    ],
+  },
   models: {
     examples: [['assetgen models --json', 'the catalog as JSON: kinds, prices, offline stand-ins']],
     exits: [
