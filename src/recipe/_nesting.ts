@@ -42,8 +42,10 @@ export function tooDeepInData(data: unknown, limit = MAX_NESTING): PathSegment[]
     const [node, path] = stack.pop() as [unknown, PathSegment[]];
     if (typeof node !== 'object' || node === null) continue;
     if (path.length >= limit) return path;
-    if (Array.isArray(node)) node.forEach((item, index) => stack.push([item, [...path, index]]));
-    else for (const [key, value] of Object.entries(node)) stack.push([value, [...path, key]]);
+    const entries: Array<[PathSegment, unknown]> = Array.isArray(node)
+      ? node.map((item, index) => [index, item])
+      : Object.entries(node);
+    for (const [key, value] of entries) stack.push([value, [...path, key]]);
   }
   return undefined;
 }
