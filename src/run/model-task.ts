@@ -191,6 +191,7 @@ function createTaskLease(
       // Priority: how far along its asset's chain the step is.
       if (paid) releaseRemote = await context.pools.acquireRemote(step.model, asset.steps.indexOf(step));
       if (context.signal.aborted) throw new CancelledError();
+      if (context.stop.reason !== undefined) throw new SkippedError(task, 'not started: the run stopped');
       if (!paid) return;
       reservation = budget.reserve(estimatedUsd);
       if (reservation === undefined) {
