@@ -111,3 +111,10 @@ export class SkippedError extends Error {
     super(reason);
   }
 }
+
+/** A task not started because the run stopped (`StopSwitch`): said once for the run, not per task. */
+export class NotStartedError extends SkippedError {
+  constructor(task: TaskRef, stopReason: string) {
+    super(task, `not started: ${stopReason}`);
+  }
+}

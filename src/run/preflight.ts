@@ -35,14 +35,18 @@ export async function preflight(plan: Plan, options: PreflightOptions): Promise<
   const warnings: string[] = [];
   const probed = new Set<string>();
   const check = async (target: Target): Promise<void> => {
-    let folder = target.path;
+    let folder: string | undefined;
     try {
-      folder = await folderToProbe(target);
-      if (probed.has(folder)) return; // probed already (and reported, if it failed)
-      probed.add(folder);
+      const place = await placeOf(target);
+      folder = place.folder;
+      // Each folder once per kind of place (the same cause is reported once for --out, --cache-dir, --lock).
+      const key = `${target.place}\n${folder}`;
+      if (probed.has(key)) return;
+      probed.add(key);
+      if (!place.isDirectory) throw fsError('ENOTDIR', `${folder} is not a folder`);
       await probeFolder(folder, warnings);
     } catch (error) {
-      const failure = writeFailure(error, { ...target, folder });
+      const failure = writeFailure(error, { ...target, ...(folder === undefined ? {} : { folder }) });
       if (!(failure instanceof WriteError)) throw error;
       failures.push(failure);
     }
@@ -90,20 +94,18 @@ interface Target {
 
 const fsError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
-/** The folder the run will create entries in for `target`: itself, or the closest one that exists. */
-async function folderToProbe(target: Target): Promise<string> {
+/**
+ * The folder the run will create entries in for `target`: itself (a folder), its folder (a file), or the
+ * closest one that exists above it — and whether that is a folder at all.
+ */
+async function placeOf(target: Target): Promise<{ folder: string; isDirectory: boolean }> {
   const existing = await nearestExisting(target.path);
-  if (existing.path !== target.path) {
-    if (!existing.isDirectory) throw fsError('ENOTDIR', `${existing.path} is not a folder`);
-    return existing.path;
-  }
-  if (target.file === undefined) {
-    if (!existing.isDirectory) throw fsError('ENOTDIR', `${target.path} is not a folder`);
-    return target.path;
+  if (existing.path !== target.path || target.file === undefined) {
+    return { folder: existing.path, isDirectory: existing.isDirectory };
   }
   if (existing.isDirectory) throw fsError('EISDIR', `${target.path} is a folder`);
   if (target.file === 'appended') await access(target.path, constants.W_OK);
-  return dirname(target.path);
+  return { folder: dirname(target.path), isDirectory: true };
 }
 
 /** Creates, writes, flushes and removes a small file in `folder`: the run's own writes, in miniature. */

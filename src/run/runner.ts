@@ -16,7 +16,13 @@ import { emptyLock, type LockedModel, type LockFileContent } from '../store/lock
 import { createOutputFolder } from '../store/output-folder.js';
 import { type AdmittedAsset, createAdmission } from './admission.js';
 import { type Budget, createBudget, nestBudget } from './budget.js';
-import { createStopSwitch, ProbeMissError, type RunContext, SkippedError } from './context.js';
+import {
+  createStopSwitch,
+  NotStartedError,
+  ProbeMissError,
+  type RunContext,
+  SkippedError,
+} from './context.js';
 import type { RunEventListener } from './events.js';
 import { runImageStep, type WrittenFile, writeOutputFile } from './image-task.js';
 import { runModelStep, type StepResult } from './model-task.js';
@@ -175,9 +181,10 @@ async function runAsset(
     if (error instanceof WriteError && !context.signal.aborted && context.stop.stop(error.message)) {
       context.emit({
         type: 'warning',
-        message: `${error.message} — no new tasks are started; work in flight finishes`,
+        message: 'the run cannot write its results: no new tasks are started (work in flight finishes)',
       });
     }
+    if (error instanceof NotStartedError) return entry; // the stop was said once, for the whole run
     if (error instanceof SkippedError) {
       context.emit({ type: 'task-skipped', task: error.task, reason: error.reason });
     }

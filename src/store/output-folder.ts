@@ -8,7 +8,7 @@ import { mkdir, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { WriteError } from '../errors.js';
 import { copyFileAtomic } from './atomic.js';
-import { describingFailure, errnoOf } from './write-errors.js';
+import { describingFailure, errnoOf, writeFailure } from './write-errors.js';
 
 export interface OutputFolder {
   readonly root: string;
@@ -31,7 +31,9 @@ export async function nearestExisting(path: string): Promise<{ path: string; isD
       return { path: current, isDirectory: (await stat(current)).isDirectory() };
     } catch (error) {
       const parent = dirname(current);
-      if (errnoOf(error) !== 'ENOENT' || parent === current) throw error;
+      const errno = errnoOf(error);
+      // ENOTDIR: a file further up the path; walk up to it.
+      if ((errno !== 'ENOENT' && errno !== 'ENOTDIR') || parent === current) throw error;
       current = parent;
     }
   }
@@ -110,11 +112,16 @@ export function createOutputFolder(root: string): OutputFolder {
     root,
     prepare,
     async copyIn(source, destination) {
-      await copyFileAtomic(source, destination, {
-        dirExists: true,
-        doing: 'write the output file',
-        place: 'output',
-      });
+      const target = { path: destination, doing: 'write the output file', place: 'output' } as const;
+      try {
+        await copyFileAtomic(source, destination, { dirExists: true, ...target });
+      } catch (error) {
+        if (!(error instanceof WriteError && error.errno === 'ENOTDIR')) throw error;
+        // Name the file that stands where the folder should be.
+        const blocker = await nearestExisting(dirname(destination)).catch(() => undefined);
+        const folder = blocker?.isDirectory === false ? blocker.path : undefined;
+        throw writeFailure(error.cause, { ...target, ...(folder === undefined ? {} : { folder }) });
+      }
     },
   };
 }

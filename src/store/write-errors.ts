@@ -14,7 +14,8 @@ const OPTION: Record<WritePlace, string> = { output: '--out', cache: '--cache-di
 interface Kind {
   code: string;
   reason: string;
-  hint(folder: string, option: string | undefined): string;
+  /** `folder`: the folder to act on, when known (the target's folder, or the file in the way). */
+  hint(folder: string | undefined, option: string | undefined, path: string): string;
 }
 
 const elsewhere = (option: string | undefined) =>
@@ -34,12 +35,13 @@ const KINDS: Record<string, Kind> = {
   EACCES: {
     code: 'NO_PERMISSION',
     reason: 'permission denied',
-    hint: (folder, option) => `make ${folder} writable (chmod u+w), or ${elsewhere(option)}`,
+    hint: (folder, option, path) =>
+      `make ${folder ?? dirname(path)} writable (chmod u+w), or ${elsewhere(option)}`,
   },
   EPERM: {
     code: 'NO_PERMISSION',
     reason: 'operation not permitted',
-    hint: (folder, option) => `make ${folder} writable, or ${elsewhere(option)}`,
+    hint: (folder, option, path) => `make ${folder ?? dirname(path)} writable, or ${elsewhere(option)}`,
   },
   EROFS: {
     code: 'READ_ONLY',
@@ -49,12 +51,12 @@ const KINDS: Record<string, Kind> = {
   ENOTDIR: {
     code: 'NOT_A_FOLDER',
     reason: 'a file stands where a folder is needed',
-    hint: (_, option) => `move that file away, or ${elsewhere(option)}`,
+    hint: (file, option) => `move ${file ?? 'that file'} away, or ${elsewhere(option)}`,
   },
   EEXIST: {
     code: 'NOT_A_FOLDER',
     reason: 'a file stands where a folder is needed',
-    hint: (_, option) => `move that file away, or ${elsewhere(option)}`,
+    hint: (file, option) => `move ${file ?? 'that file'} away, or ${elsewhere(option)}`,
   },
   EISDIR: {
     code: 'IS_A_FOLDER',
@@ -82,7 +84,7 @@ export interface WriteTarget {
   /** Completes "cannot …": e.g. `write the output file`, `create the cache folder`. */
   doing: string;
   place?: WritePlace;
-  /** The folder to make writable (default: the path's folder). */
+  /** The folder to make writable (default: the path's folder), or the file in the way of a folder. */
   folder?: string;
 }
 
@@ -102,7 +104,7 @@ export function writeFailure(error: unknown, target: WriteTarget): unknown {
 
 function describeWriteFailure(kind: Kind, errno: string, target: WriteTarget): string {
   const option = target.place === undefined ? undefined : OPTION[target.place];
-  const hint = kind.hint(target.folder ?? dirname(target.path), option);
+  const hint = kind.hint(target.folder, option, target.path);
   return `cannot ${target.doing} ${target.path}: ${kind.reason} (${errno}); ${hint}`;
 }
 
