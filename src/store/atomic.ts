@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type WritePlace, writeFailure } from './write-errors.js';
+import { errnoOf, type WritePlace, writeFailure } from './write-errors.js';
 
 function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -72,5 +72,7 @@ function describe(error: unknown, path: string, options: AtomicWriteOptions): un
     path,
     doing: options.doing ?? 'write',
     ...(options.place === undefined ? {} : { place: options.place }),
+    // EEXIST comes from making the folder: a file has its name.
+    ...(errnoOf(error) === 'EEXIST' ? { folder: dirname(path) } : {}),
   });
 }
