@@ -267,7 +267,7 @@ const rows: Row[] = [
   },
   {
     name: 'flow nesting deeper than the limit is refused before the YAML is composed',
-    recipe: yaml(...HEAD, 'vars: { deep: ' + '['.repeat(5000) + ']'.repeat(5000) + ' }', ...GEN, ...OUT),
+    recipe: yaml(...HEAD, `vars: { deep: ${'['.repeat(5000)}${']'.repeat(5000)} }`, ...GEN, ...OUT),
     problems: [
       `3:45  (recipe): nested more than ${MAX_NESTING} levels deep; recipes need only a few levels (flatten this data)`,
     ],
@@ -336,7 +336,7 @@ describe('warnings and alias-built depth', () => {
       file,
       yaml(
         'name: t',
-        'assets: [{ id: mug }, { id: cup, extra: "' + 'very '.repeat(500) + '" }]',
+        `assets: [{ id: mug }, { id: cup, extra: "${'very '.repeat(500)}" }]`,
         'vars: { extra: "" }',
         ...GEN.slice(0, 3),
         '    input: { prompt: "a {{ id }} {{ extra }}" }',
