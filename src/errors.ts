@@ -107,6 +107,36 @@ export class ManifestError extends AssetgenError {
   }
 }
 
+/**
+ * A file or folder cannot be written (disk full, no permission, read-only, a file in the way, a symbolic
+ * link out of the output folder). `message` is one line: what, where, why and what to do.
+ */
+export class WriteError extends AssetgenError {
+  /** The file or folder that could not be written. */
+  readonly path: string;
+  /** The system's error code (ENOSPC, EACCES …), when there was one. */
+  readonly errno: string | undefined;
+  constructor(
+    code: string,
+    message: string,
+    where: { path: string; errno?: string },
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.path = where.path;
+    this.errno = where.errno;
+  }
+}
+
+/** Checks before the run found places it could not write: nothing was run, nothing was spent. */
+export class PreflightError extends AssetgenError {
+  readonly failures: readonly WriteError[];
+  constructor(failures: readonly WriteError[]) {
+    super('PREFLIGHT', [...failures.map((failure) => failure.message), 'nothing was run.'].join('\n'));
+    this.failures = failures;
+  }
+}
+
 /** The run was cancelled (Ctrl-C, SIGTERM, AbortSignal). */
 export class CancelledError extends AssetgenError {
   constructor(message = 'cancelled') {

@@ -15,7 +15,7 @@
  * - createChangeReport(…)   → two output folders compared: HTML report, Markdown summary, the data
  */
 
-export type { ProviderName, ReplicateOptions, SessionOptions } from './api/options.js';
+export type { ProviderName, RecipeLoadOptions, ReplicateOptions, SessionOptions } from './api/options.js';
 export { type PickReport, type PickVariantOptions, pickVariant } from './api/pick.js';
 export type {
   PlannedAssetReport,
@@ -60,12 +60,14 @@ export {
   FrozenError,
   formatProblem,
   ManifestError,
+  PreflightError,
   ProviderError,
   type ProviderErrorDetails,
   RecipeError,
   type RecipeProblem,
   type SourceLocation,
   UsageError,
+  WriteError,
 } from './errors.js';
 export { MANIFEST_FILE, readManifest } from './manifest/read.js';
 export {

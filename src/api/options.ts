@@ -3,6 +3,7 @@
  * takes from argv or the environment arrives here as a plain value: the library never reads
  * `process.env` or argv, and relative paths resolve against `cwd`.
  */
+import { resolve } from 'node:path';
 
 /** What the Replicate provider needs; the CLI fills it from `REPLICATE_*` variables and flags. */
 export interface ReplicateOptions {
@@ -26,10 +27,34 @@ export interface ReplicateOptions {
   };
 }
 
+/** Limits on what recipes may do, checked while they are loaded (before anything runs). */
+export interface RecipeLoadOptions {
+  /** Most asset × variant instances per recipe; overrides each recipe's `limits.max_instances` (default 10,000). */
+  maxInstances?: number;
+  /**
+   * Folders besides each recipe's own that overlays and file inputs may be read from (relative to `cwd`).
+   * A recipe cannot grant this to itself: only the caller can.
+   */
+  allowRoots?: readonly string[];
+}
+
+/** `RecipeLoadOptions` as `loadRecipes` takes them: folders made absolute. */
+export function recipeLoadLimits(
+  options: RecipeLoadOptions,
+  cwd: string,
+): { maxInstances?: number; allowRoots?: string[] } {
+  return {
+    ...(options.maxInstances === undefined ? {} : { maxInstances: options.maxInstances }),
+    ...(options.allowRoots === undefined
+      ? {}
+      : { allowRoots: options.allowRoots.map((dir) => resolve(cwd, dir)) }),
+  };
+}
+
 /** Which provider runs model steps: `auto` = Replicate when a token is given, else the offline one. */
 export type ProviderName = 'auto' | 'local' | 'replicate';
 
-export interface SessionOptions {
+export interface SessionOptions extends RecipeLoadOptions {
   /** Folder that relative paths (recipes, cache, lock, output) resolve against. Default: `process.cwd()`. */
   cwd?: string;
   /** Default `auto`. */

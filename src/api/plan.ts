@@ -3,7 +3,7 @@
  * would cost — without running or writing anything. Over budget is part of the answer (`overBudget`),
  * not an exception, so a caller can show the plan and the refusal together.
  */
-import { BudgetError } from '../errors.js';
+import { BudgetError, formatProblem } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import type { PlanSummary } from '../plan/summary.js';
 import { type LockFileContent, lockTaskId } from '../store/lock.js';
@@ -38,7 +38,10 @@ export interface PlanReport {
   provider: ProviderChoice;
   summary: PlanSummary;
   assets: PlannedAssetReport[];
-  /** Things a run would do that the user may not expect (e.g. unpinned official models re-running). */
+  /**
+   * Things a run would do that the user may not expect: the recipes' warnings (`file:line:column  path:
+   * message`, e.g. a prompt longer than the model reads), unpinned official models re-running.
+   */
   warnings: string[];
   /** Set when a run would be refused (a recipe's `budget.max_usd` or `maxUsd`); the summary then shows the Replicate estimate. */
   overBudget: { message: string; estimatedUsd: number; maxUsd: number } | null;
@@ -68,7 +71,10 @@ export async function planRecipes(
     provider: choice,
     summary,
     assets: assetReports(plan, isCached),
-    warnings: choice.paid ? officialRerunWarnings(plan, lock, isCached) : [],
+    warnings: [
+      ...plan.recipes.flatMap((recipe) => recipe.loaded.warnings.map(formatProblem)),
+      ...(choice.paid ? officialRerunWarnings(plan, lock, isCached) : []),
+    ],
     overBudget,
     lockPath: session.lockPath,
     cacheDir: session.cacheDir,

@@ -8,11 +8,12 @@
  * cannot already prove everything is cached), and `check` writes none of them.
  */
 import { resolve } from 'node:path';
-import { CancelledError } from '../errors.js';
+import { CancelledError, formatProblem } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { readExistingRecipes, writeManifest } from '../manifest/write.js';
 import type { PlanSummary } from '../plan/summary.js';
 import type { RunEventListener } from '../run/events.js';
+import { preflight } from '../run/preflight.js';
 import { type RunOptions, type RunResult, runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
 import { type Journal, openJournal } from '../store/journal.js';
@@ -76,9 +77,17 @@ export interface RunReport {
   lockPath: string;
   /** Whether the lock was written (paid runs only). */
   lockWritten: boolean;
+  /**
+   * Set when the run stopped starting tasks because it could not write its results (disk full, no
+   * permission …): that failure in one line. The assets it did not start are `skipped` ("not started").
+   */
+  stopped: string | null;
 }
 
-/** `assetgen run`: throws RecipeError, UsageError, BudgetError (nothing ran) or CancelledError (before it started). */
+/**
+ * `assetgen run`: throws RecipeError, UsageError, PreflightError (a place it cannot write), BudgetError
+ * (nothing ran) or CancelledError (before it started).
+ */
 export function runRecipes(files: readonly string[], options: RunRecipesOptions = {}): Promise<RunReport> {
   return execute(files, options, options.frozen === true ? 'frozen' : 'run');
 }
@@ -99,8 +108,14 @@ async function execute(
   const frozen = mode !== 'run';
   const session = await openSession(files, options, { frozen });
   const { plan, choice, cacheDir, lock, lockPath } = session;
-  const estimate = checkBudget(plan, choice, options.maxUsd, session.probe.isCached);
   const outDir = resolve(session.cwd, options.out ?? DEFAULT_OUT_DIR);
+  // Before the first request: can the run write everything it will write? (PreflightError if not)
+  const writable = await preflight(plan, {
+    cacheDir,
+    ...(mode === 'check' ? {} : { outDir }),
+    ...(choice.paid && mode === 'run' ? { lockPath } : {}),
+  });
+  const estimate = checkBudget(plan, choice, options.maxUsd, session.probe.isCached);
   if (mode !== 'check') await readExistingRecipes(outDir); // refuses a manifest of a newer format first
   throwIfCancelled(options.signal);
   const emit = options.onEvent ?? (() => {});
@@ -118,6 +133,9 @@ async function execute(
     outDir,
   });
   const warn = (message: string) => emit({ type: 'warning', message });
+  for (const recipe of plan.recipes)
+    for (const warning of recipe.loaded.warnings) warn(formatProblem(warning));
+  for (const warning of writable.warnings) warn(warning);
   const provider = frozen ? offlineStandIn(choice) : await createProvider(choice, options.replicate, warn);
   const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
   const cache = createCache(cacheDir);
@@ -206,5 +224,6 @@ function toReport(
     manifestPath: context.written?.path ?? null,
     lockPath: context.lockPath,
     lockWritten: context.lockWritten,
+    stopped: result.stopped ?? null,
   };
 }

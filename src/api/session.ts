@@ -10,7 +10,12 @@ import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
 import { LOCK_FILE, type LockFileContent, readLock } from '../store/lock.js';
 import type { CachedSteps } from './budget-check.js';
-import { DEFAULT_CACHE_DIR, type SessionOptions } from './options.js';
+import {
+  DEFAULT_CACHE_DIR,
+  type RecipeLoadOptions,
+  recipeLoadLimits,
+  type SessionOptions,
+} from './options.js';
 import { chooseProvider, offlineStandIn, type ProviderChoice } from './provider-choice.js';
 import { recipePaths } from './recipe-paths.js';
 
@@ -34,9 +39,10 @@ export interface CacheProbe {
 export async function loadPlan(
   files: readonly string[],
   cwd: string,
+  limits: RecipeLoadOptions = {},
   catalog: Catalog = createCatalog(),
 ): Promise<Plan> {
-  const recipes = await loadRecipes(recipePaths(files, cwd), { catalog });
+  const recipes = await loadRecipes(recipePaths(files, cwd), { catalog, ...recipeLoadLimits(limits, cwd) });
   return createPlan(recipes, catalog);
 }
 
@@ -46,7 +52,7 @@ export async function openSession(
   mode: { frozen?: boolean } = {},
 ): Promise<Session> {
   const cwd = options.cwd ?? process.cwd();
-  const plan = await loadPlan(files, cwd);
+  const plan = await loadPlan(files, cwd, options);
   const choice = chooseProvider(options.provider, options.replicate, mode);
   const cacheDir = resolve(cwd, options.cacheDir ?? DEFAULT_CACHE_DIR);
   const lockPath = lockPathFor(plan, options.lock, cwd);

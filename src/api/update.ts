@@ -4,11 +4,11 @@
  */
 import { UsageError } from '../errors.js';
 import { readLock, writeLock } from '../store/lock.js';
-import type { ReplicateOptions } from './options.js';
+import type { RecipeLoadOptions, ReplicateOptions } from './options.js';
 import { chooseProvider, createProvider } from './provider-choice.js';
 import { loadPlan, lockPathFor } from './session.js';
 
-export interface UpdatePinsOptions {
+export interface UpdatePinsOptions extends RecipeLoadOptions {
   cwd?: string;
   /** Only these `owner/name` models (each must be a community model used without a version). */
   models?: readonly string[];
@@ -40,7 +40,7 @@ export async function updatePins(
   options: UpdatePinsOptions = {},
 ): Promise<UpdateReport> {
   const cwd = options.cwd ?? process.cwd();
-  const plan = await loadPlan(files, cwd);
+  const plan = await loadPlan(files, cwd, options);
   const choice = chooseProvider('replicate', options.replicate);
   const lockPath = lockPathFor(plan, options.lock, cwd);
   const lock = await readLock(lockPath);

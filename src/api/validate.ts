@@ -1,15 +1,16 @@
 /**
  * `validateRecipes`: loads and checks recipe files — the recipe schema, each model's input schema and the
- * cross-field rules — and answers with data: every problem of every file (file:line:column, recipe path,
- * message), never a thrown wall of text. Reads the files only; writes nothing.
+ * cross-field rules, the local files each names (decoded) — and answers with data: every problem of every
+ * file (file:line:column, recipe path, message), never a thrown wall of text. Reads only; writes nothing.
  */
 import { RecipeError, type RecipeProblem } from '../errors.js';
 import { createCatalog } from '../models/catalog.js';
 import { loadRecipes } from '../recipe/index.js';
 import type { AssetgenRecipe } from '../recipe/recipe-types.generated.js';
+import { type RecipeLoadOptions, recipeLoadLimits } from './options.js';
 import { recipePaths } from './recipe-paths.js';
 
-export interface ValidateRecipesOptions {
+export interface ValidateRecipesOptions extends RecipeLoadOptions {
   /** Folder that relative paths resolve against. Default: `process.cwd()`. */
   cwd?: string;
 }
@@ -24,6 +25,8 @@ export interface ValidRecipe {
   instances: number;
   /** The validated document, with each catalogued model's input defaults applied. */
   recipe: AssetgenRecipe;
+  /** Not errors, worth saying (e.g. a prompt longer than the model reads), located like problems. */
+  warnings: RecipeProblem[];
 }
 
 export type ValidationResult =
@@ -36,13 +39,17 @@ export async function validateRecipes(
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
   try {
-    const loaded = await loadRecipes(recipePaths(files, cwd), { catalog: createCatalog() });
+    const loaded = await loadRecipes(recipePaths(files, cwd), {
+      catalog: createCatalog(),
+      ...recipeLoadLimits(options, cwd),
+    });
     const recipes = loaded.map((recipe) => ({
       file: recipe.file,
       name: recipe.recipe.name,
       assets: recipe.recipe.assets.length,
       instances: instanceCount(recipe.recipe),
       recipe: recipe.recipe,
+      warnings: recipe.warnings,
     }));
     return { ok: true, recipes, problems: [] };
   } catch (error) {

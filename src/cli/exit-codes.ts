@@ -4,6 +4,7 @@ import {
   BudgetError,
   CancelledError,
   ManifestError,
+  PreflightError,
   RecipeError,
   UsageError,
 } from '../errors.js';
@@ -17,7 +18,12 @@ export const EXIT = {
 } as const;
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof RecipeError || error instanceof UsageError || error instanceof ManifestError)
+  if (
+    error instanceof RecipeError ||
+    error instanceof UsageError ||
+    error instanceof ManifestError ||
+    error instanceof PreflightError
+  )
     return EXIT.invalid;
   if (error instanceof BudgetError) return EXIT.overBudget;
   if (error instanceof CancelledError) return EXIT.interrupted;

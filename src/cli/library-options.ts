@@ -1,6 +1,7 @@
 /** Flags and environment → the library's options. The only place that maps `REPLICATE_*` variables. */
 import type { ProviderName, ReplicateOptions } from '../api/options.js';
 import { UsageError } from '../errors.js';
+import { httpUrlProblem } from './option-parsers.js';
 import type { CliIO } from './output.js';
 
 export interface ReplicateFlags {
@@ -15,6 +16,8 @@ export interface ReplicateFlags {
 export function replicateOptions(flags: ReplicateFlags, io: CliIO): ReplicateOptions {
   const token = io.env.REPLICATE_API_TOKEN;
   const baseUrl = flags.baseUrl ?? io.env.REPLICATE_API_BASE_URL;
+  const problem = flags.baseUrl === undefined && baseUrl !== undefined ? httpUrlProblem(baseUrl) : undefined;
+  if (problem !== undefined) throw new UsageError(`REPLICATE_API_BASE_URL: ${problem}`);
   const secret = io.env.REPLICATE_WEBHOOK_SECRET;
   return {
     ...(token ? { token } : {}),

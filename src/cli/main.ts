@@ -3,10 +3,11 @@
  * The only place that reads argv/env; commands are loaded lazily so `--help` stays fast.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AssetgenError, formatProblem, RecipeError } from '../errors.js';
+import { AssetgenError, formatProblem, PreflightError, RecipeError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { addHelpTexts } from './help-texts.js';
+import { collectFolder, httpUrl, port } from './option-parsers.js';
 import { type CliIO, processIO } from './output.js';
 
 const secretsOf = (env: Readonly<Record<string, string | undefined>>): string[] =>
@@ -30,6 +31,9 @@ function reportError(error: unknown, io: CliIO, verbose: boolean): number {
     io.err(
       `${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} found; nothing was run.`,
     );
+  } else if (error instanceof PreflightError) {
+    for (const failure of error.failures) io.err(`error: ${failure.message}`);
+    io.err('nothing was run: the run could not write there.');
   } else if (error instanceof AssetgenError) {
     io.err(`error: ${error.message}`);
   } else {
@@ -57,21 +61,35 @@ export async function main(
     })
     .showHelpAfterError('(run assetgen --help for usage)');
 
+  const recipeLimits = (command: Command): Command =>
+    command
+      .option(
+        '--max-instances <n>',
+        'most asset × variant instances per recipe (default: limits.max_instances, else 10000)',
+        positiveInteger,
+      )
+      .option(
+        '--allow-root <dir>',
+        'also read overlays and file inputs from this folder (repeatable; default: only the recipe’s folder)',
+        collectFolder,
+      );
+
   const providerOption = () =>
     new Option('--provider <name>', 'local (offline stand-ins) or replicate (needs REPLICATE_API_TOKEN)')
       .choices(['auto', 'local', 'replicate'])
       .default('auto');
 
-  program
-    .command('validate')
-    .description('check recipes against the schema and every rule; writes nothing (exit 2 on problems)')
-    .argument('<files...>', 'recipe files')
-    .action(async (files: string[]) => {
-      const { validateCommand } = await import('./commands/validate.js');
-      exitCode = await validateCommand(files, io);
-    });
+  recipeLimits(
+    program
+      .command('validate')
+      .description('check recipes against the schema and every rule; writes nothing (exit 2 on problems)')
+      .argument('<files...>', 'recipe files'),
+  ).action(async (files: string[], options) => {
+    const { validateCommand } = await import('./commands/validate.js');
+    exitCode = await validateCommand(files, options, io);
+  });
 
-  program
+  const plan = program
     .command('plan')
     .description('show assets, tasks per model and the estimated cost, without running anything')
     .argument('<files...>', 'recipe files')
@@ -79,13 +97,13 @@ export async function main(
     .addOption(providerOption())
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
-    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
-    .action(async (files: string[], options) => {
-      const { planCommand } = await import('./commands/plan.js');
-      exitCode = await planCommand(files, options, io);
-    });
+    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)');
+  recipeLimits(plan).action(async (files: string[], options) => {
+    const { planCommand } = await import('./commands/plan.js');
+    exitCode = await planCommand(files, options, io);
+  });
 
-  program
+  const run = program
     .command('run')
     .description('run recipes: generate, post-process, write files and manifest.json')
     .argument('<files...>', 'recipe files')
@@ -98,23 +116,27 @@ export async function main(
     .option('--force [assets...]', 're-run despite the cache: everything, or the given asset ids')
     .option('--frozen', 'CI: never start a paid task; restore from the cache or fail naming what changed')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
-    .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)')
+    .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)', httpUrl)
     .option('--wait <seconds>', 'Prefer: wait window for creates, 1-60', positiveInteger)
     .option(
       '--step-timeout <seconds>',
       'time limit per model step (also sent as Cancel-After)',
       positiveInteger,
     )
-    .option('--webhook-url <url>', 'public URL that forwards Replicate webhooks to the local listener')
-    .option('--webhook-port <port>', 'local port for the webhook listener', positiveInteger)
+    .option(
+      '--webhook-url <url>',
+      'public URL that forwards Replicate webhooks to the local listener',
+      httpUrl,
+    )
+    .option('--webhook-port <port>', 'local port for the webhook listener (0: any free port)', port)
     .option('--webhook-host <host>', 'local address for the webhook listener', '127.0.0.1')
-    .option('--quiet', 'print only the summary and errors')
-    .action(async (files: string[], options) => {
-      const { runCommand } = await import('./commands/run.js');
-      exitCode = await runCommand(files, options, io);
-    });
+    .option('--quiet', 'print only the summary and errors');
+  recipeLimits(run).action(async (files: string[], options) => {
+    const { runCommand } = await import('./commands/run.js');
+    exitCode = await runCommand(files, options, io);
+  });
 
-  program
+  const check = program
     .command('check')
     .description(
       'CI: prove the cache and lock match the recipes without spending or writing (like run --frozen)',
@@ -122,23 +144,23 @@ export async function main(
     .argument('<files...>', 'recipe files')
     .addOption(providerOption())
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
-    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
-    .action(async (files: string[], options) => {
-      const { runCommand } = await import('./commands/run.js');
-      exitCode = await runCommand(files, { ...options, out: '.', checkOnly: true, quiet: true }, io);
-    });
+    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)');
+  recipeLimits(check).action(async (files: string[], options) => {
+    const { runCommand } = await import('./commands/run.js');
+    exitCode = await runCommand(files, { ...options, out: '.', checkOnly: true, quiet: true }, io);
+  });
 
-  program
+  const update = program
     .command('update')
     .description('move community models pinned in the lock to their latest version (all, or --model)')
     .argument('<files...>', 'recipe files')
     .option('--model <owner/name...>', 'only these models')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
-    .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)')
-    .action(async (files: string[], options) => {
-      const { updateCommand } = await import('./commands/update.js');
-      exitCode = await updateCommand(files, options, io);
-    });
+    .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)', httpUrl);
+  recipeLimits(update).action(async (files: string[], options) => {
+    const { updateCommand } = await import('./commands/update.js');
+    exitCode = await updateCommand(files, options, io);
+  });
 
   program
     .command('cache')

@@ -10,9 +10,9 @@ export {
   type NormalizedFormat,
   normalizeFormat,
 } from './formats.js';
-export type { ImageInput, RawImage } from './input.js';
+export { type ImageInput, MAX_INPUT_PIXELS, type RawImage } from './input.js';
 export { type ApplyOperationsOptions, applyOperations } from './operations.js';
-export { type ImageInfo, probeImage, verifyImage } from './probe.js';
+export { type ImageFileVerdict, type ImageInfo, inspectImageFile, probeImage, verifyImage } from './probe.js';
 export { blurChannel, decodeRgba, scaleImage } from './raw.js';
 export { type OperationName, planStages, type Stage } from './stages.js';
 export { imageLibraryVersion } from './version.js';

@@ -4,6 +4,12 @@ import { AssetgenError } from '../errors.js';
 
 export type ImageInput = Buffer | string;
 
+/**
+ * The most pixels an input image may have (sharp's own default, 16383 × 16383, made explicit): every
+ * decode uses it, and recipe validation refuses larger files with the same number.
+ */
+export const MAX_INPUT_PIXELS = 16383 * 16383;
+
 /** Raw 8-bit pixels, interleaved, rows top to bottom. */
 export interface RawImage {
   data: Buffer;
@@ -18,7 +24,7 @@ export function describeInput(input: ImageInput): string {
 
 /** A sharp pipeline over an encoded input, turned upright by its EXIF orientation. */
 export function openImage(input: ImageInput, options: SharpOptions = {}): Sharp {
-  return sharp(input, { autoOrient: true, ...options });
+  return sharp(input, { autoOrient: true, limitInputPixels: MAX_INPUT_PIXELS, ...options });
 }
 
 /** A sharp pipeline over raw pixels. */

@@ -1,7 +1,11 @@
-/** `probeImage`: full decode of an image file or buffer, to check it and measure it. */
+/**
+ * `probeImage`: full decode of an image file or buffer, to check it and measure it. `inspectImageFile`: the
+ * same check for a file a recipe names, as a verdict in words (header first, so an image over the pixel
+ * limit is refused without decoding it).
+ */
 import { stat } from 'node:fs/promises';
 import { AssetgenError } from '../errors.js';
-import { describeInput, type ImageInput, imageFailure, openImage } from './input.js';
+import { describeInput, type ImageInput, imageFailure, MAX_INPUT_PIXELS, openImage } from './input.js';
 
 export interface ImageInfo {
   width: number;
@@ -60,4 +64,57 @@ async function fileSize(path: string): Promise<number> {
       cause: error,
     });
   }
+}
+
+export type ImageFileVerdict =
+  | { ok: true; width: number; height: number; format: string }
+  | { ok: false; reason: string };
+
+/**
+ * Whether a file is an image assetgen can use: its header reads, it has at most `maxPixels` pixels, and
+ * (only then) every pixel decodes. The reason completes a sentence that starts with the file's name.
+ */
+export async function inspectImageFile(
+  path: string,
+  options: { maxPixels?: number } = {},
+): Promise<ImageFileVerdict> {
+  const maxPixels = options.maxPixels ?? MAX_INPUT_PIXELS;
+  let meta: Awaited<ReturnType<ReturnType<typeof openImage>['metadata']>>;
+  try {
+    meta = await openImage(path, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    return { ok: false, reason: `cannot be read as an image (${reasonOf(error)})` };
+  }
+  const width = meta.width ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
+  if (width * height > maxPixels) {
+    return {
+      ok: false,
+      reason:
+        `is ${width} × ${height} pixels (${megapixels(width * height)} MP); images may have at most ` +
+        `${megapixels(maxPixels)} MP (${describeLimit(maxPixels)}) — scale it down`,
+    };
+  }
+  try {
+    await openImage(path, { failOn: 'truncated', limitInputPixels: maxPixels })
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+  } catch (error) {
+    return { ok: false, reason: `is truncated or corrupt (${reasonOf(error)})` };
+  }
+  const format = meta.format === 'heif' && meta.compression === 'av1' ? 'avif' : meta.format;
+  return { ok: true, width, height, format };
+}
+
+function reasonOf(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).trim();
+  return text.split('\n')[0] ?? text;
+}
+
+const megapixels = (pixels: number): string => (pixels / 1e6).toFixed(1);
+
+function describeLimit(pixels: number): string {
+  const side = Math.floor(Math.sqrt(pixels));
+  return side * side === pixels ? `${side} × ${side}` : `${pixels.toLocaleString('en-US')} pixels`;
 }

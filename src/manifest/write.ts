@@ -64,6 +64,9 @@ export async function writeManifest(
   const path = join(outDir, MANIFEST_FILE);
   const merged = { ...(await readExistingRecipes(outDir)), ...recipes };
   const manifest = buildManifest(merged, options.generatorVersion);
-  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`, {
+    doing: 'write the manifest',
+    place: 'output',
+  });
   return { path, manifest };
 }

@@ -3,10 +3,12 @@
  * template variables, unknown keys, local files, the model's input schema (Ajv, defaults applied) —
  * reporting each problem once per location. Returns the defaults to apply and the rendered inputs.
  */
-import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CatalogModel } from '../models/catalog.js';
 import { translateAjvErrors } from './_ajv-errors.js';
-import { fileProblem } from './_check-recipe.js';
+import { checkLocalFile } from './_check-files.js';
+import { warnLongPrompts } from './_check-prompts.js';
 import { canRender, checkTemplateText, type TemplateScope } from './_check-templates.js';
 import { type CheckContext, stepsOf } from './_context.js';
 import { isRecord, type PathSegment, valueAt } from './_paths.js';
@@ -92,6 +94,7 @@ function checkStepInput(
     const kept = Object.fromEntries(Object.entries(raw).filter(([key]) => !dropped.has(key)));
     const rendered = renderDeep(kept, scope.vars) as Record<string, unknown>;
     renderedPerInstance.push(rendered);
+    warnLongPrompts(context, rendered, raw, base, model, instance);
     if (model === undefined) return;
     const forAjv = { ...rendered };
     replaceLocalFiles(context, forAjv, raw, properties, base, instance);
@@ -154,7 +157,10 @@ function renderable(value: unknown, vars: Readonly<Record<string, TemplateValue>
   return true;
 }
 
-/** File inputs (`format: uri`) that name local files must exist; Ajv then sees them as file:// URLs. */
+/**
+ * File inputs (`format: uri`) that name local files (a path or a `file:` URL) must be readable files inside
+ * the allowed folders (their content is inspected after validation); Ajv then sees them as file:// URLs.
+ */
 function replaceLocalFiles(
   context: CheckContext,
   input: Record<string, unknown>,
@@ -166,13 +172,25 @@ function replaceLocalFiles(
   for (const [key, value] of Object.entries(input)) {
     const property = properties[key];
     const isFile = isRecord(property) && (property.format === 'uri' || property['x-replicate-file'] === true);
-    if (!isFile || typeof value !== 'string' || value === '' || URL_LIKE.test(value)) continue;
-    const problem = fileProblem(value, context.dir);
-    if (problem !== undefined) {
-      const note = raw[key] !== value ? ` for asset ${describeInstance(instance)}` : '';
-      context.problems.add([...base, key], `${problem}${note}`, { dedupe: `${base.join('/')}/${key}\nfile` });
+    if (!isFile || typeof value !== 'string' || value === '') continue;
+    const isFileUrl = /^file:/i.test(value);
+    if (URL_LIKE.test(value) && !isFileUrl) continue;
+    const path = isFileUrl ? localPathOf(value) : value;
+    const note = raw[key] !== value ? ` for asset ${describeInstance(instance)}` : '';
+    if (path === undefined) {
+      context.problems.add([...base, key], `"${value}" is not a file URL that names a local file${note}`);
+      continue;
     }
-    input[key] = pathToFileURL(value.startsWith('/') ? value : `${context.dir}/${value}`).href;
+    checkLocalFile(context, [...base, key], path, { note, dedupe: `${base.join('/')}/${key}\nfile` });
+    input[key] = pathToFileURL(resolve(context.dir, path)).href;
+  }
+}
+
+function localPathOf(url: string): string | undefined {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return undefined;
   }
 }
 

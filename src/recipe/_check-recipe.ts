@@ -2,8 +2,7 @@
  * Rules for the recipe as a whole: asset ids, variable names that clash with built-ins, the output
  * folder, and overlay files named by composite operations.
  */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { checkLocalFile } from './_check-files.js';
 import { type CheckContext, listAt } from './_context.js';
 import { isRecord, type PathSegment } from './_paths.js';
 import { RESERVED_VARIABLES } from './instances.js';
@@ -73,21 +72,8 @@ function checkCompositeFiles(context: CheckContext): void {
         const file = isRecord(composite) ? composite.image : undefined;
         const at = [section, index, 'image', opIndex, 'composite', 'image'];
         if (typeof file !== 'string' || file === '' || context.problems.hasAtOrBelow(at)) return;
-        const problem = fileProblem(file, context.dir);
-        if (problem !== undefined) context.problems.add(at, problem);
+        checkLocalFile(context, at, file);
       });
     });
-  }
-}
-
-/** What is wrong with a local file a recipe names (relative to the recipe's folder), or undefined. */
-export function fileProblem(file: string, dir: string): string | undefined {
-  if (hasTemplate(file)) return 'templates are not expanded here; name one file';
-  const full = resolve(dir, file);
-  try {
-    if (statSync(full).isDirectory()) return `"${file}" is a folder, not an image file`;
-    return undefined;
-  } catch {
-    return `file "${file}" not found (looked for ${full})`;
   }
 }

@@ -1,7 +1,8 @@
 /** What every validation pass gets: the data (possibly invalid), where to report, and the run's tools. */
 import type { Catalog } from '../models/catalog.js';
+import type { FileRoots } from './_check-files.js';
 import { isRecord } from './_paths.js';
-import type { ProblemSink } from './_problems.js';
+import type { Locator, ProblemSink } from './_problems.js';
 import type { Validators } from './_validators.js';
 import type { Step } from './recipe-types.generated.js';
 
@@ -13,6 +14,25 @@ export interface CheckContext {
   catalog: Catalog;
   /** Folder of the recipe file: relative file names resolve against it. */
   dir: string;
+  /** Where local files may come from. */
+  roots: FileRoots;
+  /** Local files the recipe names (by place and file), for the content inspection after validation. */
+  files: Map<string, FileUse>;
+  /** Not errors, but worth saying (a prompt longer than the model reads). */
+  warnings: ProblemSink;
+  locate: Locator;
+}
+
+/** A local file named at one place in the recipe (checked to exist; its content is inspected later). */
+export interface FileUse {
+  location: { line: number; column: number };
+  recipePath: string;
+  /** As the recipe wrote it. */
+  shown: string;
+  /** Absolute, symbolic links resolved. */
+  path: string;
+  /** Added to messages, e.g. ` for asset mug (seed-11)` when the name came from a template. */
+  note: string;
 }
 
 /** The recipe's list at `key`, or an empty list when it is missing or not a list. */

@@ -4,6 +4,7 @@
  * problem. Returns the validated recipe only when there is none.
  */
 import type { RecipeProblem } from '../errors.js';
+import { fileRoots } from './_check-files.js';
 import { checkInputs, type InputsResult } from './_check-inputs.js';
 import { checkOutputs } from './_check-outputs.js';
 import { checkPicks } from './_check-pick.js';
@@ -11,8 +12,10 @@ import { checkRecipe } from './_check-recipe.js';
 import { checkSchema } from './_check-schema.js';
 import { checkSteps } from './_check-steps.js';
 import { placeholderText, type StepInfo, type TemplateScope } from './_check-templates.js';
-import { type CheckContext, listAt, stepsOf } from './_context.js';
+import { type CheckContext, type FileUse, listAt, stepsOf } from './_context.js';
+import { checkInstanceCount, countableAssets } from './_instance-limit.js';
 import { isRecord } from './_paths.js';
+import { createProblemSink } from './_problems.js';
 import type { Validators } from './_validators.js';
 import { parseYamlSource } from './_yaml-source.js';
 import { type AssetInstance, expandInstances, stepTextVariable } from './instances.js';
@@ -23,6 +26,17 @@ import type { TemplateValue } from './templates.js';
 export interface ValidateResult {
   recipe?: AssetgenRecipe;
   problems: RecipeProblem[];
+  /** Worth saying, not errors (e.g. a prompt longer than the model reads). */
+  warnings: RecipeProblem[];
+  /** Local files the recipe names, to inspect (decode) before anything runs. */
+  files: FileUse[];
+}
+
+export interface ValidateOptions {
+  /** Most asset × variant instances (overrides the recipe's `limits.max_instances`). */
+  maxInstances?: number;
+  /** Folders besides the recipe's own that local files may come from (absolute). */
+  allowRoots?: readonly string[];
 }
 
 /** `file` is the name problems are reported under; `dir` is where relative files resolve. */
@@ -31,18 +45,32 @@ export function validateRecipeText(
   file: string,
   dir: string,
   validators: Validators,
+  options: ValidateOptions = {},
 ): ValidateResult {
   const source = parseYamlSource(text, file);
-  const { problems } = source;
-  if (source.data === undefined) return { problems: problems.list() };
+  const { problems, locate } = source;
+  const failed = (): ValidateResult => ({ problems: problems.list(), warnings: [], files: [] });
+  if (source.data === undefined) return failed();
   const data = checkSchema(source.data, validators, problems);
-  if (data === undefined) return { problems: problems.list() };
+  if (data === undefined) return failed();
 
-  const context: CheckContext = { data, problems, validators, catalog: validators.catalog, dir };
+  const context: CheckContext = {
+    data,
+    problems,
+    validators,
+    catalog: validators.catalog,
+    dir,
+    roots: fileRoots(dir, options.allowRoots),
+    files: new Map(),
+    warnings: createProblemSink(file, locate),
+    locate,
+  };
   checkRecipe(context);
   checkPicks(context);
   checkSteps(context);
-  const real = safeInstances(data);
+  // The product of assets and variant values is checked before anything is expanded.
+  const expandable = checkInstanceCount(context, options.maxInstances);
+  const real = expandable ? safeInstances(data) : [];
   const lenient = real.length === 0;
   const instances = lenient ? [stubInstance(data)] : real;
   const scope = createScopes(context, instances, lenient);
@@ -52,19 +80,20 @@ export function validateRecipeText(
     scope: (instanceIndex) => scope(listAt(data, 'steps').length, instanceIndex),
     imageCount: createImageCounter(context, inputs),
   });
-  if (problems.count > 0) return { problems: problems.list() };
+  const files = [...context.files.values()];
+  if (problems.count > 0) return { problems: problems.list(), warnings: [], files };
   applyDefaults(context, inputs);
-  return { recipe: data as unknown as AssetgenRecipe, problems: [] };
+  return {
+    recipe: data as unknown as AssetgenRecipe,
+    problems: [],
+    warnings: context.warnings.list(),
+    files,
+  };
 }
 
 /** Instances of the assets that are well-formed enough to expand, each id once (others were reported). */
 function safeInstances(data: Record<string, unknown>): AssetInstance[] {
-  const ids = new Set<string>();
-  const assets = listAt(data, 'assets').filter((asset) => {
-    if (!isRecord(asset) || typeof asset.id !== 'string' || ids.has(asset.id)) return false;
-    ids.add(asset.id);
-    return true;
-  });
+  const assets = countableAssets(data);
   const variants = isRecord(data.variants) ? data.variants : {};
   const recipe = {
     ...data,

@@ -1,9 +1,10 @@
 /**
  * Pass 0: YAML text → plain data plus a map from recipe paths to source positions. Refuses oversized
- * text and alias bombs, reports YAML syntax errors with the YAML library's own positions and duplicate
- * keys at the second occurrence.
+ * text, alias bombs and documents nested too deep (before composing them: that recurses), reports YAML
+ * syntax errors with the YAML library's own positions and duplicate keys at the second occurrence.
  */
 import {
+  Composer,
   type Document,
   isAlias,
   isMap,
@@ -11,9 +12,11 @@ import {
   isSeq,
   LineCounter,
   type Node,
-  parseDocument,
+  Parser,
   visit,
+  YAMLParseError,
 } from 'yaml';
+import { MAX_NESTING, nestingMessage, tooDeepInData, tooDeepInSyntax } from './_nesting.js';
 import { formatPath, type PathSegment } from './_paths.js';
 import { createProblemSink, type Locator, type ProblemSink } from './_problems.js';
 
@@ -62,7 +65,8 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     return { data: undefined, problems, locate };
   }
 
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: true });
+  const doc = composeDocument(text, lineCounter, problems);
+  if (doc === undefined) return { data: undefined, problems, locate };
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const where = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
@@ -89,7 +93,44 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   }
 
   const circular = recordPositions(doc, positions, problems, lineCounter);
-  return { data: circular ? undefined : data, problems, locate };
+  if (circular) return { data: undefined, problems, locate };
+  // Aliases can stack shallow structures into a deep one.
+  const deep = tooDeepInData(data);
+  if (deep !== undefined) {
+    problems.add(deep, nestingMessage());
+    return { data: undefined, problems, locate };
+  }
+  return { data, problems, locate };
+}
+
+/**
+ * What `parseDocument` does, with the nesting checked on the syntax tree (built without recursion) before
+ * the composer (which recurses) sees it. Undefined when it is too deep (reported).
+ */
+function composeDocument(
+  text: string,
+  lineCounter: LineCounter,
+  problems: ProblemSink,
+): Document.Parsed | undefined {
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const deep = tooDeepInSyntax(tokens, MAX_NESTING);
+  if (deep !== undefined) {
+    const { line, col } = lineCounter.linePos(deep);
+    problems.addAt(line, col, '', nestingMessage());
+    return undefined;
+  }
+  const composer = new Composer({ uniqueKeys: false });
+  let doc: Document.Parsed | undefined;
+  for (const composed of composer.compose(tokens, true, text.length)) {
+    if (doc === undefined) doc = composed;
+    else {
+      const range = composed.range.slice(0, 2) as [number, number];
+      const message = 'a recipe is one YAML document, this file holds several (remove the --- line)';
+      doc.errors.push(new YAMLParseError(range, 'MULTIPLE_DOCS', message));
+      break;
+    }
+  }
+  return doc;
 }
 
 /** Walks the document, filling `positions`; reports duplicate keys. Returns true for a circular alias. */

@@ -1,3 +1,6 @@
+export { LONG_IMAGE_PROMPT, LONG_TEXT_PROMPT } from './_check-prompts.js';
+export { DEFAULT_MAX_INSTANCES } from './_instance-limit.js';
+export { MAX_NESTING } from './_nesting.js';
 export { MAX_ALIAS_COUNT, MAX_RECIPE_BYTES } from './_yaml-source.js';
 export {
   type AssetInstance,
@@ -16,6 +19,7 @@ export {
   type LoadRecipeOptions,
   loadRecipe,
   loadRecipes,
+  loadRecipeText,
   type ParseRecipeOptions,
   parseRecipeText,
 } from './load.js';

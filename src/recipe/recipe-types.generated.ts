@@ -95,6 +95,15 @@ models?: {
 }
 }
 /**
+ * Safety limits, checked before anything is expanded or spent.
+ */
+limits?: {
+/**
+ * Most asset × variant instances this recipe may expand to (default 10000); --max-instances overrides it.
+ */
+max_instances?: number
+}
+/**
  * Variables shared by every asset.
  */
 vars?: {

@@ -3,6 +3,7 @@ import type { Provider } from '../providers/types.js';
 import type { Cache, TaskRecord } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
 import type { LockedTask, LockFileContent } from '../store/lock.js';
+import type { OutputFolder } from '../store/output-folder.js';
 import type { Budget } from './budget.js';
 import type { RunEventListener, TaskRef } from './events.js';
 import type { PixelMemo } from './pixel-memo.js';
@@ -20,6 +21,8 @@ export interface RunContext {
   emit: RunEventListener;
   /** Absolute output directory. */
   outDir: string;
+  /** Writes into the output directory, never through a link out of it. */
+  outputs: OutputFolder;
   imageLibrary: string;
   /** Re-run this asset's tasks despite the cache. */
   force(assetKey: string): boolean;
@@ -43,6 +46,29 @@ export interface RunContext {
   lock: LockFileContent;
   /** Lock entries of this run's model tasks, by `recipe/asset[/variant]#step`. */
   lockEntries: Map<string, LockedTask>;
+  /** Set once the run knows it cannot write its results: from then on no task starts. */
+  stop: StopSwitch;
+}
+
+export interface StopSwitch {
+  /** Why the run stopped starting work (a WriteError's one line), or undefined. */
+  readonly reason: string | undefined;
+  /** Stops starting work; returns false when it had already stopped. */
+  stop(reason: string): boolean;
+}
+
+export function createStopSwitch(): StopSwitch {
+  let reason: string | undefined;
+  return {
+    get reason() {
+      return reason;
+    },
+    stop(why) {
+      if (reason !== undefined) return false;
+      reason = why;
+      return true;
+    },
+  };
 }
 
 export interface TaskOutcome {
@@ -83,5 +109,12 @@ export class SkippedError extends Error {
     readonly reason: string,
   ) {
     super(reason);
+  }
+}
+
+/** A task not started because the run stopped (`StopSwitch`): said once for the run, not per task. */
+export class NotStartedError extends SkippedError {
+  constructor(task: TaskRef, stopReason: string) {
+    super(task, `not started: ${stopReason}`);
   }
 }

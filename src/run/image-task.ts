@@ -6,7 +6,6 @@ import type { ManifestOutput } from '../manifest/types.js';
 import type { PlannedAsset, PlannedImageStep, PlannedOutput, PlannedOutputFile } from '../plan/plan.js';
 import { relativePathProblem, renderOutputPath } from '../recipe/index.js';
 import type { Operation } from '../recipe/recipe-types.generated.js';
-import { copyFileAtomic } from '../store/atomic.js';
 import type { CachedFile, TaskRecord } from '../store/cache.js';
 import { sha256, sha256File } from '../store/hash.js';
 import { once, ProbeMissError, type RunContext, type TaskOutcome } from './context.js';
@@ -152,8 +151,11 @@ export async function writeOutputFile(
     throw new InternalError(`output record ${key} is empty`);
   const path = output.pathNeedsText ? runtimePath(asset, output, file, earlier) : file.path;
   const destination = resolve(context.outDir, path);
-  if (context.writeOutputs && !(await sameContent(destination, stored))) {
-    await copyFileAtomic(context.cache.objectPath(stored.sha256), destination);
+  if (context.writeOutputs) {
+    // The folder is checked (inside the output folder, links followed) before the old file is even read.
+    await context.outputs.prepare(destination);
+    if (!(await sameContent(destination, stored)))
+      await context.outputs.copyIn(context.cache.objectPath(stored.sha256), destination);
   }
   return {
     path,

@@ -12,7 +12,14 @@ import type { CachedFile, TaskRecord } from '../store/cache.js';
 import { hashKey } from '../store/hash.js';
 import { type LockedTask, lockMismatch, lockTaskId } from '../store/lock.js';
 import type { Reservation } from './budget.js';
-import { once, ProbeMissError, type RunContext, SkippedError, type TaskOutcome } from './context.js';
+import {
+  NotStartedError,
+  once,
+  ProbeMissError,
+  type RunContext,
+  SkippedError,
+  type TaskOutcome,
+} from './context.js';
 import type { TaskRef } from './events.js';
 import { modelTaskKey } from './keys.js';
 import type { Release } from './pools.js';
@@ -191,6 +198,7 @@ function createTaskLease(
       // Priority: how far along its asset's chain the step is.
       if (paid) releaseRemote = await context.pools.acquireRemote(step.model, asset.steps.indexOf(step));
       if (context.signal.aborted) throw new CancelledError();
+      if (context.stop.reason !== undefined) throw new NotStartedError(task, context.stop.reason);
       if (!paid) return;
       reservation = budget.reserve(estimatedUsd);
       if (reservation === undefined) {

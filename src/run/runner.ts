@@ -4,7 +4,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
-import { AssetgenError } from '../errors.js';
+import { AssetgenError, WriteError } from '../errors.js';
 import { imageLibraryVersion } from '../image/index.js';
 import type { ManifestAsset, ManifestStep } from '../manifest/types.js';
 import type { Plan, PlannedAsset, PlannedRecipe } from '../plan/plan.js';
@@ -13,9 +13,16 @@ import { isInputFile } from '../providers/types.js';
 import type { Cache } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
 import { emptyLock, type LockedModel, type LockFileContent } from '../store/lock.js';
+import { createOutputFolder } from '../store/output-folder.js';
 import { type AdmittedAsset, createAdmission } from './admission.js';
 import { type Budget, createBudget, nestBudget } from './budget.js';
-import { ProbeMissError, type RunContext, SkippedError } from './context.js';
+import {
+  createStopSwitch,
+  NotStartedError,
+  ProbeMissError,
+  type RunContext,
+  SkippedError,
+} from './context.js';
 import type { RunEventListener } from './events.js';
 import { runImageStep, type WrittenFile, writeOutputFile } from './image-task.js';
 import { runModelStep, type StepResult } from './model-task.js';
@@ -60,6 +67,8 @@ export interface RunResult {
   durationMs: number;
   /** The lock after the run: pins and the entries of every model task that finished. */
   lock: LockFileContent;
+  /** Set when a write failed in a way that stops the run (disk full, no permission …): that one line. */
+  stopped?: string;
 }
 
 function errorText(error: unknown): string {
@@ -98,6 +107,13 @@ async function runAsset(
     steps,
     outputs,
   };
+  if (context.stop.reason !== undefined) {
+    // The run cannot write its results: an asset that has not started does not start (nor pay).
+    entry.status = 'skipped';
+    entry.error = `not started: ${context.stop.reason}`;
+    ticket.modelsDone();
+    return entry;
+  }
   try {
     if (lastModelStep < 0) ticket.modelsDone();
     for (const [index, step] of asset.steps.entries()) {
@@ -163,6 +179,13 @@ async function runAsset(
         ? 'skipped'
         : 'failed';
     entry.error = errorText(error);
+    if (error instanceof WriteError && !context.signal.aborted && context.stop.stop(error.message)) {
+      context.emit({
+        type: 'warning',
+        message: 'the run cannot write its results: no new tasks are started (work in flight finishes)',
+      });
+    }
+    if (error instanceof NotStartedError) return entry; // the stop was said once, for the whole run
     if (error instanceof SkippedError) {
       context.emit({ type: 'task-skipped', task: error.task, reason: error.reason });
     }
@@ -203,6 +226,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     signal,
     emit,
     outDir: resolve(options.outDir),
+    outputs: createOutputFolder(resolve(options.outDir)),
     imageLibrary: imageLibraryVersion(),
     force: (assetKey) =>
       force === true || (Array.isArray(force) && force.some((id) => assetKey.split('/')[1] === id)),
@@ -215,6 +239,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     writeOutputs: options.writeOutputs !== false && options.probe !== true,
     lock: options.lock ?? emptyLock(),
     lockEntries: new Map(),
+    stop: createStopSwitch(),
     ...(options.journal === undefined ? {} : { journal: options.journal }),
   };
 
@@ -253,6 +278,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     durationMs: Math.round(performance.now() - started),
     lock: { lockfile_version: 1, models: pins, tasks: Object.fromEntries(context.lockEntries) },
   };
+  if (context.stop.reason !== undefined) result.stopped = context.stop.reason;
   const { made, failed, skipped, spentUsd, cancelled, durationMs } = result;
   emit({ type: 'run-finished', made, cached, failed, skipped, spentUsd, cancelled, durationMs });
   return result;

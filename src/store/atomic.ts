@@ -1,10 +1,13 @@
 /**
  * Atomic file writes: data goes to a temporary file in the destination folder, is flushed, then renamed
- * over the final name. A crash leaves either the old file or the new one, never a half-written file.
+ * over the final name. A crash leaves either the old file or the new one, never a half-written file. A
+ * failure that means the place cannot be written (disk full, no permission, read-only …) comes out as a
+ * one-line WriteError naming the final path, not the temporary one.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { errnoOf, type WritePlace, writeFailure } from './write-errors.js';
 
 function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -21,6 +24,10 @@ export interface AtomicWriteOptions {
   durable?: boolean;
   /** Permission bits of the file (default: 0o666 less the umask, like any new file). */
   mode?: number;
+  /** What is written, for the error: completes "cannot …" (default `write`). */
+  doing?: string;
+  /** Which of the run's places it is (decides the hint). */
+  place?: WritePlace;
 }
 
 export async function writeFileAtomic(
@@ -28,9 +35,9 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  if (options.dirExists !== true) await mkdir(dirname(path), { recursive: true });
   const temporary = temporaryPathFor(path);
   try {
+    if (options.dirExists !== true) await mkdir(dirname(path), { recursive: true });
     const handle = await open(temporary, 'w');
     try {
       await handle.writeFile(data);
@@ -41,21 +48,25 @@ export async function writeFileAtomic(
     }
     await rename(temporary, path);
   } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
+    await rm(temporary, { force: true }).catch(() => {});
+    throw describe(error, path, options);
   }
 }
 
 /** Copies a file so that `destination` appears complete or not at all. */
-export async function copyFileAtomic(source: string, destination: string): Promise<void> {
-  await mkdir(dirname(destination), { recursive: true });
+export async function copyFileAtomic(
+  source: string,
+  destination: string,
+  options: Omit<AtomicWriteOptions, 'durable'> = {},
+): Promise<void> {
   const temporary = temporaryPathFor(destination);
   try {
+    if (options.dirExists !== true) await mkdir(dirname(destination), { recursive: true });
     await copyFile(source, temporary);
     await rename(temporary, destination);
   } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
+    await rm(temporary, { force: true }).catch(() => {});
+    throw describe(error, destination, options);
   }
 }
 
@@ -86,4 +97,14 @@ export async function createFileAtomic(path: string, data: string | Uint8Array):
   } finally {
     await rm(temporary, { force: true });
   }
+}
+
+function describe(error: unknown, path: string, options: AtomicWriteOptions): unknown {
+  return writeFailure(error, {
+    path,
+    doing: options.doing ?? 'write',
+    ...(options.place === undefined ? {} : { place: options.place }),
+    // EEXIST comes from making the folder: a file has its name.
+    ...(errnoOf(error) === 'EEXIST' ? { folder: dirname(path) } : {}),
+  });
 }

@@ -11,6 +11,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProducedFile } from '../providers/types.js';
 import { writeFileAtomic } from './atomic.js';
+import { describingFailure } from './write-errors.js';
 
 export interface CachedFile {
   sha256: string;
@@ -60,7 +61,9 @@ export function createCache(dir: string): Cache {
   const inDir = async <T>(folder: string, write: () => Promise<T>): Promise<T> => {
     let making = made.get(folder);
     if (making === undefined) {
-      making = mkdir(folder, { recursive: true });
+      making = describingFailure({ path: folder, doing: 'create the cache folder', place: 'cache' }, () =>
+        mkdir(folder, { recursive: true }),
+      );
       made.set(folder, making);
       making.catch(() => made.delete(folder));
     }
@@ -73,6 +76,7 @@ export function createCache(dir: string): Cache {
       return write();
     }
   };
+  const cacheWrite = { dirExists: true, durable: false, place: 'cache' } as const;
 
   const exists = async (path: string, bytes: number): Promise<boolean> => {
     try {
@@ -102,7 +106,12 @@ export function createCache(dir: string): Cache {
       for (const file of files) {
         const target = objectPath(file.sha256);
         if (await exists(target, file.bytes)) await rm(file.path, { force: true });
-        else await inDir(join(dir, 'objects', shard(file.sha256)), () => rename(file.path, target));
+        else
+          await inDir(join(dir, 'objects', shard(file.sha256)), () =>
+            describingFailure({ path: target, doing: 'store the result in the cache', place: 'cache' }, () =>
+              rename(file.path, target),
+            ),
+          );
         adopted.push({ sha256: file.sha256, bytes: file.bytes, contentType: file.contentType });
       }
       return adopted;
@@ -111,20 +120,22 @@ export function createCache(dir: string): Cache {
       const target = objectPath(sha256);
       if (await exists(target, data.byteLength)) return { sha256, bytes: data.byteLength, contentType };
       await inDir(join(dir, 'objects', shard(sha256)), () =>
-        writeFileAtomic(target, data, { dirExists: true, durable: false }),
+        writeFileAtomic(target, data, { ...cacheWrite, doing: 'store the result in the cache' }),
       );
       return { sha256, bytes: data.byteLength, contentType };
     },
     async put(record) {
       const text = `${JSON.stringify(record, null, 2)}\n`;
       await inDir(join(dir, 'tasks', shard(record.key)), () =>
-        writeFileAtomic(recordPath(record.key), text, { dirExists: true, durable: false }),
+        writeFileAtomic(recordPath(record.key), text, { ...cacheWrite, doing: 'write the cache record' }),
       );
     },
     async createWorkDir() {
       const root = join(dir, 'tmp');
       const work = join(root, `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
-      await inDir(root, () => mkdir(work));
+      await inDir(root, () =>
+        describingFailure({ path: work, doing: 'create a work folder', place: 'cache' }, () => mkdir(work)),
+      );
       return work;
     },
   };

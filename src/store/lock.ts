@@ -71,7 +71,7 @@ export async function readLock(path: string): Promise<LockFileContent> {
 /** Writes with sorted keys at every level and one field per line, so diffs show exactly what moved. */
 export async function writeLock(path: string, lock: LockFileContent): Promise<void> {
   const text = JSON.stringify(JSON.parse(canonicalJson(withVersionIds(lock))), null, 2);
-  await writeFileAtomic(path, `${text}\n`);
+  await writeFileAtomic(path, `${text}\n`, { doing: 'write the lock file', place: 'lock' });
 }
 
 /** The lock id of a task: `recipe/asset[/variant]#step`. */

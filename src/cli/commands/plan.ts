@@ -3,9 +3,10 @@ import { formatUsd } from '../../plan/cost.js';
 import type { PlanSummary } from '../../plan/summary.js';
 import { EXIT } from '../exit-codes.js';
 import { providerName, replicateOptions } from '../library-options.js';
+import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
 import type { CliIO } from '../output.js';
 
-export interface PlanCommandOptions {
+export interface PlanCommandOptions extends RecipeLimitFlags {
   json?: boolean;
   provider?: string;
   maxCost?: number;
@@ -46,6 +47,7 @@ export async function planCommand(
     cwd: io.cwd,
     cacheDir: options.cacheDir,
     replicate: replicateOptions({}, io),
+    ...recipeLimits(options),
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
     ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),

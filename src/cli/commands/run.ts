@@ -2,10 +2,11 @@ import { checkRecipes, type RunReport, runRecipes } from '../../api/run.js';
 import { formatUsd } from '../../plan/cost.js';
 import { EXIT } from '../exit-codes.js';
 import { providerName, type ReplicateFlags, replicateOptions } from '../library-options.js';
+import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
 import type { CliIO } from '../output.js';
 import { createProgress } from '../progress.js';
 
-export interface RunCommandOptions extends ReplicateFlags {
+export interface RunCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   out: string;
   provider?: string;
   concurrency?: number;
@@ -57,6 +58,7 @@ export async function runCommand(
     cwd: io.cwd,
     cacheDir: options.cacheDir,
     replicate: replicateOptions(options, io),
+    ...recipeLimits(options),
     signal: controller.signal,
     onEvent: (event: Parameters<typeof progress.onEvent>[0]) => {
       if (event.type === 'run-started') io.err(`provider: ${event.provider} (${event.reason})`);
@@ -91,11 +93,13 @@ export async function runCommand(
 function summaryLines(report: RunReport): string[] {
   const verb = report.status === 'cancelled' ? 'interrupted' : report.mode === 'check' ? 'checked' : 'done';
   const where = report.manifestPath === null ? '' : ` → ${report.manifestPath}`;
-  const lines = [
+  const why = report.stopped === null ? 'budget' : 'not started';
+  const lines = report.stopped === null ? [] : [`error: stopped: ${report.stopped}`];
+  lines.push(
     `${verb}: made ${report.made}, cached ${report.cached}, failed ${report.failed}` +
-      `${report.skipped > 0 ? `, skipped ${report.skipped} (budget)` : ''}, spent ${formatUsd(report.spentUsd)}` +
+      `${report.skipped > 0 ? `, skipped ${report.skipped} (${why})` : ''}, spent ${formatUsd(report.spentUsd)}` +
       ` (estimated ${formatUsd(report.estimate.estimatedUsd)}) in ${(report.durationMs / 1000).toFixed(1)}s${where}`,
-  ];
+  );
   if (report.mode !== 'run' && report.status === 'failed') {
     const count = report.problems.length;
     const what = `${count} asset${count === 1 ? '' : 's'} would have to run or failed (listed above)`;

@@ -1,9 +1,10 @@
 import { updatePins } from '../../api/update.js';
 import { EXIT } from '../exit-codes.js';
 import { replicateOptions } from '../library-options.js';
+import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
 import type { CliIO } from '../output.js';
 
-export interface UpdateCommandOptions {
+export interface UpdateCommandOptions extends RecipeLimitFlags {
   model?: string[];
   lock?: string;
   baseUrl?: string;
@@ -18,6 +19,7 @@ export async function updateCommand(
   const report = await updatePins(files, {
     cwd: io.cwd,
     replicate: replicateOptions(options, io),
+    ...recipeLimits(options),
     onWarning: (message) => io.err(`warning: ${message}`),
     ...(options.model === undefined ? {} : { models: options.model }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),

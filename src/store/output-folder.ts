@@ -1,0 +1,127 @@
+/**
+ * The output folder of one run: files are written only inside it. Before a file is written, its folder is
+ * made (each once per run) and its real path — symbolic links followed — must lie inside the real path of
+ * the output folder; a link that leads elsewhere is refused instead of writing through it. The output
+ * folder itself may be a link (the user chose it).
+ */
+import { mkdir, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative } from 'node:path';
+import { WriteError } from '../errors.js';
+import { copyFileAtomic } from './atomic.js';
+import { describingFailure, errnoOf, writeFailure } from './write-errors.js';
+
+export interface OutputFolder {
+  readonly root: string;
+  /** Makes `destination`'s folder and checks that it really lies inside the root (WriteError if not). */
+  prepare(destination: string): Promise<void>;
+  /** Copies `source` to `destination` atomically; `prepare(destination)` first. */
+  copyIn(source: string, destination: string): Promise<void>;
+}
+
+export function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** The closest folder of `path` (itself included) that exists, and what it is. */
+export async function nearestExisting(path: string): Promise<{ path: string; isDirectory: boolean }> {
+  let current = path;
+  for (;;) {
+    try {
+      return { path: current, isDirectory: (await stat(current)).isDirectory() };
+    } catch (error) {
+      const parent = dirname(current);
+      const errno = errnoOf(error);
+      // ENOTDIR: a file further up the path; walk up to it.
+      if ((errno !== 'ENOENT' && errno !== 'ENOTDIR') || parent === current) throw error;
+      current = parent;
+    }
+  }
+}
+
+/** The WriteError for a folder whose real path leaves the output folder. */
+export function outsideOutputError(folder: string, real: string, root: string): WriteError {
+  return new WriteError(
+    'OUTSIDE_OUTPUT',
+    `refused to write into ${folder}: it leads through a symbolic link to ${real}, outside the output folder ${root}; ` +
+      'remove the link, or choose the folder you mean with --out',
+    { path: folder },
+  );
+}
+
+export function createOutputFolder(root: string): OutputFolder {
+  let rootReal: Promise<string> | undefined;
+  const realRoot = (): Promise<string> => {
+    rootReal ??= describingFailure(
+      { path: root, doing: 'create the output folder', place: 'output' },
+      async () => {
+        await mkdir(root, { recursive: true });
+        return realpath(root);
+      },
+    );
+    rootReal.catch(() => {
+      rootReal = undefined;
+    });
+    return rootReal;
+  };
+
+  const made = new Map<string, Promise<void>>();
+  const makeFolder = (folder: string): Promise<void> => {
+    let making = made.get(folder);
+    if (making === undefined) {
+      making = describingFailure(
+        { path: folder, doing: 'create the output folder', place: 'output' },
+        async () => {
+          const inside = await realRoot();
+          // Check what exists before creating anything below it: mkdir would follow a link out.
+          const existing = await nearestExisting(folder);
+          const real = await realpath(existing.path);
+          if (!isInside(real, inside)) throw outsideOutputError(existing.path, real, root);
+          await mkdir(folder, { recursive: true });
+        },
+      );
+      made.set(folder, making);
+      making.catch(() => made.delete(folder));
+    }
+    return making;
+  };
+
+  const realFolder = async (folder: string): Promise<string> => {
+    await makeFolder(folder);
+    try {
+      return await realpath(folder);
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw error;
+      made.delete(folder); // removed since it was made: make it again
+      await makeFolder(folder);
+      return realpath(folder);
+    }
+  };
+
+  const prepare = async (destination: string): Promise<void> => {
+    const folder = dirname(destination);
+    // Checked at every write: a folder made earlier may have been replaced by a link since.
+    const [real, inside] = await Promise.all([
+      describingFailure({ path: folder, doing: 'write into', place: 'output' }, () => realFolder(folder)),
+      realRoot(),
+    ]);
+    if (!isInside(real, inside)) throw outsideOutputError(folder, real, root);
+  };
+
+  return {
+    root,
+    prepare,
+    async copyIn(source, destination) {
+      const target = { path: destination, doing: 'write the output file', place: 'output' } as const;
+      try {
+        await copyFileAtomic(source, destination, { dirExists: true, ...target });
+      } catch (error) {
+        if (!(error instanceof WriteError && error.errno === 'ENOTDIR')) throw error;
+        // Name the file that stands where the folder should be.
+        const blocker = await nearestExisting(dirname(destination)).catch(() => undefined);
+        const folder = blocker?.isDirectory === false ? blocker.path : undefined;
+        throw writeFailure(error.cause, { ...target, ...(folder === undefined ? {} : { folder }) });
+      }
+    },
+  };
+}
