@@ -1,4 +1,4 @@
-import { chmod, lstat, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
@@ -236,10 +236,8 @@ describe('pickInFile: a recipe file', () => {
 
   test('writes the change atomically, keeps the file’s mode, and writes nothing when unchanged', async () => {
     const file = join(temp.dir, 'heroes.yaml');
-    await writeFile(
-      file,
-      (await readFile(heroesFile, 'utf8')).replace('assets/watermark.svg', heroesWatermark()),
-    );
+    await writeFile(file, await readFile(heroesFile, 'utf8'));
+    await copyWatermarkInto(temp.dir);
     await chmod(file, 0o640);
     const result = await pickInFile(file, 'launch', { seed: '42' }, { catalog });
     expect(result).toMatchObject({ changed: true, after: { seed: 42 } });
@@ -253,10 +251,8 @@ describe('pickInFile: a recipe file', () => {
 
   test('edits the file a symlink points to and keeps the link', async () => {
     const file = join(temp.dir, 'real.yaml');
-    await writeFile(
-      file,
-      (await readFile(heroesFile, 'utf8')).replace('assets/watermark.svg', heroesWatermark()),
-    );
+    await writeFile(file, await readFile(heroesFile, 'utf8'));
+    await copyWatermarkInto(temp.dir);
     const link = join(temp.dir, 'link.yaml');
     await symlink(file, link);
     await pickInFile(link, 'roadmap', { seed: 7 }, { catalog });
@@ -284,6 +280,11 @@ describe('pickArguments', () => {
   });
 });
 
-function heroesWatermark(): string {
-  return resolve(import.meta.dirname, '../../recipes/assets/watermark.svg');
+/** The heroes recipe reads `assets/watermark.svg` beside it: copied, since files outside a recipe's folder are refused. */
+async function copyWatermarkInto(dir: string): Promise<void> {
+  await mkdir(join(dir, 'assets'), { recursive: true });
+  await copyFile(
+    resolve(import.meta.dirname, '../../recipes/assets/watermark.svg'),
+    join(dir, 'assets/watermark.svg'),
+  );
 }
