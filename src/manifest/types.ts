@@ -12,6 +12,13 @@ export interface ManifestFileInput {
   sha256: string;
 }
 
+/** A file a step produced, stored in the cache by content (`<cache>/objects/ab/abcd…`). */
+export interface ManifestStepFile {
+  sha256: string;
+  bytes: number;
+  content_type: string;
+}
+
 export interface ManifestModelStep {
   id: string;
   kind: 'model';
@@ -25,6 +32,8 @@ export interface ManifestModelStep {
   actual_usd: number | null;
   cache_hit: boolean;
   duration_ms: number;
+  /** What the step produced (absent in manifests written before assetgen recorded it). */
+  files?: ManifestStepFile[];
   text?: string;
 }
 
@@ -35,6 +44,7 @@ export interface ManifestImageStep {
   operations: unknown[];
   cache_hit: boolean;
   duration_ms: number;
+  files?: ManifestStepFile[];
 }
 
 export type ManifestStep = ManifestModelStep | ManifestImageStep;

@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { AssetgenError, WriteError } from '../errors.js';
 import { imageLibraryVersion } from '../image/index.js';
-import type { ManifestAsset, ManifestStep } from '../manifest/types.js';
+import type { ManifestAsset, ManifestStep, ManifestStepFile } from '../manifest/types.js';
 import type { Plan, PlannedAsset, PlannedRecipe } from '../plan/plan.js';
 import type { Provider } from '../providers/types.js';
 import { isInputFile } from '../providers/types.js';
@@ -88,6 +88,14 @@ function manifestInput(
   );
 }
 
+function stepFiles(result: StepResult): ManifestStepFile[] {
+  return result.record.files.map((file) => ({
+    sha256: file.sha256,
+    bytes: file.bytes,
+    content_type: file.contentType,
+  }));
+}
+
 async function runAsset(
   context: RunContext,
   recipe: PlannedRecipe,
@@ -141,6 +149,7 @@ async function runAsset(
           actual_usd: result.record.actualUsd ?? null,
           cache_hit: result.cached,
           duration_ms: result.record.durationMs,
+          files: stepFiles(result),
         };
         if (result.record.text !== undefined) manifestStep.text = result.record.text;
         steps.push(manifestStep);
@@ -162,6 +171,7 @@ async function runAsset(
           operations: step.operations,
           cache_hit: result.cached,
           duration_ms: result.record.durationMs,
+          files: stepFiles(result),
         });
       }
     }
