@@ -130,11 +130,25 @@ export async function main(
     )
     .option('--webhook-port <port>', 'local port for the webhook listener (0: any free port)', port)
     .option('--webhook-host <host>', 'local address for the webhook listener', '127.0.0.1')
-    .option('--quiet', 'print only the summary and errors');
+    .option('--quiet', 'print only the summary and errors')
+    .option('--review', 'write the review page (.assetgen/review/index.html) at the end');
   recipeLimits(run).action(async (files: string[], options) => {
     const { runCommand } = await import('./commands/run.js');
     exitCode = await runCommand(files, options, io);
   });
+
+  program
+    .command('review')
+    .description(
+      'write the review page of an output folder: every variant side by side, with how it was made',
+    )
+    .option('-o, --out <dir>', 'output directory (holds manifest.json)', 'output')
+    .option('--to <dir>', 'folder for index.html and its thumbnails', '.assetgen/review')
+    .option('--cache-dir <dir>', 'cache folder (step images)', '.assetgen/cache')
+    .action(async (options) => {
+      const { reviewCommand } = await import('./commands/review.js');
+      exitCode = await reviewCommand(options, io);
+    });
 
   const check = program
     .command('check')

@@ -17,6 +17,8 @@ export interface RunCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   frozen?: boolean;
   lock?: string;
   quiet?: boolean;
+  /** Write the review page at the end (`assetgen review` with the same output and cache folders). */
+  review?: boolean;
   /** `check`: verify only — write no output files, manifest or lock. */
   checkOnly?: boolean;
   /** For tests: an abort signal instead of SIGINT/SIGTERM handlers. */
@@ -82,6 +84,8 @@ export async function runCommand(
           });
     progress.stop();
     for (const line of summaryLines(report)) io.err(line);
+    if (options.review === true && report.manifestPath !== null)
+      await (await import('./review.js')).reviewCommand({ ...options, to: '.assetgen/review' }, io);
     if (report.status === 'cancelled') return EXIT.interrupted;
     return report.status === 'ok' ? EXIT.ok : EXIT.assetFailed;
   } finally {
