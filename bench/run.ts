@@ -11,6 +11,7 @@ import { formatTable, machine, writeResults } from './lib/report.js';
 import { workloadTime } from './lib/workload.js';
 import { pipelineEfficiency } from './scenarios/pipeline.js';
 import { postProcessing } from './scenarios/post-processing.js';
+import { reviewPage } from './scenarios/review-page.js';
 import { scale } from './scenarios/scale.js';
 import { sdkScript } from './scenarios/sdk-script.js';
 import { startup } from './scenarios/startup.js';
@@ -23,6 +24,7 @@ const SCENARIOS: Record<number, (context: BenchContext) => Promise<ScenarioRow[]
   4: postProcessing,
   5: scale,
   6: startup,
+  7: reviewPage,
 };
 
 async function main(): Promise<number> {
