@@ -60,7 +60,7 @@ export async function reviewPage(context: BenchContext): Promise<ScenarioRow[]> 
   context.log(`S7: review page, ${count} assets, cold`);
   const cold = await writeReviewPage({ outDir, to, cacheDir });
   if (cold.cards !== count || cold.thumbnails.made !== 2 * count || cold.problems.length > 0)
-    throw new Error(`S7: unexpected cold page: ${JSON.stringify({ ...cold, model: undefined })}`);
+    throw new Error(`S7: unexpected cold page: ${JSON.stringify(cold)}`);
   const warm: number[] = [];
   for (let i = 0; i < 3; i++) {
     context.log(`S7: review page, ${count} assets, unchanged (${i + 1}/3)`);

@@ -87,27 +87,30 @@ export async function ensureThumbnails(
   const used = new Set<string>();
   const limit = pLimit(options.concurrency ?? availableParallelism());
 
+  /** The thumbnail named by a content hash: kept when it exists, else made from `data`. */
+  const thumbnailOf = async (
+    sha: string,
+    data: () => Buffer,
+  ): Promise<{ name: string; width: number; height: number }> => {
+    const have = existing.get(sha);
+    if (have !== undefined) {
+      report.kept += 1;
+      return have;
+    }
+    const thumbnail = await makeThumbnail(data(), { maxSize: options.size, quality: QUALITY });
+    const name = `${sha}-${tag}-${thumbnail.width}x${thumbnail.height}.webp`;
+    await writeFileAtomic(join(folder, name), thumbnail.data, { durable: false });
+    report.made += 1;
+    return { name, width: thumbnail.width, height: thumbnail.height };
+  };
+
   const make = async (image: ReviewImage): Promise<Preview> => {
     const source = await readSource(image);
-    const have = existing.get(source.sha256);
-    const note = source.changed ? 'the file differs from the manifest (changed after the run)' : undefined;
-    if (have !== undefined) {
-      used.add(have.name);
-      return {
-        ok: true,
-        file: `${THUMBS_FOLDER}/${have.name}`,
-        width: have.width,
-        height: have.height,
-        note,
-      };
-    }
-    const thumbnail = await makeThumbnail(source.data, { maxSize: options.size, quality: QUALITY });
-    const name = `${source.sha256}-${tag}-${thumbnail.width}x${thumbnail.height}.webp`;
-    await writeFileAtomic(join(folder, name), thumbnail.data, { durable: false });
+    const { name, width, height } = await thumbnailOf(source.sha256, () => source.data);
     used.add(name);
-    report.made += 1;
-    const made = { ok: true as const, file: `${THUMBS_FOLDER}/${name}`, width: thumbnail.width };
-    return { ...made, height: thumbnail.height, ...(note === undefined ? {} : { note }) };
+    const preview: Preview = { ok: true, file: `${THUMBS_FOLDER}/${name}`, width, height };
+    if (source.changed) preview.note = 'the file differs from the manifest (changed after the run)';
+    return preview;
   };
 
   await Promise.all(

@@ -7,7 +7,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readManifest } from '../manifest/read.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { buildReviewModel, imagesOf, type ReviewModel } from './model.js';
+import { buildReviewModel, imagesOf } from './model.js';
 import { renderReviewPage } from './render-page.js';
 import { ensureThumbnails } from './thumbnails.js';
 
@@ -39,7 +39,6 @@ export interface ReviewReport {
   thumbnails: { made: number; kept: number; failed: number; removed: number };
   /** Images that could not be previewed, one line each. */
   problems: string[];
-  model: ReviewModel;
   durationMs: number;
 }
 
@@ -96,7 +95,6 @@ export async function writeReviewPage(options: WriteReviewOptions): Promise<Revi
     cards: model.cards.length,
     thumbnails: { made, kept, failed, removed },
     problems,
-    model,
     durationMs: performance.now() - started,
   };
 }
