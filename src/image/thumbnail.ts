@@ -6,6 +6,8 @@ export interface ThumbnailOptions {
   maxSize: number;
   /** webp quality, 1–100 (default 78). */
   quality?: number;
+  /** webp effort, 0–6 (default 4): lower is faster. */
+  effort?: number;
 }
 
 export interface Thumbnail {
@@ -27,7 +29,7 @@ export async function makeThumbnail(input: ImageInput, options: ThumbnailOptions
       withoutEnlargement: true,
       kernel: 'lanczos3',
     })
-    .webp({ quality: options.quality ?? 78, effort: 4 })
+    .webp({ quality: options.quality ?? 78, effort: options.effort ?? 4 })
     .toBuffer({ resolveWithObject: true })
     .catch((error: unknown) => {
       throw imageFailure('IMAGE_INVALID', 'making a thumbnail failed', error);

@@ -1,6 +1,6 @@
 /**
  * The review page's thumbnails: one small webp per distinct image, in `<page>/thumbs/`, named by the
- * source's sha256, the thumbnail settings and its size (`<sha256>-s480q78-480x270.webp`). A file that
+ * source's sha256, the thumbnail settings and its size (`<sha256>-s480q78e1-480x270.webp`). A file that
  * is already there is kept without reading its source, so re-writing the page for unchanged images only
  * lists a folder. Sources are checked against their hash; thumbnails nothing refers to are removed.
  */
@@ -15,7 +15,10 @@ import type { ReviewImage } from './model.js';
 
 export const THUMBS_FOLDER = 'thumbs';
 const QUALITY = 78;
-const NAME = /^([0-9a-f]{64})-(s\d+q\d+)-(\d+)x(\d+)\.webp$/;
+/** webp effort 1: measured 3–10× faster than 4 on 480² previews, files within 5 % on photos. */
+const EFFORT = 1;
+/** Ours, whatever their settings (so thumbnails of older settings are removed too). */
+const NAME = /^([0-9a-f]{64})-([a-z0-9]+)-(\d+)x(\d+)\.webp$/;
 
 export type Preview =
   | { ok: true; file: string; width: number; height: number; note?: string }
@@ -81,7 +84,7 @@ export async function ensureThumbnails(
   options: ThumbnailOptions,
 ): Promise<ThumbnailReport> {
   const folder = join(options.pageDir, THUMBS_FOLDER);
-  const tag = `s${options.size}q${QUALITY}`;
+  const tag = `s${options.size}q${QUALITY}e${EFFORT}`;
   const existing = await existingThumbnails(folder, tag);
   const report: ThumbnailReport = { previews: new Map(), made: 0, kept: 0, failed: 0, removed: 0 };
   const used = new Set<string>();
@@ -97,7 +100,11 @@ export async function ensureThumbnails(
       report.kept += 1;
       return have;
     }
-    const thumbnail = await makeThumbnail(data(), { maxSize: options.size, quality: QUALITY });
+    const thumbnail = await makeThumbnail(data(), {
+      maxSize: options.size,
+      quality: QUALITY,
+      effort: EFFORT,
+    });
     const name = `${sha}-${tag}-${thumbnail.width}x${thumbnail.height}.webp`;
     await writeFileAtomic(join(folder, name), thumbnail.data, { durable: false });
     report.made += 1;

@@ -59,7 +59,7 @@ describe('writing the review page', () => {
       const meta = await sharp(join(dir, 'review', 'thumbs', name)).metadata();
       expect(meta.format).toBe('webp');
       expect(Math.max(meta.width ?? 0, meta.height ?? 0)).toBeLessThanOrEqual(480);
-      expect(name).toMatch(new RegExp(`-s480q78-${meta.width}x${meta.height}\\.webp$`));
+      expect(name).toMatch(new RegExp(`-s480q78e1-${meta.width}x${meta.height}\\.webp$`));
     }
     const html = await readFile(report.path, 'utf8');
     expect(html).toContain('data-asset="cutout"');
@@ -80,12 +80,16 @@ describe('writing the review page', () => {
     expect(after).toEqual(before);
   });
 
-  it('removes thumbnails the page no longer uses, and nothing else', async () => {
+  it('removes thumbnails the page no longer uses (or of older settings), and nothing else', async () => {
     await writeFile(join(dir, 'review', 'thumbs', 'notes.txt'), 'mine');
+    await writeFile(
+      join(dir, 'review', 'thumbs', `${'a'.repeat(64)}-s480q90-480x480.webp`),
+      'older settings',
+    );
     delete manifest.recipes.broken;
     await writeFile(join(dir, 'output', 'manifest.json'), JSON.stringify(manifest));
     const report = await writeReviewPage(paths());
-    expect(report.thumbnails).toEqual({ made: 0, kept: 4, failed: 0, removed: 1 });
+    expect(report.thumbnails).toEqual({ made: 0, kept: 4, failed: 0, removed: 2 });
     expect(await thumbs()).toContain('notes.txt');
     expect(await thumbs()).toHaveLength(5);
   });
