@@ -1,6 +1,6 @@
 /**
  * S7 — the review page for 1,000 assets (100 with --quick): a real run's output folder (each asset a
- * 1024² PNG model result in the cache and webp outputs at 512 and 1024 wide), then `writeReviewPage`
+ * 1024² PNG model result in the cache and a webp output 512 wide), then `writeReviewPage`
  * into a fresh folder (every thumbnail made: the step image and the final image of each asset), and
  * again with nothing changed (every thumbnail kept), median of three.
  */
@@ -38,9 +38,7 @@ export async function reviewPage(context: BenchContext): Promise<ScenarioRow[]> 
       name: 'bench-review',
       assets: images.map((image) => ({ id: image.id })),
       steps: [{ id: 'source', model: MODELS.generate, input: { prompt: '{{ id }}' } }],
-      outputs: [
-        { path: '{{ id }}-{{ width }}w.webp', widths: [512, 1024], format: { webp: { quality: 80 } } },
-      ],
+      outputs: [{ path: '{{ id }}-{{ width }}w.webp', widths: [512], format: { webp: { quality: 80 } } }],
     }),
   );
   const catalog = createCatalog();
