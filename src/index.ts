@@ -13,6 +13,7 @@
  * - initProject(dir)        → a starter recipe, the .gitignore lines and a CI workflow; never overwrites
  * - readManifest(path)      → a manifest, checked against its schema and format version
  * - createChangeReport(…)   → two output folders compared: HTML report, Markdown summary, the data
+ * - writeReviewPage(…)      → the review page of an output folder (what `assetgen review` writes)
  */
 
 export type { ProviderName, RecipeLoadOptions, ReplicateOptions, SessionOptions } from './api/options.js';
@@ -80,9 +81,11 @@ export {
   type ManifestOutput,
   type ManifestRecipe,
   type ManifestStep,
+  type ManifestStepFile,
 } from './manifest/types.js';
 export type { ModelSummary, PlanSummary } from './plan/summary.js';
 export type { AssetgenRecipe } from './recipe/recipe-types.generated.js';
+export { type ReviewReport, type WriteReviewOptions, writeReviewPage } from './review/index.js';
 export type { RunEvent, RunEventListener, TaskRef } from './run/events.js';
 export { type InitFile, type InitOptions, type InitResult, initProject } from './scaffold/init.js';
 export { VERSION } from './version.js';

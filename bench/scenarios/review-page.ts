@@ -8,6 +8,7 @@ import { readdir, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { manifestRecipes } from '../../src/api/manifest-entries.js';
 import { writeManifest } from '../../src/manifest/write.js';
 import { createCatalog } from '../../src/models/catalog.js';
 import { createPlan } from '../../src/plan/plan.js';
@@ -52,7 +53,7 @@ export async function reviewPage(context: BenchContext): Promise<ScenarioRow[]> 
     pools: { local: availableParallelism() },
   });
   if (result.failed > 0) throw new Error(`S7: ${result.failed} assets failed`);
-  await writeManifest(outDir, result, { generatorVersion: 'bench', cwd: dir });
+  await writeManifest(outDir, manifestRecipes(result, dir), { generatorVersion: 'bench' });
 
   const to = join(dir, 'page');
   context.log(`S7: review page, ${count} assets, cold`);

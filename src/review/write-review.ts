@@ -21,7 +21,7 @@ export interface WriteReviewOptions {
   to: string;
   /** The cache folder, where step images are read from. */
   cacheDir: string;
-  /** How to name the manifest on the page and in errors (default: its path). */
+  /** How to name the manifest on the page (default: its path). */
   manifestLabel?: string;
   /** Longest side of a thumbnail, in pixels (default 480: sharp on 240-pixel cards at 2× density). */
   thumbnailSize?: number;
@@ -58,7 +58,7 @@ export async function writeReviewPage(options: WriteReviewOptions): Promise<Revi
       `the review page would be written inside the output folder ${outDir} (--to ${options.to}); ` +
         'the output folder holds only outputs and manifest.json: choose a --to outside it (default .assetgen/review)',
     );
-  const manifest = await readManifest(outDir, { label: manifestLabel });
+  const manifest = await readManifest(outDir);
   const thumbnailSize = options.thumbnailSize ?? DEFAULT_THUMBNAIL_SIZE;
   const model = buildReviewModel(manifest, { outDir, cacheDir, thumbnailSize });
   const thumbnails = await ensureThumbnails(imagesOf(model), {

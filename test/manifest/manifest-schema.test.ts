@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manifestRecipes } from '../../src/api/manifest-entries.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { writeManifest } from '../../src/manifest/write.js';
 import { createCatalog } from '../../src/models/catalog.js';
@@ -48,7 +49,9 @@ describe('manifest schema', () => {
       cache: createCache(join(dir, 'cache')),
       outDir: join(dir, 'out'),
     });
-    ({ manifest } = await writeManifest(join(dir, 'out'), result, { generatorVersion: 'test', cwd: dir }));
+    ({ manifest } = await writeManifest(join(dir, 'out'), manifestRecipes(result, dir), {
+      generatorVersion: 'test',
+    }));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -78,6 +78,7 @@ function asset(
 
 const manifest: Manifest = {
   $schema: 'x',
+  manifest_version: 1,
   generator: { name: 'assetgen', version: '9.9.9' },
   recipes: {
     heroes: {

@@ -143,7 +143,7 @@ describe('assetgen review', () => {
     await writeFile(join(dir, 'foreign', 'manifest.json'), JSON.stringify({ recipes: [] }));
     const result = await runCli(['review', '--out', 'foreign'], { cwd: dir });
     expect(result.err).toMatch(
-      /^error: foreign\/manifest\.json does not match the manifest schema: .*must have required property '\$schema'/,
+      /^error: .*\/foreign\/manifest\.json does not match the manifest schema:\n {2}\(manifest\): must have required property '\$schema'/,
     );
     expect(result.code).toBe(2);
   });

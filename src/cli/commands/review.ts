@@ -1,5 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ManifestError, UsageError } from '../../errors.js';
+import { MANIFEST_FILE } from '../../manifest/read.js';
 import { type ReviewReport, writeReviewPage } from '../../review/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../output.js';
@@ -30,11 +32,18 @@ export function printReview(report: ReviewReport, io: CliIO): void {
 /** `assetgen review [--out DIR] [--to DIR]`: writes the review page; prints its file:// URL on stdout. */
 export async function reviewCommand(options: ReviewCommandOptions, io: CliIO): Promise<number> {
   const outDir = resolve(io.cwd, options.out);
+  const manifestLabel = relative(io.cwd, resolve(outDir, MANIFEST_FILE));
   const report = await writeReviewPage({
     outDir,
     to: resolve(io.cwd, options.to),
     cacheDir: resolve(io.cwd, options.cacheDir),
-    manifestLabel: relative(io.cwd, resolve(outDir, 'manifest.json')),
+    manifestLabel,
+  }).catch((error: unknown) => {
+    if (error instanceof ManifestError && error.code === 'MANIFEST_MISSING')
+      throw new UsageError(
+        `no manifest at ${manifestLabel}: run \`assetgen run <recipes…>\` first, or pass --out with the folder that holds ${MANIFEST_FILE}`,
+      );
+    throw error;
   });
   printReview(report, io);
   io.out(pathToFileURL(report.path).href);
