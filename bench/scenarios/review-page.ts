@@ -5,7 +5,7 @@
  * again with nothing changed (every thumbnail kept), median of three.
  */
 import { readdir, stat, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import os, { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { manifestRecipes } from '../../src/api/manifest-entries.js';
@@ -57,16 +57,24 @@ export async function reviewPage(context: BenchContext): Promise<ScenarioRow[]> 
 
   const to = join(dir, 'page');
   context.log(`S7: review page, ${count} assets, cold`);
+  const cpuBefore = process.cpuUsage();
   const cold = await writeReviewPage({ outDir, to, cacheDir });
+  const cpu = process.cpuUsage(cpuBefore);
+  const coldCpuMs = (cpu.user + cpu.system) / 1000;
   if (cold.cards !== count || cold.thumbnails.made !== 2 * count || cold.problems.length > 0)
     throw new Error(`S7: unexpected cold page: ${JSON.stringify(cold)}`);
   const warm: number[] = [];
+  const warmCpu: number[] = [];
   for (let i = 0; i < 3; i++) {
     context.log(`S7: review page, ${count} assets, unchanged (${i + 1}/3)`);
+    const before = process.cpuUsage();
     const again = await writeReviewPage({ outDir, to, cacheDir });
+    const used = process.cpuUsage(before);
     if (again.thumbnails.made !== 0) throw new Error('S7: a re-write made thumbnails');
     warm.push(again.durationMs);
+    warmCpu.push((used.user + used.system) / 1000);
   }
+  const load = os.loadavg()[0]?.toFixed(1);
   const htmlBytes = (await stat(cold.path)).size;
   const thumbBytes = await folderBytes(join(to, 'thumbs'));
   const sizes = `index.html ${(htmlBytes / 1e6).toFixed(1)} MB, thumbnails ${(thumbBytes / 1e6).toFixed(1)} MB`;
@@ -78,8 +86,17 @@ export async function reviewPage(context: BenchContext): Promise<ScenarioRow[]> 
       unit: 's',
       target: '',
       met: null,
-      summary: `${seconds(cold.durationMs)}; ${sizes}; parallelism ${availableParallelism()}`,
-      details: { coldMs: round(cold.durationMs, 1), htmlBytes, thumbBytes, thumbnails: cold.thumbnails },
+      summary:
+        `${seconds(cold.durationMs)} wall, ${seconds(coldCpuMs)} CPU (${(coldCpuMs / (2 * count)).toFixed(1)} ms per thumbnail); ` +
+        `${sizes}; parallelism ${availableParallelism()}, load ${load}`,
+      details: {
+        coldMs: round(cold.durationMs, 1),
+        coldCpuMs: round(coldCpuMs, 0),
+        htmlBytes,
+        thumbBytes,
+        thumbnails: cold.thumbnails,
+        loadAverage: os.loadavg(),
+      },
     },
     {
       id: 'S7b',
@@ -88,8 +105,8 @@ export async function reviewPage(context: BenchContext): Promise<ScenarioRow[]> 
       unit: 'ms',
       target: '',
       met: null,
-      summary: `runs ${warm.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}; every thumbnail kept`,
-      details: { warmMs: warm.map((ms) => round(ms, 1)) },
+      summary: `runs ${warm.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}, CPU ${warmCpu.map((ms) => ms.toFixed(0)).join(', ')} ms; every thumbnail kept`,
+      details: { warmMs: warm.map((ms) => round(ms, 1)), warmCpuMs: warmCpu.map((ms) => round(ms, 0)) },
     },
   ];
 }
