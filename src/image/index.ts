@@ -15,7 +15,6 @@ export { type ApplyOperationsOptions, applyOperations } from './operations.js';
 export { type ImageFileVerdict, type ImageInfo, inspectImageFile, probeImage, verifyImage } from './probe.js';
 export { blurChannel, decodeRgba, scaleImage } from './raw.js';
 export { type OperationName, planStages, type Stage } from './stages.js';
-export { makeThumbnail, type Thumbnail, type ThumbnailOptions } from './thumbnail.js';
 export { imageLibraryVersion } from './version.js';
 export {
   compareVisually,

@@ -112,14 +112,14 @@ export async function compareVisually(
 /** A small webp of a picture, fitted inside a square of `maxSize`, never enlarged. */
 export async function makePreview(
   input: ImageInput,
-  options: { maxSize: number; quality?: number },
+  options: { maxSize: number; quality?: number; effort?: number },
 ): Promise<Preview> {
   const image = openImage(input, { failOn: 'truncated' });
   const source = await dimensions(image, 'the picture');
   const { data, info } = await image
     .resize({ width: options.maxSize, height: options.maxSize, fit: 'inside', withoutEnlargement: true })
     // effort 2: half the encoding time of the default 4, a few per cent larger at this size.
-    .webp({ quality: options.quality ?? 78, effort: 2 })
+    .webp({ quality: options.quality ?? 78, effort: options.effort ?? 2 })
     .toBuffer({ resolveWithObject: true })
     .catch((error: unknown) => {
       throw imageFailure('IMAGE_ENCODE', 'making a preview failed', error);

@@ -8,7 +8,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { makeThumbnail } from '../image/index.js';
+import { makePreview } from '../image/index.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { sha256 } from '../store/hash.js';
 import type { ReviewImage } from './model.js';
@@ -100,7 +100,7 @@ export async function ensureThumbnails(
       report.kept += 1;
       return have;
     }
-    const thumbnail = await makeThumbnail(data(), {
+    const thumbnail = await makePreview(data(), {
       maxSize: options.size,
       quality: QUALITY,
       effort: EFFORT,
