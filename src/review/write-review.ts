@@ -87,7 +87,8 @@ export async function writeReviewPage(options: WriteReviewOptions): Promise<Revi
     writtenAt: options.now ?? new Date(),
   });
   const path = join(pageDir, REVIEW_PAGE);
-  await writeFileAtomic(path, html);
+  // Derived from the manifest and rewritten at will: atomic, but not forced to disk.
+  await writeFileAtomic(path, html, { durable: false });
   const { made, kept, failed, removed } = thumbnails;
   return {
     path,
