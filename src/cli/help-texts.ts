@@ -39,6 +39,7 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
       ['assetgen run recipes/shop.yaml --max-cost 0.50 -o dist/img', 'cap the spend, write elsewhere'],
       ['assetgen run recipes/*.yaml --frozen', 'CI: restore from the cache, never start a paid task'],
       ['assetgen run recipes/shop.yaml --force mug', 're-make one asset despite the cache'],
+      ['assetgen run recipes/*.yaml --review', 'then write the review page (.assetgen/review/index.html)'],
     ],
     exits: [
       [0, 'every asset was made'],
