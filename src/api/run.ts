@@ -18,6 +18,7 @@ import { type RunOptions, type RunResult, runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
 import { type Journal, openJournal } from '../store/journal.js';
 import { writeLock } from '../store/lock.js';
+import { createTaskClaims, type TaskClaims } from '../store/task-claims.js';
 import { VERSION } from '../version.js';
 import { checkBudget } from './budget-check.js';
 import { completed, runFrozenInTwoPasses } from './frozen-run.js';
@@ -138,6 +139,8 @@ async function execute(
   for (const warning of writable.warnings) warn(warning);
   const provider = frozen ? offlineStandIn(choice) : await createProvider(choice, options.replicate, warn);
   const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
+  // Runs sharing the cache folder pay for each task once between them (store/task-claims.ts).
+  const claims: TaskClaims | undefined = journal === undefined ? undefined : createTaskClaims(cacheDir);
   const cache = createCache(cacheDir);
   const base: RunOptions = {
     provider,
@@ -153,6 +156,7 @@ async function execute(
     frozen,
     lock,
     ...(journal === undefined ? {} : { journal }),
+    ...(claims === undefined ? {} : { claims }),
   };
   const report = (
     result: RunResult,
@@ -177,7 +181,10 @@ async function execute(
     if (writesLock) await writeLock(lockPath, mergeLock(lock, result.lock, plan, complete));
     return report(result, written, writesLock);
   } finally {
-    await journal?.close(async (key) => (await cache.get(key)) !== undefined);
+    await claims?.close();
+    // Compacting is left to the last run out: another live run may be appending to the journal.
+    const compact = claims === undefined || !(await claims.othersActive().catch(() => true));
+    await journal?.close(compact ? async (key) => (await cache.get(key)) !== undefined : undefined);
     await provider.close?.();
   }
 }

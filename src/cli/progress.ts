@@ -145,7 +145,8 @@ export function createProgress(io: CliIO, options: ProgressOptions = {}): Progre
     'task-progress': (event) => {
       if (event.status === 'booting') counts.coldBoots++;
       const id = event.predictionId === undefined ? '' : ` ${event.predictionId}`;
-      detail(`${event.status.padEnd(7)} ${label(event.task)}${id}`);
+      const why = event.detail === undefined ? '' : ` (${event.detail})`;
+      detail(`${event.status.padEnd(7)} ${label(event.task)}${id}${why}`);
     },
     'task-token': (event) => {
       const key = taskKey(event.task);

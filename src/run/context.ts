@@ -4,6 +4,7 @@ import type { Cache, TaskRecord } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
 import type { LockedTask, LockFileContent } from '../store/lock.js';
 import type { OutputFolder } from '../store/output-folder.js';
+import type { TaskClaims } from '../store/task-claims.js';
 import type { Budget } from './budget.js';
 import type { RunEventListener, TaskRef } from './events.js';
 import type { PixelMemo } from './pixel-memo.js';
@@ -36,6 +37,8 @@ export interface RunContext {
   versions: ReadonlyMap<string, string | undefined>;
   /** Crash-safe record of paid creates (absent for free providers). */
   journal?: Journal;
+  /** Claims on paid tasks, shared with other runs on the same cache (absent for free providers). */
+  claims?: TaskClaims;
   /** `--frozen`: no paid task may start; a miss fails its asset with the reason. */
   frozen: boolean;
   /** Look-up only (plan, budget check): nothing runs; the first cache miss ends the asset's chain. */

@@ -40,7 +40,15 @@ export type RunEvent =
     }
   | { type: 'task-queued'; task: TaskRef }
   | { type: 'task-started'; task: TaskRef }
-  | { type: 'task-progress'; task: TaskRef; status: string; predictionId?: string }
+  | {
+      type: 'task-progress';
+      task: TaskRef;
+      /** The prediction's status, or `waiting` (another run sharing the cache runs this task). */
+      status: string;
+      predictionId?: string;
+      /** Why, in words (`waiting`: which run holds the task). */
+      detail?: string;
+    }
   | { type: 'task-token'; task: TaskRef; text: string }
   | {
       type: 'task-finished';

@@ -12,6 +12,7 @@ import type { CachedFile, TaskRecord } from '../store/cache.js';
 import { hashKey } from '../store/hash.js';
 import { type LockedTask, lockMismatch, lockTaskId } from '../store/lock.js';
 import type { Reservation } from './budget.js';
+import { runClaimed } from './claimed-task.js';
 import {
   NotStartedError,
   once,
@@ -299,7 +300,10 @@ export async function runModelStep(
         await rm(workDir, { recursive: true, force: true });
       }
     };
-    return paid ? run() : context.pools.local(run, asset.steps.indexOf(step));
+    if (!paid) return context.pools.local(run, asset.steps.indexOf(step));
+    // Runs sharing the cache run it once between them (claimed-task.ts).
+    const useCached = !context.force(asset.key) || context.finished.has(key);
+    return runClaimed(context, key, task, { useCached }, run);
   });
   context.lockEntries.set(lockTaskId(asset.key, step.id), lockEntry(identity, step, outcome.record));
   return { ...outcome, input, estimatedUsd };

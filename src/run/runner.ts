@@ -14,6 +14,7 @@ import type { Cache } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
 import { emptyLock, type LockedModel, type LockFileContent } from '../store/lock.js';
 import { createOutputFolder } from '../store/output-folder.js';
+import type { TaskClaims } from '../store/task-claims.js';
 import { type AdmittedAsset, createAdmission } from './admission.js';
 import { type Budget, createBudget, nestBudget } from './budget.js';
 import {
@@ -45,6 +46,8 @@ export interface RunOptions {
   lock?: LockFileContent;
   /** The prediction journal, for paid providers (crash-safe resume). */
   journal?: Journal;
+  /** Task claims shared with other runs on the same cache, for paid providers (no task paid twice). */
+  claims?: TaskClaims;
   /** Look up only: run nothing, stop each asset at its first cache miss (for plan and budget checks). */
   probe?: boolean;
   /** Copy outputs into outDir (default true). */
@@ -251,6 +254,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     lockEntries: new Map(),
     stop: createStopSwitch(),
     ...(options.journal === undefined ? {} : { journal: options.journal }),
+    ...(options.claims === undefined ? {} : { claims: options.claims }),
   };
 
   const lock = options.lock ?? emptyLock();

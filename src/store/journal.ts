@@ -7,7 +7,7 @@
  * the prediction (resume.ts) instead of creating another.
  * Lines are appended with O_APPEND writes; a torn last line from a crash is ignored when read.
  */
-import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, openSync, statSync, writeSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
@@ -28,6 +28,11 @@ export interface Journal {
   /** What the journal knows about a task key (read once when the journal is opened). */
   lookup(key: string): JournalState | undefined;
   append(entry: JournalEntry): Promise<void>;
+  /**
+   * Reads the journal again, for what other runs sharing the cache wrote since it was opened (a task
+   * taken over from a run that was killed: its intent and prediction id).
+   */
+  refresh(): Promise<void>;
   /** Waits for pending lines, drops entries of finished tasks, and closes the journal. */
   close(isFinished?: (key: string) => Promise<boolean>): Promise<void>;
 }
@@ -45,15 +50,15 @@ function parseLines(text: string): JournalEntry[] {
   return entries;
 }
 
-export async function openJournal(cacheDir: string): Promise<Journal> {
-  const path = join(cacheDir, 'journal.jsonl');
-  await mkdir(dirname(path), { recursive: true });
-  let text = '';
+async function readText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch {
-    // No journal yet.
+    return ''; // No journal yet.
   }
+}
+
+function readState(text: string): Map<string, JournalState> {
   const state = new Map<string, JournalState>();
   for (const entry of parseLines(text)) {
     const current = state.get(entry.key) ?? {};
@@ -61,9 +66,26 @@ export async function openJournal(cacheDir: string): Promise<Journal> {
     else current.predictionId = entry.predictionId;
     state.set(entry.key, current);
   }
+  return state;
+}
+
+export async function openJournal(cacheDir: string): Promise<Journal> {
+  const path = join(cacheDir, 'journal.jsonl');
+  await mkdir(dirname(path), { recursive: true });
+  const text = await readText(path);
+  let state = readState(text);
   // Start on a fresh line even if the last one was torn.
-  const fd = openSync(path, 'a');
+  let fd = openSync(path, 'a');
+  let inode = fstatSync(fd).ino;
   if (text.length > 0 && !text.endsWith('\n')) writeSync(fd, '\n');
+  /** Another run sharing the cache compacted the journal (a new file): append to that one. */
+  const followReplacement = (): void => {
+    const current = statSync(path, { throwIfNoEntry: false })?.ino;
+    if (current === inode) return;
+    closeSync(fd);
+    fd = openSync(path, 'a');
+    inode = fstatSync(fd).ino;
+  };
 
   // Group commit: the lines appended during one turn of the event loop are written and flushed together.
   // The write and the flush are synchronous on purpose: a few hundred bytes and one fdatasync take well
@@ -78,6 +100,7 @@ export async function openJournal(cacheDir: string): Promise<Journal> {
     pending = [];
     durable = false;
     flushed = undefined;
+    followReplacement();
     writeSync(fd, lines);
     if (sync) fdatasyncSync(fd);
   };
@@ -85,6 +108,10 @@ export async function openJournal(cacheDir: string): Promise<Journal> {
   return {
     path,
     lookup: (key) => state.get(key),
+    async refresh() {
+      await flushed;
+      state = readState(await readText(path));
+    },
     append(entry) {
       pending.push(`${JSON.stringify(entry)}\n`);
       if (entry.type === 'intent') durable = true;
