@@ -46,3 +46,36 @@ describe('journal', () => {
     ]);
   });
 });
+
+describe('journal shared by runs on one cache', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'assetgen-journal-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refresh() learns what another run journalled since it was opened', async () => {
+    const mine = await openJournal(dir);
+    const other = await openJournal(dir);
+    await other.append({ type: 'intent', key: 'k', model: 'm', at });
+    await other.append({ type: 'created', key: 'k', model: 'm', predictionId: 'p9', at });
+    expect(mine.lookup('k')).toBeUndefined();
+    await mine.refresh();
+    expect(mine.lookup('k')).toEqual({ intentAt: at, predictionId: 'p9' });
+    await other.close();
+    await mine.close();
+  });
+
+  it('keeps appending to the journal another run compacted (a new file), not to the replaced one', async () => {
+    const mine = await openJournal(dir);
+    const other = await openJournal(dir);
+    await other.append({ type: 'intent', key: 'done', model: 'm', at });
+    await other.close(async (key) => key === 'done'); // replaces journal.jsonl
+    await mine.append({ type: 'intent', key: 'late', model: 'm', at });
+    await mine.close();
+    const lines = (await readFile(join(dir, 'journal.jsonl'), 'utf8')).trimEnd().split('\n');
+    expect(lines.map((line) => JSON.parse(line).key)).toEqual(['late']);
+  });
+});
