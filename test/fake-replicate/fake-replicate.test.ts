@@ -66,8 +66,9 @@ describe('creating and running predictions', () => {
   });
 
   it('echoes Preference-Applied and returns `processing` when the wait ends first, then the SDK polls', async () => {
-    // timeScale 0.05: `Prefer: wait=1` holds 50 ms, a 400 ms run takes 20 ms, a 4 s run 200 ms.
-    fake = await startFakeReplicate({ makeOutputs: tinyMaker, timeScale: 0.05, behaviour: { runMs: 400 } });
+    // timeScale 0.05: `Prefer: wait=1` holds 50 ms, a 50 ms run takes 2.5 ms (a wide margin on a loaded
+    // machine), a 4 s run 200 ms.
+    fake = await startFakeReplicate({ makeOutputs: tinyMaker, timeScale: 0.05, behaviour: { runMs: 50 } });
     const applied: (string | null)[] = [];
     const replicate = sdkClient(fake);
     replicate.fetch = async (input, init) => {
@@ -81,7 +82,7 @@ describe('creating and running predictions', () => {
       wait: 1,
     });
     expect(quick.status).toBe('succeeded');
-    expect(quick.metrics).toMatchObject({ predict_time: 0.4 });
+    expect(quick.metrics).toMatchObject({ predict_time: 0.05 });
 
     fake.setModelBehaviour('stability-ai/sdxl', { runMs: 4000 });
     const slow = await replicate.predictions.create({
