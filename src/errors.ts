@@ -53,10 +53,13 @@ export class UsageError extends AssetgenError {
 export class BudgetError extends AssetgenError {
   readonly estimatedUsd: number;
   readonly maxUsd: number;
-  constructor(message: string, estimatedUsd: number, maxUsd: number) {
+  /** Where the recipe sets the budget (a recipe's `budget.max_usd`; none for `--max-cost`). */
+  readonly location: SourceLocation | undefined;
+  constructor(message: string, estimatedUsd: number, maxUsd: number, location?: SourceLocation) {
     super('OVER_BUDGET', message);
     this.estimatedUsd = estimatedUsd;
     this.maxUsd = maxUsd;
+    this.location = location;
   }
 }
 

@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { manifestRecipes } from '../../src/api/manifest-entries.js';
+import { providerEntry } from '../../src/manifest/placeholders.js';
 import { writeManifest } from '../../src/manifest/write.js';
 import { createCatalog } from '../../src/models/catalog.js';
 import { createPlan, type Plan } from '../../src/plan/plan.js';
@@ -82,8 +83,10 @@ export async function runWithAssetgen(options: AssetgenRunOptions): Promise<Asse
     const cpu = process.cpuUsage(cpuBefore);
     const machine = machineTimes();
     const manifestStarted = performance.now();
-    await writeManifest(options.outDir, manifestRecipes(result, process.cwd()), {
+    const made = providerEntry(provider.name);
+    await writeManifest(options.outDir, manifestRecipes(result, process.cwd(), made), {
       generatorVersion: 'bench',
+      provider: made,
     });
     return {
       plan,

@@ -3,11 +3,11 @@
  * would cost — without running or writing anything. Over budget is part of the answer (`overBudget`),
  * not an exception, so a caller can show the plan and the refusal together.
  */
-import { BudgetError, formatProblem } from '../errors.js';
+import { formatProblem, type SourceLocation } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import type { PlanSummary } from '../plan/summary.js';
 import { type LockFileContent, lockTaskId } from '../store/lock.js';
-import { type CachedSteps, checkBudget } from './budget-check.js';
+import { type CachedSteps, checkBudget, type LocatedWarning } from './budget-check.js';
 import type { SessionOptions } from './options.js';
 import type { ProviderChoice } from './provider-choice.js';
 import { openSession } from './session.js';
@@ -27,7 +27,7 @@ export interface PlannedAssetReport {
     /** `owner/name` for model steps. */
     model?: string;
     cached: boolean;
-    /** USD on Replicate when it has to run (null: price unknown); 0 for image steps and cached ones. */
+    /** USD on Replicate when it has to run there (null: price unknown); 0 for image steps and for Replicate results in the cache. */
     estimatedUsd: number | null;
   }>;
   /** Output paths relative to the output folder; paths made from step texts stay templates. */
@@ -39,12 +39,13 @@ export interface PlanReport {
   summary: PlanSummary;
   assets: PlannedAssetReport[];
   /**
-   * Things a run would do that the user may not expect: the recipes' warnings (`file:line:column  path:
-   * message`, e.g. a prompt longer than the model reads), unpinned official models re-running.
+   * Things a run would do that the user may not expect: the recipes' warnings (the message is
+   * `file:line:column  path: message`, e.g. a prompt longer than the model reads), unpinned official
+   * models re-running, and offline a budget the Replicate estimate exceeds (with where the recipe sets it).
    */
-  warnings: string[];
-  /** Set when a run would be refused (a recipe's `budget.max_usd` or `maxUsd`); the summary then shows the Replicate estimate. */
-  overBudget: { message: string; estimatedUsd: number; maxUsd: number } | null;
+  warnings: LocatedWarning[];
+  /** Set when a run would be refused (paid provider: a recipe's `budget.max_usd` or `maxUsd`); `summary.budgets` has each one. */
+  overBudget: { message: string; estimatedUsd: number; maxUsd: number; location?: SourceLocation } | null;
   lockPath: string;
   cacheDir: string;
 }
@@ -57,31 +58,42 @@ export async function planRecipes(
   const session = await openSession(files, options);
   const { plan, choice, lock } = session;
   const { isCached } = session.probe;
-  let summary: PlanSummary;
-  let overBudget: PlanReport['overBudget'] = null;
-  try {
-    summary = checkBudget(plan, choice, options.maxUsd, isCached);
-  } catch (error) {
-    if (!(error instanceof BudgetError)) throw error;
-    overBudget = { message: error.message, estimatedUsd: error.estimatedUsd, maxUsd: error.maxUsd };
-    summary = checkBudget(plan, { ...choice, paid: false }, undefined, isCached);
-    summary = { ...summary, paid: true, estimatedUsd: summary.replicateUsd };
-  }
+  const isCachedOnReplicate = session.replicateProbe.isCached;
+  const verdict = checkBudget(plan, choice, options.maxUsd, { isCached, isCachedOnReplicate });
+  const { refusal } = verdict;
   return {
     provider: choice,
-    summary,
-    assets: assetReports(plan, isCached),
+    summary: verdict.summary,
+    assets: assetReports(plan, isCached, isCachedOnReplicate),
     warnings: [
-      ...plan.recipes.flatMap((recipe) => recipe.loaded.warnings.map(formatProblem)),
-      ...(choice.paid ? officialRerunWarnings(plan, lock, isCached) : []),
+      ...plan.recipes.flatMap((recipe) =>
+        recipe.loaded.warnings.map((warning) => ({
+          message: formatProblem(warning),
+          location: warning.location,
+        })),
+      ),
+      ...(choice.paid ? officialRerunWarnings(plan, lock, isCached) : []).map((message) => ({ message })),
+      ...verdict.warnings,
     ],
-    overBudget,
+    overBudget:
+      refusal === null
+        ? null
+        : {
+            message: refusal.message,
+            estimatedUsd: refusal.estimatedUsd,
+            maxUsd: refusal.maxUsd,
+            ...(refusal.location === undefined ? {} : { location: refusal.location }),
+          },
     lockPath: session.lockPath,
     cacheDir: session.cacheDir,
   };
 }
 
-function assetReports(plan: Plan, isCached: CachedSteps): PlannedAssetReport[] {
+function assetReports(
+  plan: Plan,
+  isCached: CachedSteps,
+  isCachedOnReplicate: CachedSteps,
+): PlannedAssetReport[] {
   return plan.recipes.flatMap((recipe) =>
     recipe.assets.map((asset) => ({
       key: asset.key,
@@ -96,7 +108,7 @@ function assetReports(plan: Plan, isCached: CachedSteps): PlannedAssetReport[] {
               kind: step.kind,
               model: step.model,
               cached,
-              estimatedUsd: cached ? 0 : step.estimatedUsd,
+              estimatedUsd: isCachedOnReplicate(asset.key, step.id) ? 0 : step.estimatedUsd,
             }
           : { id: step.id, kind: step.kind, cached, estimatedUsd: 0 };
       }),

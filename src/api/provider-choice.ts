@@ -41,6 +41,21 @@ export function chooseProvider(
   };
 }
 
+/** `offlineFallback: false`: `auto` without a token refuses instead of making placeholders (frozen runs spend nothing). */
+export function refuseOfflineFallback(options: {
+  offlineFallback?: boolean;
+  frozen?: boolean;
+  provider?: ProviderName;
+  replicate?: ReplicateOptions;
+}): void {
+  if (options.offlineFallback !== false || options.frozen === true) return;
+  if ((options.provider ?? 'auto') !== 'auto' || options.replicate?.token) return;
+  throw new UsageError(
+    'no REPLICATE_API_TOKEN, and falling back to offline placeholders is off (as when CI is set): nothing was run; ' +
+      'set REPLICATE_API_TOKEN (e.g. from a repository secret), or pass --provider local to make placeholders on purpose',
+  );
+}
+
 /** A provider that only names itself: for plans, probes and frozen runs, which never call it. */
 export function offlineStandIn(choice: ProviderChoice): Provider {
   return {

@@ -8,7 +8,8 @@
  * cannot already prove everything is cached), and `check` writes none of them.
  */
 import { resolve } from 'node:path';
-import { CancelledError, formatProblem } from '../errors.js';
+import { CancelledError, formatProblem, type SourceLocation } from '../errors.js';
+import { providerEntry } from '../manifest/placeholders.js';
 import type { Manifest } from '../manifest/types.js';
 import { readExistingRecipes, writeManifest } from '../manifest/write.js';
 import type { PlanSummary } from '../plan/summary.js';
@@ -20,13 +21,19 @@ import { type Journal, openJournal } from '../store/journal.js';
 import { writeLock } from '../store/lock.js';
 import { createTaskClaims, type TaskClaims } from '../store/task-claims.js';
 import { VERSION } from '../version.js';
+import { assetLocator, withAssetLocations } from './asset-locations.js';
 import { checkBudget } from './budget-check.js';
 import { completed, runFrozenInTwoPasses } from './frozen-run.js';
 import { mergeLock } from './lock-merge.js';
 import { manifestRecipes } from './manifest-entries.js';
 import { DEFAULT_OUT_DIR, type SessionOptions } from './options.js';
 import { poolLimits } from './pool-limits.js';
-import { createProvider, offlineStandIn, type ProviderChoice } from './provider-choice.js';
+import {
+  createProvider,
+  offlineStandIn,
+  type ProviderChoice,
+  refuseOfflineFallback,
+} from './provider-choice.js';
 import { openSession } from './session.js';
 
 export interface CheckRecipesOptions extends Omit<SessionOptions, 'maxUsd'> {
@@ -47,6 +54,12 @@ export interface RunRecipesOptions extends SessionOptions, CheckRecipesOptions {
   force?: boolean | readonly string[];
   /** Never start a paid task: restore from the cache, or fail naming what would have to run. */
   frozen?: boolean;
+  /**
+   * `provider: 'auto'` without a token runs on the offline stand-ins (default `true`). `false` refuses
+   * instead (UsageError, nothing run), so a pipeline whose token secret is missing does not publish
+   * placeholders; the CLI sets it when `CI` is set. `frozen` runs, which spend nothing, are unaffected.
+   */
+  offlineFallback?: boolean;
 }
 
 /** An asset that did not finish, and why. */
@@ -55,6 +68,8 @@ export interface AssetProblem {
   asset: string;
   status: 'failed' | 'skipped' | 'cancelled';
   error: string;
+  /** Where the asset is declared in its recipe (file absolute). */
+  location: SourceLocation;
 }
 
 export interface RunReport {
@@ -107,6 +122,7 @@ async function execute(
   mode: RunReport['mode'],
 ): Promise<RunReport> {
   const frozen = mode !== 'run';
+  if (mode === 'run') refuseOfflineFallback(options);
   const session = await openSession(files, options, { frozen });
   const { plan, choice, cacheDir, lock, lockPath } = session;
   const outDir = resolve(session.cwd, options.out ?? DEFAULT_OUT_DIR);
@@ -116,10 +132,16 @@ async function execute(
     ...(mode === 'check' ? {} : { outDir }),
     ...(choice.paid && mode === 'run' ? { lockPath } : {}),
   });
-  const estimate = checkBudget(plan, choice, options.maxUsd, session.probe.isCached);
+  const verdict = checkBudget(plan, choice, options.maxUsd, {
+    isCached: session.probe.isCached,
+    isCachedOnReplicate: session.replicateProbe.isCached,
+  });
+  if (verdict.refusal !== null) throw verdict.refusal;
+  const estimate = verdict.summary;
   if (mode !== 'check') await readExistingRecipes(outDir); // refuses a manifest of a newer format first
   throwIfCancelled(options.signal);
-  const emit = options.onEvent ?? (() => {});
+  const locate = assetLocator(plan);
+  const emit = withAssetLocations(locate, options.onEvent ?? (() => {}));
   emit({
     type: 'run-started',
     mode,
@@ -131,11 +153,14 @@ async function execute(
     tasks: estimate.tasks,
     outputFiles: estimate.outputFiles,
     estimatedUsd: estimate.estimatedUsd,
+    replicateUsd: estimate.replicateUsd,
     outDir,
   });
+  for (const warning of verdict.warnings) emit({ type: 'warning', ...warning });
   const warn = (message: string) => emit({ type: 'warning', message });
   for (const recipe of plan.recipes)
-    for (const warning of recipe.loaded.warnings) warn(formatProblem(warning));
+    for (const warning of recipe.loaded.warnings)
+      emit({ type: 'warning', message: formatProblem(warning), location: warning.location });
   for (const warning of writable.warnings) warn(warning);
   const provider = frozen ? offlineStandIn(choice) : await createProvider(choice, options.replicate, warn);
   const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
@@ -162,7 +187,7 @@ async function execute(
     result: RunResult,
     written: { manifest: Manifest; path: string } | null,
     lockWritten: boolean,
-  ) => toReport(result, { mode, choice, estimate, lockPath, lockWritten, written });
+  ) => toReport(result, { mode, choice, estimate, lockPath, lockWritten, written, locate });
   try {
     throwIfCancelled(options.signal); // cancelled while the provider was being set up
     // A frozen run the probe cannot prove complete verifies before it writes (frozen-run.ts).
@@ -173,8 +198,10 @@ async function execute(
     const complete = completed(result);
     let written: { manifest: Manifest; path: string } | null = null;
     if (mode === 'run' || (mode === 'frozen' && complete)) {
-      written = await writeManifest(outDir, manifestRecipes(result, session.cwd), {
+      const made = providerEntry(choice.name);
+      written = await writeManifest(outDir, manifestRecipes(result, session.cwd, made), {
         generatorVersion: VERSION,
+        provider: made,
       });
     }
     const writesLock = choice.paid && mode === 'run';
@@ -202,16 +229,19 @@ function toReport(
     lockPath: string;
     lockWritten: boolean;
     written: { manifest: Manifest; path: string } | null;
+    locate: (assetKey: string) => SourceLocation;
   },
 ): RunReport {
   const problems: AssetProblem[] = [];
   for (const { recipe, assets } of result.recipes) {
     for (const [index, asset] of assets.entries()) {
       if (asset.status === 'ok') continue;
+      const key = recipe.assets[index]?.key ?? `${recipe.name}/${asset.id}`;
       problems.push({
-        asset: recipe.assets[index]?.key ?? `${recipe.name}/${asset.id}`,
+        asset: key,
         status: asset.status,
         error: asset.error ?? asset.status,
+        location: context.locate(key),
       });
     }
   }

@@ -26,7 +26,13 @@ export interface Session {
   cacheDir: string;
   lockPath: string;
   lock: LockFileContent;
+  /** The cache for this run's provider. */
   probe: CacheProbe;
+  /**
+   * The cache for Replicate, which the estimate counts: the same probe when the run is on Replicate;
+   * offline a second one under Replicate's task keys, so that placeholders never count as paid results.
+   */
+  replicateProbe: CacheProbe;
 }
 
 export interface CacheProbe {
@@ -58,8 +64,17 @@ export async function openSession(
   const lockPath = lockPathFor(plan, options.lock, cwd);
   const lock = await readLock(lockPath);
   const probe = await probeCache(plan, choice, cacheDir, lock);
-  return { cwd, plan, choice, cacheDir, lockPath, lock, probe };
+  const replicateProbe =
+    choice.name === 'replicate' ? probe : await probeCache(plan, REPLICATE_ESTIMATE, cacheDir, lock);
+  return { cwd, plan, choice, cacheDir, lockPath, lock, probe, replicateProbe };
 }
+
+/** Replicate, named only to look up its task keys in the cache (it is never called). */
+const REPLICATE_ESTIMATE: ProviderChoice = {
+  name: 'replicate',
+  paid: true,
+  reason: 'the Replicate estimate',
+};
 
 /** Which steps' results are already in the cache. */
 export async function probeCache(

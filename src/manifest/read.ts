@@ -1,7 +1,8 @@
 /**
  * Reads a manifest back: parsed, checked against schema/manifest.schema.json, and refused with a clear
- * message when its format version is newer than this assetgen (or not a version at all). A manifest
- * written before `manifest_version` existed reads as version 1, which has the same shape.
+ * message when its format version is newer than this assetgen (or not a version at all). An older
+ * version is upgraded in memory first (upgrade.ts): a manifest written before `manifest_version` existed
+ * is version 1, and version 1 reads as 2 with its provider and placeholder marks derived from its steps.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ManifestError } from '../errors.js';
 import { schemaPath } from '../paths.js';
 import { MANIFEST_VERSION, type Manifest } from './types.js';
+import { upgradeManifestFromV1 } from './upgrade.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -37,7 +39,7 @@ export async function readManifest(path: string): Promise<Manifest> {
   return checkManifest(value, file);
 }
 
-/** Checks a parsed manifest (`where` names it in messages); returns it typed, with `manifest_version` set. */
+/** Checks a parsed manifest (`where` names it in messages); returns it typed, in the current format version. */
 export async function checkManifest(value: unknown, where: string): Promise<Manifest> {
   const upgraded = withVersion(value, where);
   const schema = JSON.parse(await readFile(schemaPath('manifest.schema.json'), 'utf8')) as object;
@@ -64,7 +66,7 @@ function withVersion(value: unknown, where: string): unknown {
   }
   const record = value as Record<string, unknown>;
   const version = record.manifest_version;
-  if (version === undefined) return { ...record, manifest_version: 1 };
+  if (version === undefined || version === 1) return upgradeManifestFromV1(record);
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     throw new ManifestError(
       'MANIFEST_VERSION',

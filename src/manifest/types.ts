@@ -4,8 +4,18 @@
  * of the previous version could misread a new manifest; adding optional fields does not change it.
  */
 
-/** The format version this assetgen writes (and the newest it reads). */
-export const MANIFEST_VERSION = 1;
+/**
+ * The format version this assetgen writes (and the newest it reads). 2 added which provider made each
+ * recipe and the `placeholder` marks; a version 1 manifest reads as 2, with both derived from its steps.
+ */
+export const MANIFEST_VERSION = 2;
+
+/** Which provider made a recipe's entry; `offline`: its model steps ran on the offline stand-ins. */
+export interface ManifestProvider {
+  /** `local` or `replicate`; at the manifest's top `mixed` when its recipes were made by different ones. */
+  name: string;
+  offline: boolean;
+}
 
 export interface ManifestFileInput {
   step: string;
@@ -56,6 +66,8 @@ export interface ManifestOutput {
   height: number;
   bytes: number;
   sha256: string;
+  /** Made from an offline stand-in's picture (provider `local`), not from the real model. */
+  placeholder: boolean;
 }
 
 export interface ManifestAsset {
@@ -64,6 +76,8 @@ export interface ManifestAsset {
   variables: Record<string, string | number | boolean>;
   status: 'ok' | 'failed' | 'skipped' | 'cancelled';
   error?: string;
+  /** Some model step of this asset ran on an offline stand-in: its outputs are placeholders. */
+  placeholder: boolean;
   steps: ManifestStep[];
   outputs: ManifestOutput[];
 }
@@ -71,6 +85,7 @@ export interface ManifestAsset {
 export interface ManifestRecipe {
   source: string;
   output: string;
+  provider: ManifestProvider;
   assets: ManifestAsset[];
 }
 
@@ -79,5 +94,9 @@ export interface Manifest {
   /** The format version (see MANIFEST_VERSION); manifests written before it existed read as 1. */
   manifest_version: typeof MANIFEST_VERSION;
   generator: { name: 'assetgen'; version: string };
+  /** Over all recipes: their provider (`mixed` when they differ); `offline` when any made placeholders. */
+  provider: ManifestProvider;
+  /** How many output files are placeholders (0: nothing offline shipped). */
+  placeholders: number;
   recipes: Record<string, ManifestRecipe>;
 }

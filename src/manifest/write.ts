@@ -7,8 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManifestError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { providerTotals } from './placeholders.js';
 import { MANIFEST_FILE } from './read.js';
-import { MANIFEST_VERSION, type Manifest, type ManifestRecipe } from './types.js';
+import { MANIFEST_VERSION, type Manifest, type ManifestProvider, type ManifestRecipe } from './types.js';
+import { upgradeRecipesFromV1 } from './upgrade.js';
 
 export { MANIFEST_FILE } from './read.js';
 
@@ -35,12 +37,17 @@ export async function readExistingRecipes(outDir: string): Promise<Manifest['rec
     );
   }
   const recipes = existing?.recipes;
-  return typeof recipes === 'object' && recipes !== null ? (recipes as Manifest['recipes']) : {};
+  if (typeof recipes !== 'object' || recipes === null) return {};
+  // Entries of an older version are upgraded, so the merged manifest is of one version throughout.
+  const current = typeof version === 'number' && version >= MANIFEST_VERSION;
+  return (current ? recipes : upgradeRecipesFromV1(recipes)) as Manifest['recipes'];
 }
 
+/** `provider`: the run's, for the top of a manifest without recipes. */
 export function buildManifest(
   recipes: Readonly<Record<string, ManifestRecipe>>,
   generatorVersion: string,
+  provider: ManifestProvider,
 ): Manifest {
   const sorted: Record<string, ManifestRecipe> = {};
   for (const name of Object.keys(recipes).sort()) {
@@ -51,6 +58,7 @@ export function buildManifest(
     $schema: SCHEMA_URL,
     manifest_version: MANIFEST_VERSION,
     generator: { name: 'assetgen', version: generatorVersion },
+    ...providerTotals(sorted, provider),
     recipes: sorted,
   };
 }
@@ -59,11 +67,11 @@ export function buildManifest(
 export async function writeManifest(
   outDir: string,
   recipes: Readonly<Record<string, ManifestRecipe>>,
-  options: { generatorVersion: string },
+  options: { generatorVersion: string; provider: ManifestProvider },
 ): Promise<{ path: string; manifest: Manifest }> {
   const path = join(outDir, MANIFEST_FILE);
   const merged = { ...(await readExistingRecipes(outDir)), ...recipes };
-  const manifest = buildManifest(merged, options.generatorVersion);
+  const manifest = buildManifest(merged, options.generatorVersion, options.provider);
   await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`, {
     doing: 'write the manifest',
     place: 'output',

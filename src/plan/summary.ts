@@ -1,13 +1,34 @@
-/** What `plan` prints and `run` checks against the budget: counts and estimated cost per model. */
+/**
+ * What `plan` prints and `run` checks against the budget: counts, cost per model and every budget with
+ * the estimate it is held against. The estimate is always the Replicate one — also offline, where the
+ * local provider spends nothing — and counts as paid only the results of Replicate runs in the cache
+ * (`isCachedOnReplicate`), never offline placeholders.
+ */
+import type { SourceLocation } from '../errors.js';
 import type { Plan } from './plan.js';
 
 export interface ModelSummary {
   model: string;
   tasks: number;
-  /** Tasks whose result is already in the cache (they cost nothing). */
+  /** Tasks whose result for this run's provider is already in the cache. */
   cached: number;
-  /** USD on Replicate for the tasks still to run; null when the price is unknown. */
+  /** USD on Replicate for the tasks whose Replicate result is not in the cache; null when the price is unknown. */
   estimatedUsd: number | null;
+}
+
+/** One budget and the Replicate estimate it is held against. */
+export interface BudgetStatus {
+  /** `recipe`: a recipe's `budget.max_usd`; `run`: the run's `maxUsd` (`--max-cost`). */
+  scope: 'recipe' | 'run';
+  /** The recipe's name (scope `recipe`). */
+  recipe?: string;
+  maxUsd: number;
+  /** The Replicate estimate of what it covers; null when a price is unknown. */
+  estimatedUsd: number | null;
+  /** The estimate is above the budget, or unknown (so the budget cannot be guaranteed). */
+  exceeded: boolean;
+  /** Where the recipe sets it (scope `recipe`, when exceeded; filled in by the library's budget check). */
+  location?: SourceLocation;
 }
 
 export interface PlanSummary {
@@ -21,25 +42,37 @@ export interface PlanSummary {
   models: ModelSummary[];
   /** What this run is expected to spend with its provider (0 for local). null when unknown. */
   estimatedUsd: number | null;
-  /** What the same plan would cost on Replicate, for reference when running locally. */
+  /** What the plan costs on Replicate (its results already in the cache excluded), whatever the provider. */
   replicateUsd: number | null;
   maxUsd?: number;
+  /** Every recipe budget, then `maxUsd`, against the Replicate estimate. */
+  budgets: BudgetStatus[];
 }
 
-export function summarizePlan(
-  plan: Plan,
-  options: {
-    provider: string;
-    paid: boolean;
-    maxUsd?: number;
-    isCached?: (asset: string, step: string) => boolean;
-  },
-): PlanSummary {
+export interface SummarizeOptions {
+  provider: string;
+  paid: boolean;
+  maxUsd?: number;
+  /** Whether a step's result for this run's provider is in the cache. */
+  isCached?: (asset: string, step: string) => boolean;
+  /** Whether a step's Replicate result is in the cache (the estimate); default `isCached` when paid. */
+  isCachedOnReplicate?: (asset: string, step: string) => boolean;
+}
+
+const addUsd = (total: number | null, usd: number | null): number | null =>
+  total === null || usd === null ? null : total + usd;
+
+export function summarizePlan(plan: Plan, options: SummarizeOptions): PlanSummary {
+  const isCached = options.isCached ?? (() => false);
+  const isPaidCached = options.isCachedOnReplicate ?? (options.paid ? isCached : () => false);
   const models = new Map<string, ModelSummary>();
+  const budgets: BudgetStatus[] = [];
   let assets = 0;
   let imageTasks = 0;
   let outputFiles = 0;
+  let replicateUsd: number | null = 0;
   for (const recipe of plan.recipes) {
+    let recipeUsd: number | null = 0;
     for (const asset of recipe.assets) {
       assets++;
       for (const output of asset.outputs) outputFiles += output.files.length;
@@ -50,22 +83,20 @@ export function summarizePlan(
         }
         const summary = models.get(step.model) ?? { model: step.model, tasks: 0, cached: 0, estimatedUsd: 0 };
         summary.tasks++;
-        if (options.isCached?.(asset.key, step.id) === true) summary.cached++;
-        else
-          summary.estimatedUsd =
-            summary.estimatedUsd === null || step.estimatedUsd === null
-              ? null
-              : summary.estimatedUsd + step.estimatedUsd;
+        if (isCached(asset.key, step.id)) summary.cached++;
+        if (!isPaidCached(asset.key, step.id)) {
+          summary.estimatedUsd = addUsd(summary.estimatedUsd, step.estimatedUsd);
+          recipeUsd = addUsd(recipeUsd, step.estimatedUsd);
+        }
         models.set(step.model, summary);
       }
     }
+    replicateUsd = addUsd(replicateUsd, recipeUsd);
+    if (recipe.maxUsd !== undefined)
+      budgets.push(budgetStatus('recipe', recipe.maxUsd, recipeUsd, recipe.name));
   }
+  if (options.maxUsd !== undefined) budgets.push(budgetStatus('run', options.maxUsd, replicateUsd));
   const list = [...models.values()].sort((a, b) => a.model.localeCompare(b.model));
-  const replicateUsd = list.reduce<number | null>(
-    (total, model) => (total === null || model.estimatedUsd === null ? null : total + model.estimatedUsd),
-    0,
-  );
-  const maxUsd = options.maxUsd;
   const summary: PlanSummary = {
     provider: options.provider,
     paid: options.paid,
@@ -77,7 +108,18 @@ export function summarizePlan(
     models: list,
     estimatedUsd: options.paid ? replicateUsd : 0,
     replicateUsd,
+    budgets,
   };
-  if (maxUsd !== undefined) summary.maxUsd = maxUsd;
+  if (options.maxUsd !== undefined) summary.maxUsd = options.maxUsd;
   return summary;
+}
+
+function budgetStatus(
+  scope: BudgetStatus['scope'],
+  maxUsd: number,
+  estimatedUsd: number | null,
+  recipe?: string,
+): BudgetStatus {
+  const exceeded = estimatedUsd === null || estimatedUsd > maxUsd + 1e-12;
+  return { scope, ...(recipe === undefined ? {} : { recipe }), maxUsd, estimatedUsd, exceeded };
 }

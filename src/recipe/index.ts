@@ -23,6 +23,7 @@ export {
   type ParseRecipeOptions,
   parseRecipeText,
 } from './load.js';
+export { assetLocation, createRecipeLocator, type RecipeLocator } from './locate.js';
 export {
   formatExtension,
   OUTPUT_FORMATS,

@@ -2,11 +2,18 @@
  * The typed events of a run, in the order they happen: `run-started` once (from the library, after the
  * plan and budget check, before any work), then per task `task-queued` (paid tasks waiting for a slot),
  * `task-started`, any `task-progress`/`task-token`, and `task-finished` or `task-failed`/`task-skipped`
- * (a task found in the cache: only `task-finished` with `cached: true`); `cost` whenever the spend
- * moves; per asset `asset-finished` or `asset-failed`; `warning` at any time; `run-finished` last. Library callers get them through `onEvent`; the CLI turns them into progress
- * output. They are a public contract: fields are only ever added.
+ * (a task found in the cache: only `task-finished` with `cached: true`); `file-written` per output file
+ * put in the output folder; `cost` whenever the spend moves; per asset `asset-finished` or
+ * `asset-failed`; `warning` at any time; `run-finished` last. Library callers get them through
+ * `onEvent`; the CLI turns them into progress output and, with `--json`, into one JSON line each
+ * (schema/events.schema.json). They are a public contract: fields are only ever added, and a change
+ * that could mislead a reader of the old shape raises EVENTS_VERSION.
  */
+import type { SourceLocation } from '../errors.js';
 import type { ManifestOutput } from '../manifest/types.js';
+
+/** The format version of these events (the `v` of every `--json` line). */
+export const EVENTS_VERSION = 1;
 
 export interface TaskRef {
   /** `recipe/asset[/variant]` */
@@ -37,6 +44,8 @@ export type RunEvent =
       estimatedUsd: number | null;
       /** Absolute output folder (the paths in `asset-finished` are relative to it). */
       outDir: string;
+      /** What the plan costs on Replicate (its results in the cache excluded), also when running offline. */
+      replicateUsd: number | null;
     }
   | { type: 'task-queued'; task: TaskRef }
   | { type: 'task-started'; task: TaskRef }
@@ -62,10 +71,30 @@ export type RunEvent =
   | { type: 'task-failed'; task: TaskRef; error: string }
   | { type: 'task-skipped'; task: TaskRef; reason: string }
   | { type: 'cost'; spentUsd: number; reservedUsd: number }
+  | {
+      type: 'file-written';
+      asset: string;
+      /** Relative to the output folder. */
+      path: string;
+      format: string;
+      width: number;
+      height: number;
+      bytes: number;
+      sha256: string;
+      /** The file already had exactly these bytes and was left alone. */
+      unchanged: boolean;
+    }
   | { type: 'asset-finished'; asset: string; files: number; outputs: readonly ManifestOutput[] }
   /** `tasks`: how many tasks (steps and output files) the asset had in all; those not finished will not come. */
-  | { type: 'asset-failed'; asset: string; error: string; tasks: number }
-  | { type: 'warning'; message: string }
+  | {
+      type: 'asset-failed';
+      asset: string;
+      error: string;
+      tasks: number;
+      /** Where the asset is declared in its recipe (added by the library, not the runner). */
+      location?: SourceLocation;
+    }
+  | { type: 'warning'; message: string; location?: SourceLocation }
   | {
       type: 'run-finished';
       made: number;

@@ -108,8 +108,8 @@ export async function runImageStep(
   return { ...outcome, input: {}, estimatedUsd: 0 };
 }
 
-/** A written output file, as the manifest lists it. */
-export type WrittenFile = ManifestOutput;
+/** A written output file, as the manifest lists it (the runner adds whether it is a placeholder). */
+export type WrittenFile = Omit<ManifestOutput, 'placeholder'>;
 
 /** Encodes one output file (cached by content) and writes it atomically under the output directory. */
 export async function writeOutputFile(
@@ -151,13 +151,7 @@ export async function writeOutputFile(
     throw new InternalError(`output record ${key} is empty`);
   const path = output.pathNeedsText ? runtimePath(asset, output, file, earlier) : file.path;
   const destination = resolve(context.outDir, path);
-  if (context.writeOutputs) {
-    // The folder is checked (inside the output folder, links followed) before the old file is even read.
-    await context.outputs.prepare(destination);
-    if (!(await sameContent(destination, stored)))
-      await context.outputs.copyIn(context.cache.objectPath(stored.sha256), destination);
-  }
-  return {
+  const written: WrittenFile = {
     path,
     format: record.image.format,
     width: record.image.width,
@@ -165,6 +159,14 @@ export async function writeOutputFile(
     bytes: stored.bytes,
     sha256: stored.sha256,
   };
+  if (context.writeOutputs) {
+    // The folder is checked (inside the output folder, links followed) before the old file is even read.
+    await context.outputs.prepare(destination);
+    const unchanged = await sameContent(destination, stored);
+    if (!unchanged) await context.outputs.copyIn(context.cache.objectPath(stored.sha256), destination);
+    context.emit({ type: 'file-written', asset: asset.key, ...written, unchanged });
+  }
+  return written;
 }
 
 async function sameContent(path: string, file: CachedFile): Promise<boolean> {

@@ -6,7 +6,8 @@ import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { AssetgenError, WriteError } from '../errors.js';
 import { imageLibraryVersion } from '../image/index.js';
-import type { ManifestAsset, ManifestStep, ManifestStepFile } from '../manifest/types.js';
+import { madeOffline } from '../manifest/placeholders.js';
+import type { ManifestAsset, ManifestOutput, ManifestStep, ManifestStepFile } from '../manifest/types.js';
 import type { Plan, PlannedAsset, PlannedRecipe } from '../plan/plan.js';
 import type { Provider } from '../providers/types.js';
 import { isInputFile } from '../providers/types.js';
@@ -25,7 +26,7 @@ import {
   SkippedError,
 } from './context.js';
 import type { RunEventListener } from './events.js';
-import { runImageStep, type WrittenFile, writeOutputFile } from './image-task.js';
+import { runImageStep, writeOutputFile } from './image-task.js';
 import { runModelStep, type StepResult } from './model-task.js';
 import { createPixelMemo } from './pixel-memo.js';
 import { createPools, type PoolOptions } from './pools.js';
@@ -108,13 +109,14 @@ async function runAsset(
   const results = new Map<string, StepResult>();
   const lastModelStep = asset.steps.findLastIndex((step) => step.kind === 'model');
   const steps: ManifestStep[] = [];
-  const outputs: WrittenFile[] = [];
+  const outputs: ManifestOutput[] = [];
   const { instance } = asset;
   const entry: ManifestAsset = {
     id: instance.assetId,
     variant: instance.variant,
     variables: instance.vars,
     status: 'ok',
+    placeholder: false,
     steps,
     outputs,
   };
@@ -178,14 +180,16 @@ async function runAsset(
         });
       }
     }
+    entry.placeholder = madeOffline(steps);
     for (const output of asset.outputs) {
       const written = await Promise.all(
         output.files.map((file) => writeOutputFile(context, asset, output, file, results, recipe.loaded.dir)),
       );
-      outputs.push(...written);
+      outputs.push(...written.map((file) => ({ ...file, placeholder: entry.placeholder })));
     }
     context.emit({ type: 'asset-finished', asset: asset.key, files: outputs.length, outputs });
   } catch (error) {
+    entry.placeholder = madeOffline(steps);
     entry.status = context.signal.aborted
       ? 'cancelled'
       : error instanceof SkippedError || error instanceof ProbeMissError

@@ -128,7 +128,7 @@ describe('library API', () => {
     ).toEqual(['tiles/blue', 'tiles/red']);
     const manifest = await readManifest(join(dir, 'out'));
     expect(manifest).toEqual(report.manifest);
-    expect(manifest.manifest_version).toBe(1);
+    expect(manifest.manifest_version).toBe(2);
     expect(manifestValidator()(manifest)).toEqual([]);
     const red = manifest.recipes.tiles?.assets[0];
     expect(red?.outputs.map((o) => [o.path, o.width])).toEqual([
@@ -215,13 +215,13 @@ describe('library API', () => {
     const newer = await failure(
       await write('newer.json', {
         ...current,
-        manifest_version: 2,
+        manifest_version: 3,
         generator: { name: 'assetgen', version: '9.0.0' },
       }),
     );
     expect(newer.code).toBe('MANIFEST_VERSION');
     expect(newer.message).toMatch(
-      /format version 2, newer than this assetgen reads \(1\); it was written by assetgen 9\.0\.0: upgrade assetgen/,
+      /format version 3, newer than this assetgen reads \(2\); it was written by assetgen 9\.0\.0: upgrade assetgen/,
     );
     expect((await failure(await write('odd.json', { ...current, manifest_version: 'one' }))).message).toMatch(
       /unknown format version "one"/,
@@ -232,9 +232,9 @@ describe('library API', () => {
     expect(invalid.problems).toContainEqual(
       expect.stringMatching(/^\/recipes\/tiles\/assets\/0\/status: must be equal to one of/),
     );
-    // Written before the field existed: read as version 1.
+    // Written before the field existed: version 1, read as the current version (test/manifest has the upgrade).
     const { manifest_version: _, ...legacy } = current;
-    expect((await readManifest(await write('legacy.json', legacy))).manifest_version).toBe(1);
+    expect((await readManifest(await write('legacy.json', legacy))).manifest_version).toBe(2);
   });
 
   it('refuses to run into an output folder whose manifest has a newer format, before running anything', async () => {
@@ -249,7 +249,7 @@ describe('library API', () => {
         cacheDir: 'cache-future',
         onEvent: (e) => events.push(e),
       }),
-    ).rejects.toThrow(/format version 7, newer than this assetgen writes \(1\); nothing was run/);
+    ).rejects.toThrow(/format version 7, newer than this assetgen writes \(2\); nothing was run/);
     expect(events).toEqual([]);
     expect(await readdir(join(dir, 'future'))).toEqual(['manifest.json']);
     expect(await readFile(join(dir, 'future', 'manifest.json'), 'utf8')).toBe(future);

@@ -131,14 +131,14 @@ describe('an output folder whose manifest is of a newer format', () => {
     const dir = await mkdtemp(join(tmpdir(), 'assetgen-newer-'));
     try {
       await cp(join(recipesDir, 'app-icons.yaml'), join(dir, 'app-icons.yaml'));
-      const future = `${JSON.stringify({ manifest_version: 2, generator: { name: 'assetgen', version: '3.0.0' } })}\n`;
+      const future = `${JSON.stringify({ manifest_version: 3, generator: { name: 'assetgen', version: '3.0.0' } })}\n`;
       await writeFile(join(dir, 'manifest.json'), future);
       const result = await runCli(['run', 'app-icons.yaml', '--out', '.', '--cache-dir', 'cache'], {
         cwd: dir,
       });
       expect(result.code).toBe(2);
       expect(result.err).toMatch(
-        /manifest\.json has format version 2, newer than this assetgen writes \(1\); nothing was run \(upgrade assetgen, or write to another --out folder\)/,
+        /manifest\.json has format version 3, newer than this assetgen writes \(2\); nothing was run \(upgrade assetgen, or write to another --out folder\)/,
       );
       expect((await readdir(dir)).sort()).toEqual(['app-icons.yaml', 'manifest.json']);
       expect(await readFile(join(dir, 'manifest.json'), 'utf8')).toBe(future);

@@ -1,0 +1,40 @@
+/**
+ * Placeholders in the manifest: an output is a placeholder when its asset's model steps ran on the
+ * offline stand-ins (provider `local`) instead of the real model, so a build can refuse to ship it.
+ * One rule, used when a run writes its entries and when a version 1 manifest is read (it recorded each
+ * step's provider, so the marks can be derived exactly).
+ */
+import type { ManifestProvider, ManifestRecipe, ManifestStep } from './types.js';
+
+/** The provider whose model steps are offline stand-ins. */
+export const OFFLINE_PROVIDER = 'local';
+
+/** Whether any model step of an asset was made by an offline stand-in. */
+export function madeOffline(steps: readonly ManifestStep[]): boolean {
+  return steps.some((step) => step.kind === 'model' && step.provider === OFFLINE_PROVIDER);
+}
+
+export function providerEntry(name: string): ManifestProvider {
+  return { name, offline: name === OFFLINE_PROVIDER };
+}
+
+/** The manifest's top: one provider for all its recipes (`mixed` when they differ) and the placeholder count. */
+export function providerTotals(
+  recipes: Readonly<Record<string, ManifestRecipe>>,
+  fallback: ManifestProvider,
+): { provider: ManifestProvider; placeholders: number } {
+  const entries = Object.values(recipes);
+  const names = new Set(entries.map((recipe) => recipe.provider.name));
+  const placeholders = entries
+    .flatMap((recipe) => recipe.assets)
+    .reduce((total, asset) => total + asset.outputs.filter((output) => output.placeholder).length, 0);
+  const [only] = names;
+  const provider =
+    only === undefined
+      ? fallback
+      : {
+          name: names.size === 1 ? only : 'mixed',
+          offline: entries.some((recipe) => recipe.provider.offline),
+        };
+  return { provider, placeholders };
+}
