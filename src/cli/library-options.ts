@@ -41,3 +41,9 @@ export function providerName(value: string | undefined): ProviderName | undefine
   if (value === undefined || value === 'auto' || value === 'local' || value === 'replicate') return value;
   throw new UsageError(`unknown provider "${value}" (expected auto, local or replicate)`);
 }
+
+/** Whether the environment says this is a CI run: `CI` set to anything but empty, `false` or `0`. */
+export function isCi(env: CliIO['env']): boolean {
+  const value = env.CI?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== 'false' && value !== '0';
+}

@@ -5,8 +5,11 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AssetgenError, formatProblem, PreflightError, RecipeError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { type CommandName, type CommandOutput, createCommandOutput } from './command-output.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { formatAnnotation } from './github/workflow-commands.js';
 import { addHelpTexts } from './help-texts.js';
+import { writeUsageFailure } from './json-lines.js';
 import { collectFolder, httpUrl, port } from './option-parsers.js';
 import { type CliIO, processIO } from './output.js';
 
@@ -45,6 +48,19 @@ function reportError(error: unknown, io: CliIO, verbose: boolean): number {
   return exitCodeFor(error);
 }
 
+const MACHINE_COMMANDS: readonly string[] = ['validate', 'plan', 'run', 'check'];
+
+/** An argv error of a command whose output machines read: its JSON lines and annotation too. */
+function reportArgvError(argv: readonly string[], message: string, io: CliIO): void {
+  const command = argv[0];
+  if (command === undefined || !MACHINE_COMMANDS.includes(command)) return;
+  const name = command as CommandName;
+  const text = message.replace(/^error: /, '');
+  if (argv.includes('--json')) writeUsageFailure(io, name, text);
+  if (io.env.GITHUB_ACTIONS === 'true')
+    io.err(formatAnnotation({ level: 'error', title: `assetgen ${name}`, message: text }));
+}
+
 export async function main(
   argv: readonly string[],
   io: CliIO = processIO(() => secretsOf(process.env)),
@@ -74,6 +90,26 @@ export async function main(
         collectFolder,
       );
 
+  /** Runs a command with its machine output (`--json`, GitHub Actions); errors are printed here. */
+  const withOutput = async (
+    command: CommandName,
+    json: boolean | undefined,
+    body: (output: CommandOutput) => Promise<number>,
+  ): Promise<void> => {
+    const output = createCommandOutput(io, { command, json: json === true });
+    let code: number;
+    try {
+      code = await body(output);
+    } catch (error) {
+      output.failed(error);
+      code = reportError(error, io, program.opts().verbose === true);
+    }
+    await output.finish(code);
+    exitCode = code;
+  };
+  const jsonOption = () =>
+    new Option('--json', 'one JSON object per line on stdout (assetgen schema events)');
+
   const providerOption = () =>
     new Option('--provider <name>', 'local (offline stand-ins) or replicate (needs REPLICATE_API_TOKEN)')
       .choices(['auto', 'local', 'replicate'])
@@ -83,24 +119,25 @@ export async function main(
     program
       .command('validate')
       .description('check recipes against the schema and every rule; writes nothing (exit 2 on problems)')
-      .argument('<files...>', 'recipe files'),
+      .argument('<files...>', 'recipe files')
+      .addOption(jsonOption()),
   ).action(async (files: string[], options) => {
     const { validateCommand } = await import('./commands/validate.js');
-    exitCode = await validateCommand(files, options, io);
+    await withOutput('validate', options.json, (output) => validateCommand(files, options, output));
   });
 
   const plan = program
     .command('plan')
     .description('show assets, tasks per model and the estimated cost, without running anything')
     .argument('<files...>', 'recipe files')
-    .option('--json', 'print the plan as JSON')
+    .addOption(jsonOption())
     .addOption(providerOption())
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)');
   recipeLimits(plan).action(async (files: string[], options) => {
     const { planCommand } = await import('./commands/plan.js');
-    exitCode = await planCommand(files, options, io);
+    await withOutput('plan', options.json, (output) => planCommand(files, options, output));
   });
 
   const run = program
@@ -131,10 +168,11 @@ export async function main(
     .option('--webhook-port <port>', 'local port for the webhook listener (0: any free port)', port)
     .option('--webhook-host <host>', 'local address for the webhook listener', '127.0.0.1')
     .option('--quiet', 'print only the summary and errors')
-    .option('--review', 'write the review page (.assetgen/review/index.html) at the end');
+    .option('--review', 'write the review page (.assetgen/review/index.html) at the end')
+    .addOption(jsonOption());
   recipeLimits(run).action(async (files: string[], options) => {
     const { runCommand } = await import('./commands/run.js');
-    exitCode = await runCommand(files, options, io);
+    await withOutput('run', options.json, (output) => runCommand(files, options, output));
   });
 
   program
@@ -158,10 +196,12 @@ export async function main(
     .argument('<files...>', 'recipe files')
     .addOption(providerOption())
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
-    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)');
+    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
+    .addOption(jsonOption());
   recipeLimits(check).action(async (files: string[], options) => {
     const { runCommand } = await import('./commands/run.js');
-    exitCode = await runCommand(files, { ...options, out: '.', checkOnly: true, quiet: true }, io);
+    const verify = { ...options, out: '.', checkOnly: true, quiet: true };
+    await withOutput('check', options.json, (output) => runCommand(files, verify, output));
   });
 
   const update = program
@@ -188,8 +228,8 @@ export async function main(
 
   program
     .command('schema')
-    .description('print a JSON Schema (recipe or manifest), e.g. for editors')
-    .argument('[which]', 'recipe or manifest', 'recipe')
+    .description('print a JSON Schema: recipe, manifest or events (the --json lines)')
+    .argument('[which]', 'recipe, manifest or events', 'recipe')
     .action(async (which: string) => {
       const { schemaCommand } = await import('./commands/schema.js');
       exitCode = await schemaCommand(which, io);
@@ -249,7 +289,9 @@ export async function main(
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+      if (error.exitCode === 0) return EXIT.ok;
+      reportArgvError(argv, error.message, io);
+      return EXIT.invalid;
     }
     return reportError(error, io, program.opts().verbose === true);
   }

@@ -69,7 +69,7 @@ outputs:
     const json = await runCli(['plan', join(recipes, 'product-shots.yaml'), '--json', '--cache-dir', 'c'], {
       cwd: dir,
     });
-    const summary = JSON.parse(json.out);
+    const { summary } = JSON.parse(json.out.split('\n')[0] ?? '');
     expect(summary.assets).toBe(3);
     expect(summary.replicateUsd).toBeCloseTo(3 * 0.003 + 3 * 0.000225 * 3 + 3 * 0.000225 * 2, 9);
     expect(await readdir(dir)).not.toContain('c');
@@ -101,6 +101,7 @@ outputs:
     const schema = await runCli(['schema']);
     expect(JSON.parse(schema.out).title).toBe('assetgen recipe');
     expect(JSON.parse((await runCli(['schema', 'manifest'])).out).title).toBe('assetgen manifest');
+    expect(JSON.parse((await runCli(['schema', 'events'])).out).title).toBe('assetgen events');
     expect((await runCli(['schema', 'nope'])).code).toBe(2);
     const models = await runCli(['models', '--json']);
     expect(JSON.parse(models.out).map((m: { ref: string }) => m.ref)).toContain('nightmareai/real-esrgan');

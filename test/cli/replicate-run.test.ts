@@ -101,7 +101,7 @@ describe('recipes on Replicate (fake server)', () => {
       );
     expect(hashes(await readFile(join(dir, 'output', 'manifest.json'), 'utf8'))).toEqual(hashes(before));
     const plan = await run(['plan', 'recipes/product-shots.yaml', '--json']);
-    const summary = JSON.parse(plan.out);
+    const { summary } = JSON.parse(plan.out.split('\n')[0] ?? '');
     expect(summary.estimatedUsd).toBe(0);
     expect(summary.models.every((m: { tasks: number; cached: number }) => m.tasks === m.cached)).toBe(true);
     expect(fake.counts.total).toBe(0);

@@ -1,13 +1,13 @@
+import { relative } from 'node:path';
 import { planRecipes } from '../../api/plan.js';
 import { formatUsd } from '../../plan/cost.js';
 import type { PlanSummary } from '../../plan/summary.js';
+import type { CommandOutput } from '../command-output.js';
 import { EXIT } from '../exit-codes.js';
 import { providerName, replicateOptions } from '../library-options.js';
 import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
-import type { CliIO } from '../output.js';
 
 export interface PlanCommandOptions extends RecipeLimitFlags {
-  json?: boolean;
   provider?: string;
   maxCost?: number;
   cacheDir: string;
@@ -33,16 +33,25 @@ export function formatSummary(summary: PlanSummary): string[] {
       ? total
       : `${total} with the local provider (on Replicate: ${formatUsd(summary.replicateUsd)})`,
   );
-  if (summary.maxUsd !== undefined) lines.push(`budget: ${formatUsd(summary.maxUsd)}`);
+  for (const budget of summary.budgets) {
+    const what = budget.scope === 'recipe' ? `recipe ${budget.recipe}` : '--max-cost';
+    lines.push(
+      `budget ${what}: ${formatUsd(budget.maxUsd)} (Replicate estimate ${formatUsd(budget.estimatedUsd)}${budget.exceeded ? ', exceeded' : ''})`,
+    );
+  }
   return lines;
 }
 
-/** `assetgen plan <files…>`: what a run would do and cost; runs nothing. Exit 3 when over budget. */
+/**
+ * `assetgen plan <files…>`: what a run would do and cost; runs nothing. Exit 3 when a paid run would be
+ * refused over budget (offline, a budget the Replicate estimate exceeds is a warning).
+ */
 export async function planCommand(
   files: readonly string[],
   options: PlanCommandOptions,
-  io: CliIO,
+  output: CommandOutput,
 ): Promise<number> {
+  const { io } = output;
   const report = await planRecipes(files, {
     cwd: io.cwd,
     cacheDir: options.cacheDir,
@@ -52,15 +61,17 @@ export async function planCommand(
     ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
   });
-  const { summary, warnings, overBudget } = report;
-  if (options.json === true) {
-    io.out(JSON.stringify({ ...summary, warnings, overBudget: overBudget?.message ?? null }, null, 2));
-  } else {
-    for (const line of formatSummary(summary)) io.out(line);
-    for (const warning of warnings) io.out(`warning: ${warning}`);
+  output.plan(report);
+  for (const line of formatSummary(report.summary)) io.out(line);
+  for (const { message, location } of report.warnings) {
+    const where =
+      location === undefined
+        ? ''
+        : `${relative(io.cwd, location.file)}:${location.line}:${location.column}  `;
+    io.out(`${where}warning: ${message}`);
   }
-  if (overBudget !== null) {
-    io.err(`error: ${overBudget.message}`);
+  if (report.overBudget !== null) {
+    io.err(`error: ${report.overBudget.message}`);
     return EXIT.overBudget;
   }
   return EXIT.ok;

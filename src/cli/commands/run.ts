@@ -1,7 +1,9 @@
 import { checkRecipes, type RunReport, runRecipes } from '../../api/run.js';
 import { formatUsd } from '../../plan/cost.js';
+import type { RunEvent } from '../../run/events.js';
+import type { CommandOutput } from '../command-output.js';
 import { EXIT } from '../exit-codes.js';
-import { providerName, type ReplicateFlags, replicateOptions } from '../library-options.js';
+import { isCi, providerName, type ReplicateFlags, replicateOptions } from '../library-options.js';
 import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
 import type { CliIO } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -50,8 +52,9 @@ function interruptHandlers(controller: AbortController, io: CliIO): () => void {
 export async function runCommand(
   files: readonly string[],
   options: RunCommandOptions,
-  io: CliIO,
+  output: CommandOutput,
 ): Promise<number> {
+  const { io } = output;
   const controller = new AbortController();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const removeHandlers = options.signal === undefined ? interruptHandlers(controller, io) : () => {};
@@ -62,9 +65,10 @@ export async function runCommand(
     replicate: replicateOptions(options, io),
     ...recipeLimits(options),
     signal: controller.signal,
-    onEvent: (event: Parameters<typeof progress.onEvent>[0]) => {
+    onEvent: (event: RunEvent) => {
       if (event.type === 'run-started') io.err(`provider: ${event.provider} (${event.reason})`);
       progress.onEvent(event);
+      output.event(event);
     },
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
@@ -78,11 +82,13 @@ export async function runCommand(
             out: options.out,
             force: options.force ?? false,
             frozen: options.frozen === true,
+            offlineFallback: !isCi(io.env),
             ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
             ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
             ...(options.localConcurrency === undefined ? {} : { localConcurrency: options.localConcurrency }),
           });
     progress.stop();
+    output.run(report);
     for (const line of summaryLines(report)) io.err(line);
     if (options.review === true && report.manifestPath !== null)
       await (await import('./review.js')).reviewCommand({ ...options, to: '.assetgen/review' }, io);
@@ -102,7 +108,8 @@ function summaryLines(report: RunReport): string[] {
   lines.push(
     `${verb}: made ${report.made}, cached ${report.cached}, failed ${report.failed}` +
       `${report.skipped > 0 ? `, skipped ${report.skipped} (${why})` : ''}, spent ${formatUsd(report.spentUsd)}` +
-      ` (estimated ${formatUsd(report.estimate.estimatedUsd)}) in ${(report.durationMs / 1000).toFixed(1)}s${where}`,
+      ` (estimated ${formatUsd(report.estimate.estimatedUsd)}${report.provider.paid ? '' : `; on Replicate ${formatUsd(report.estimate.replicateUsd)}`})` +
+      ` in ${(report.durationMs / 1000).toFixed(1)}s${where}`,
   );
   if (report.mode !== 'run' && report.status === 'failed') {
     const count = report.problems.length;

@@ -4,10 +4,10 @@ import { schemaPath } from '../../paths.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../output.js';
 
-/** `assetgen schema [recipe|manifest]`: prints the published JSON Schema. */
+/** `assetgen schema [recipe|manifest|events]`: prints the published JSON Schema. */
 export async function schemaCommand(which: string, io: CliIO): Promise<number> {
-  if (which !== 'recipe' && which !== 'manifest') {
-    throw new UsageError(`unknown schema "${which}" (expected recipe or manifest)`);
+  if (which !== 'recipe' && which !== 'manifest' && which !== 'events') {
+    throw new UsageError(`unknown schema "${which}" (expected recipe, manifest or events)`);
   }
   io.out((await readFile(schemaPath(`${which}.schema.json`), 'utf8')).trimEnd());
   return EXIT.ok;

@@ -1,9 +1,9 @@
 import { validateRecipes } from '../../api/validate.js';
 import { formatProblem, RecipeError } from '../../errors.js';
+import type { CommandOutput } from '../command-output.js';
 import { EXIT } from '../exit-codes.js';
 import { plural } from '../format.js';
 import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
-import type { CliIO } from '../output.js';
 
 /**
  * `assetgen validate <files…>`: every problem of every file at once (printed by main, exit 2), the files
@@ -12,10 +12,12 @@ import type { CliIO } from '../output.js';
 export async function validateCommand(
   files: readonly string[],
   options: RecipeLimitFlags,
-  io: CliIO,
+  output: CommandOutput,
 ): Promise<number> {
+  const { io } = output;
   const result = await validateRecipes(files, { cwd: io.cwd, ...recipeLimits(options) });
   if (!result.ok) throw new RecipeError(result.problems);
+  output.recipes(result.recipes);
   for (const recipe of result.recipes) {
     for (const warning of recipe.warnings) io.err(`warning: ${formatProblem(warning)}`);
     io.out(`${recipe.file}: ok (${plural(recipe.assets, 'asset')})`);
