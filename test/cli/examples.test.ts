@@ -11,10 +11,22 @@ import type { Manifest } from '../../src/manifest/types.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestValidator } from '../helpers/manifest.js';
 
-const recipesDir = resolve(import.meta.dirname, '../../recipes');
+const root = resolve(import.meta.dirname, '../..');
+const recipesDir = join(root, 'recipes');
 const examples = ['product-shots.yaml', 'blog-heroes.yaml', 'app-icons.yaml'].map((name) =>
   join(recipesDir, name),
 );
+
+/** The README's quick-start command after `npx assetgen`, its `recipes/*.yaml` expanded as a shell would. */
+async function quickStartArgs(): Promise<string[]> {
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const command = /^npm ci && npx assetgen ([^#\n]+?)\s*#/m.exec(readme)?.[1];
+  if (command === undefined) throw new Error('README has no quick-start command');
+  const yaml = (await readdir(recipesDir)).filter((name) => name.endsWith('.yaml')).sort();
+  return command
+    .split(/\s+/)
+    .flatMap((word) => (word === 'recipes/*.yaml' ? yaml.map((name) => join(recipesDir, name)) : [word]));
+}
 
 describe('example recipes, offline', () => {
   let dir: string;
@@ -23,15 +35,21 @@ describe('example recipes, offline', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'assetgen-examples-'));
-    first = await runCli(['run', ...examples, '--out', 'out', '--cache-dir', 'cache'], { cwd: dir });
+    // The README's first command, as written, on a machine where CI is set (as .ci/run does).
+    const args = await quickStartArgs();
+    expect(args.slice(0, 4)).toEqual(['run', ...examples.map(() => expect.stringMatching(/\.yaml$/))]);
+    first = await runCli([...args, '--out', 'out', '--cache-dir', 'cache'], {
+      cwd: dir,
+      env: { CI: 'true' },
+    });
     manifest = JSON.parse(await readFile(join(dir, 'out', 'manifest.json'), 'utf8')) as Manifest;
   }, 240_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('exits 0, says it uses the local provider, and reports a summary', () => {
-    expect(first.err).toContain('provider: local');
+  it('the README command exits 0 with CI set, says it uses the local provider, and reports a summary', () => {
+    expect(first.err).toContain('provider: local (--provider local)');
     expect(first.err).toMatch(/done: made 8, cached 0, failed 0/);
     expect(first.code).toBe(0);
   });
@@ -39,6 +57,11 @@ describe('example recipes, offline', () => {
   it('writes a manifest that validates and lists every file with its real dimensions', async () => {
     expect(manifestValidator()(manifest)).toEqual([]);
     expect(Object.keys(manifest.recipes)).toEqual(['app-icons', 'blog-heroes', 'product-shots']);
+    // Made offline: the manifest says so at its top, and every output is marked as a placeholder.
+    expect(manifest.provider).toEqual({ name: 'local', offline: true });
+    const outputs = Object.values(manifest.recipes).flatMap((r) => r.assets.flatMap((a) => a.outputs));
+    expect(manifest.placeholders).toBe(outputs.length);
+    expect(outputs.every((output) => output.placeholder)).toBe(true);
     for (const recipe of Object.values(manifest.recipes)) {
       for (const asset of recipe.assets) {
         expect(asset.status).toBe('ok');

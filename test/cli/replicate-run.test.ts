@@ -53,6 +53,12 @@ describe('recipes on Replicate (fake server)', () => {
     expect(result.code).toBe(0);
     const manifest = JSON.parse(await readFile(join(dir, 'output', 'manifest.json'), 'utf8')) as Manifest;
     expect(manifestValidator()(manifest)).toEqual([]);
+    expect(manifest.provider).toEqual({ name: 'replicate', offline: false });
+    expect(manifest.placeholders).toBe(0);
+    for (const asset of Object.values(manifest.recipes).flatMap((r) => r.assets)) {
+      expect(asset.placeholder).toBe(false);
+      for (const output of asset.outputs) expect(output.placeholder).toBe(false);
+    }
     const steps = Object.values(manifest.recipes).flatMap((r) => r.assets.flatMap((a) => a.steps));
     const modelSteps = steps.filter((step) => step.kind === 'model');
     expect(modelSteps).toHaveLength(14);

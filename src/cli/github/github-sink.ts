@@ -12,6 +12,9 @@ import type { CliIO } from '../output.js';
 import { type JobState, jobSummary } from './job-summary.js';
 import { type Annotation, formatAnnotation } from './workflow-commands.js';
 
+/** How the title says an asset was not made, per mode. */
+const NOT_MADE = { run: 'failed', frozen: 'not restored', check: 'not verified' } as const;
+
 export function createGithubSink(io: CliIO, command: CommandName): CommandSink {
   const root = io.env.GITHUB_WORKSPACE || io.cwd;
   const workspacePath = (file: string): string => relative(root, resolve(file)).split(sep).join('/');
@@ -52,7 +55,7 @@ export function createGithubSink(io: CliIO, command: CommandName): CommandSink {
         if (problem.status === 'cancelled') continue;
         annotate({
           level: problem.status === 'failed' ? 'error' : 'warning',
-          title: `assetgen ${report.mode}: ${problem.asset} ${problem.status === 'failed' ? 'failed' : 'skipped'}`,
+          title: `assetgen ${report.mode}: ${problem.asset} ${problem.status === 'skipped' ? 'skipped' : NOT_MADE[report.mode]}`,
           message: problem.error,
           ...at(problem.location),
         });

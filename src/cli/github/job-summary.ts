@@ -45,8 +45,9 @@ function table(header: string[], align: string[], rows: string[][]): string[] {
 }
 
 export function jobSummary(state: JobState, exitCode: number): string {
+  const command = state.run?.mode === 'frozen' ? 'run --frozen' : state.command;
   const lines = [
-    `### ${exitCode === EXIT.ok ? '✅' : '❌'} assetgen ${state.command}: ${headline(state, exitCode)}`,
+    `### ${exitCode === EXIT.ok ? '✅' : '❌'} assetgen ${command}: ${headline(state, exitCode)}`,
     '',
   ];
   const at = (location: SourceLocation | undefined) =>
