@@ -16,6 +16,7 @@
  * - writeReviewPage(…)      → the review page of an output folder (what `assetgen review` writes)
  */
 
+export type { LocatedWarning } from './api/budget-check.js';
 export type { ProviderName, RecipeLoadOptions, ReplicateOptions, SessionOptions } from './api/options.js';
 export { type PickReport, type PickVariantOptions, pickVariant } from './api/pick.js';
 export type {
@@ -79,13 +80,14 @@ export {
   type ManifestImageStep,
   type ManifestModelStep,
   type ManifestOutput,
+  type ManifestProvider,
   type ManifestRecipe,
   type ManifestStep,
   type ManifestStepFile,
 } from './manifest/types.js';
-export type { ModelSummary, PlanSummary } from './plan/summary.js';
+export type { BudgetStatus, ModelSummary, PlanSummary } from './plan/summary.js';
 export type { AssetgenRecipe } from './recipe/recipe-types.generated.js';
 export { type ReviewReport, type WriteReviewOptions, writeReviewPage } from './review/index.js';
-export type { RunEvent, RunEventListener, TaskRef } from './run/events.js';
+export { EVENTS_VERSION, type RunEvent, type RunEventListener, type TaskRef } from './run/events.js';
 export { type InitFile, type InitOptions, type InitResult, initProject } from './scaffold/init.js';
 export { VERSION } from './version.js';

@@ -24,18 +24,23 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
       ['assetgen plan recipes/*.yaml', 'assets, tasks per model, cached tasks and the estimated cost'],
       [
         'assetgen plan recipes/heroes.yaml --json --provider replicate',
-        'the same as JSON, priced for Replicate',
+        'the same as JSON lines (assetgen schema events), priced for Replicate',
       ],
     ],
     exits: [
       [0, 'planned'],
       INVALID,
-      [3, 'the estimate is over a budget (recipe budget.max_usd or --max-cost)'],
+      [
+        3,
+        'with a token, the estimate is over a budget (recipe budget.max_usd or --max-cost); offline a warning',
+      ],
     ],
   },
   run: {
     examples: [
       ['assetgen run recipes/*.yaml', 'offline without REPLICATE_API_TOKEN, on Replicate with it'],
+      ['assetgen run recipes/*.yaml --provider local', 'placeholders on purpose (in CI, auto refuses them)'],
+      ['assetgen run recipes/*.yaml --json > events.ndjson', 'one JSON object per event; the last a summary'],
       ['assetgen run recipes/shop.yaml --max-cost 0.50 -o dist/img', 'cap the spend, write elsewhere'],
       ['assetgen run recipes/*.yaml --frozen', 'CI: restore from the cache, never start a paid task'],
       ['assetgen run recipes/shop.yaml --force mug', 're-make one asset despite the cache'],
@@ -44,7 +49,7 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
     exits: [
       [0, 'every asset was made'],
       [1, 'at least one asset failed (the others were made), or --frozen would need a paid task'],
-      INVALID,
+      [2, 'invalid recipe or usage, or CI set without REPLICATE_API_TOKEN (provider auto): nothing was run'],
       [3, 'over budget: nothing was run'],
       [130, 'interrupted (Ctrl-C): files already written stay valid'],
     ],
@@ -74,6 +79,7 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
     examples: [
       ['assetgen schema > recipe.schema.json', 'the recipe schema, for editors'],
       ['assetgen schema manifest', 'the schema of output/manifest.json'],
+      ['assetgen schema events', 'the schema of every --json line'],
     ],
     exits: [
       [0, 'printed'],

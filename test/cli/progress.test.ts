@@ -29,6 +29,7 @@ const events: RunEvent[] = [
     tasks: 5,
     outputFiles: 1,
     estimatedUsd: 0.0061,
+    replicateUsd: 0.0061,
     outDir: OUT,
   },
   { type: 'task-started', task: idea },
@@ -55,7 +56,15 @@ const events: RunEvent[] = [
     asset: 'captioned/kite',
     files: 1,
     outputs: [
-      { path: 'captioned/kite.webp', format: 'webp', width: 512, height: 512, bytes: 20480, sha256: 'x' },
+      {
+        path: 'captioned/kite.webp',
+        format: 'webp',
+        width: 512,
+        height: 512,
+        bytes: 20480,
+        sha256: 'x',
+        placeholder: false,
+      },
     ],
   },
   { type: 'task-started', task: lampPhoto },
@@ -176,6 +185,7 @@ describe('progress in CI logs (not a terminal)', () => {
         height: 360,
         bytes: 1024,
         sha256: 'x',
+        placeholder: false,
       }));
     const assets = Array.from({ length: 14 }, (_, i) => `post${String(i).padStart(2, '0')}`);
     const { io, err } = capture({ cwd: '/work/project/site' });

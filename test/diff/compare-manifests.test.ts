@@ -60,6 +60,7 @@ function output(overrides: Partial<ManifestOutput> = {}): ManifestOutput {
     height: 512,
     bytes: 2000,
     sha256: hex('f'),
+    placeholder: false,
     ...overrides,
   };
 }
@@ -70,6 +71,7 @@ function asset(overrides: Partial<ManifestAsset> = {}): ManifestAsset {
     variant: {},
     variables: { id: 'mug', recipe: 'shop', variant: '' },
     status: 'ok',
+    placeholder: false,
     steps: [draft(), upscale(), tidy()],
     outputs: [output()],
     ...overrides,
@@ -79,9 +81,18 @@ function asset(overrides: Partial<ManifestAsset> = {}): ManifestAsset {
 function manifest(...assets: ManifestAsset[]): Manifest {
   return {
     $schema: 'https://assetgen.dev/schema/manifest.schema.json',
-    manifest_version: 1,
+    manifest_version: 2,
     generator: { name: 'assetgen', version: '0.1.0' },
-    recipes: { shop: { source: 'recipes/shop.yaml', output: 'shop', assets } },
+    provider: { name: 'replicate', offline: false },
+    placeholders: 0,
+    recipes: {
+      shop: {
+        source: 'recipes/shop.yaml',
+        output: 'shop',
+        provider: { name: 'replicate', offline: false },
+        assets,
+      },
+    },
   };
 }
 
