@@ -11,10 +11,7 @@ import { formatAnnotation } from './github/workflow-commands.js';
 import { addHelpTexts } from './help-texts.js';
 import { writeUsageFailure } from './json-lines.js';
 import { collectFolder, httpUrl, port } from './option-parsers.js';
-import { type CliIO, processIO } from './output.js';
-
-const secretsOf = (env: Readonly<Record<string, string | undefined>>): string[] =>
-  [env.REPLICATE_API_TOKEN, env.REPLICATE_WEBHOOK_SECRET].filter((value): value is string => Boolean(value));
+import { type CliIO, processIO, secretsOf } from './output.js';
 
 function positiveInteger(value: string): number {
   const number = Number(value);

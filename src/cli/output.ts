@@ -18,6 +18,10 @@ export interface CliIO {
   cwd: string;
 }
 
+/** The secrets in an environment, which nothing the CLI writes may contain. */
+export const secretsOf = (env: Readonly<Record<string, string | undefined>>): string[] =>
+  [env.REPLICATE_API_TOKEN, env.REPLICATE_WEBHOOK_SECRET].filter((value): value is string => Boolean(value));
+
 /** Removes every occurrence of the given secrets from a text. */
 export function redact(text: string, secrets: readonly string[]): string {
   let clean = text;

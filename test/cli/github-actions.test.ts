@@ -143,6 +143,7 @@ describe('GitHub Actions: annotations and the job summary', () => {
     expect(summary).toContain('**Failed assets** (1)');
     expect(summary).toContain('| `product-shots/lamp` | recipes/product-shots.yaml:14 | replicate: ');
     expect(summary).toContain('100% of 24 GiB in use,<br>retry on a larger GPU');
+    expect(summary).not.toContain(TOKEN);
   });
 
   it('--frozen: what would have to run is annotated and listed; nothing is created', async () => {

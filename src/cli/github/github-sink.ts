@@ -8,7 +8,7 @@ import { appendFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { AssetgenError, BudgetError, formatProblem, RecipeError, type SourceLocation } from '../../errors.js';
 import type { CommandName, CommandSink } from '../command-output.js';
-import type { CliIO } from '../output.js';
+import { type CliIO, redact, secretsOf } from '../output.js';
 import { type JobState, jobSummary } from './job-summary.js';
 import { type Annotation, formatAnnotation } from './workflow-commands.js';
 
@@ -90,7 +90,8 @@ export function createGithubSink(io: CliIO, command: CommandName): CommandSink {
       const file = io.env.GITHUB_STEP_SUMMARY;
       if (!file) return;
       try {
-        await appendFile(file, jobSummary(state, exitCode));
+        // Written to a file, not through `io`: scrubbed of secrets here.
+        await appendFile(file, redact(jobSummary(state, exitCode), secretsOf(io.env)));
       } catch (error) {
         io.err(
           `warning: cannot append the job summary to ${file} (${(error as NodeJS.ErrnoException).code ?? error})`,
