@@ -18,6 +18,17 @@ export function providerEntry(name: string): ManifestProvider {
   return { name, offline: name === OFFLINE_PROVIDER };
 }
 
+/** The provider of a recipe's first model step (a run's model steps share one); undefined when none ran. */
+export function recipeProvider(assets: readonly unknown[]): ManifestProvider | undefined {
+  for (const asset of assets) {
+    const steps = (asset as { steps?: unknown } | null)?.steps;
+    if (!Array.isArray(steps)) continue;
+    for (const step of steps as Array<Partial<ManifestStep> | null>)
+      if (step?.kind === 'model' && typeof step.provider === 'string') return providerEntry(step.provider);
+  }
+  return undefined;
+}
+
 /** The manifest's top: one provider for all its recipes (`mixed` when they differ) and the placeholder count. */
 export function providerTotals(
   recipes: Readonly<Record<string, ManifestRecipe>>,

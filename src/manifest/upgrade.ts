@@ -4,8 +4,8 @@
  * `placeholder` marks, derived from the provider every model step recorded. Values that do not have the
  * expected shape are left as they are, for the schema check to report.
  */
-import { madeOffline, providerEntry, providerTotals } from './placeholders.js';
-import type { ManifestProvider, ManifestRecipe, ManifestStep } from './types.js';
+import { madeOffline, providerEntry, providerTotals, recipeProvider } from './placeholders.js';
+import type { ManifestRecipe, ManifestStep } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -41,7 +41,12 @@ function isUpgradedRecipe(recipe: unknown): boolean {
 function upgradeRecipe(recipe: unknown): unknown {
   if (!isRecord(recipe) || !Array.isArray(recipe.assets)) return recipe;
   const assets = recipe.assets.map(upgradeAsset);
-  return insertAfter({ ...recipe, assets }, 'output', 'provider', recipeProvider(recipe.assets));
+  return insertAfter(
+    { ...recipe, assets },
+    'output',
+    'provider',
+    recipeProvider(recipe.assets) ?? providerEntry('unknown'),
+  );
 }
 
 function upgradeAsset(asset: unknown): unknown {
@@ -51,17 +56,6 @@ function upgradeAsset(asset: unknown): unknown {
     ? asset.outputs.map((output) => (isRecord(output) ? { ...output, placeholder } : output))
     : asset.outputs;
   return insertAfter({ ...asset, outputs }, 'status', 'placeholder', placeholder);
-}
-
-/** The provider of the first model step (all of a run's model steps share one). */
-function recipeProvider(assets: readonly unknown[]): ManifestProvider {
-  for (const asset of assets) {
-    if (!isRecord(asset) || !Array.isArray(asset.steps)) continue;
-    for (const step of asset.steps)
-      if (isRecord(step) && step.kind === 'model' && typeof step.provider === 'string')
-        return providerEntry(step.provider);
-  }
-  return providerEntry('unknown');
 }
 
 /** A copy with `key` placed right after `after` (at the end when `after` is missing): a stable key order. */

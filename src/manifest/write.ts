@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManifestError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { providerTotals } from './placeholders.js';
+import { providerEntry, providerTotals } from './placeholders.js';
 import { MANIFEST_FILE } from './read.js';
 import { MANIFEST_VERSION, type Manifest, type ManifestProvider, type ManifestRecipe } from './types.js';
 import { upgradeRecipesFromV1 } from './upgrade.js';
@@ -67,11 +67,16 @@ export function buildManifest(
 export async function writeManifest(
   outDir: string,
   recipes: Readonly<Record<string, ManifestRecipe>>,
-  options: { generatorVersion: string; provider: ManifestProvider },
+  /** `provider`: the run's, for the top of a manifest without recipes. */
+  options: { generatorVersion: string; provider?: ManifestProvider },
 ): Promise<{ path: string; manifest: Manifest }> {
   const path = join(outDir, MANIFEST_FILE);
   const merged = { ...(await readExistingRecipes(outDir)), ...recipes };
-  const manifest = buildManifest(merged, options.generatorVersion, options.provider);
+  const manifest = buildManifest(
+    merged,
+    options.generatorVersion,
+    options.provider ?? providerEntry('unknown'),
+  );
   await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`, {
     doing: 'write the manifest',
     place: 'output',

@@ -26,6 +26,7 @@ function asset(
     variant,
     variables: { id },
     status: 'ok',
+    placeholder: false,
     steps: [
       {
         id: 'idea',
@@ -68,9 +69,33 @@ function asset(
       },
     ],
     outputs: [
-      { path: `${id}/big #1.webp`, format: 'webp', width: 1280, height: 720, bytes: 9000, sha256: HASH(2) },
-      { path: `${id}/small.webp`, format: 'webp', width: 640, height: 360, bytes: 4000, sha256: HASH(3) },
-      { path: `${id}/tiny.webp`, format: 'webp', width: 320, height: 180, bytes: 2000, sha256: HASH(4) },
+      {
+        path: `${id}/big #1.webp`,
+        format: 'webp',
+        width: 1280,
+        height: 720,
+        bytes: 9000,
+        sha256: HASH(2),
+        placeholder: false,
+      },
+      {
+        path: `${id}/small.webp`,
+        format: 'webp',
+        width: 640,
+        height: 360,
+        bytes: 4000,
+        sha256: HASH(3),
+        placeholder: false,
+      },
+      {
+        path: `${id}/tiny.webp`,
+        format: 'webp',
+        width: 320,
+        height: 180,
+        bytes: 2000,
+        sha256: HASH(4),
+        placeholder: false,
+      },
     ],
     ...extra,
   };
@@ -78,12 +103,15 @@ function asset(
 
 const manifest: Manifest = {
   $schema: 'x',
-  manifest_version: 1,
+  manifest_version: 2,
   generator: { name: 'assetgen', version: '9.9.9' },
+  provider: { name: 'replicate', offline: false },
+  placeholders: 0,
   recipes: {
     heroes: {
       source: 'recipes/my heroes.yaml',
       output: 'heroes',
+      provider: { name: 'replicate', offline: false },
       assets: [
         asset('launch', { seed: 7, style: 'soft ink' }),
         asset('launch', { seed: 42, style: 'soft ink' }),
