@@ -7,12 +7,13 @@
  * it, or claims the task itself once the claim is gone without a result or is stale — its lease ran out,
  * or it was written on this host by a process that no longer exists (a killed run).
  *
- * A stale claim is taken over without a race: the waiter moves it to a private name (rename is atomic, so
- * of several waiters exactly one gets it), checks that what it moved is the stale claim it judged — and
- * puts it back otherwise (another waiter had already replaced it) — then claims exclusively as usual.
+ * A stale claim is taken over without a race: the waiter first creates the key's takeover lock exclusively
+ * (of several waiters exactly one gets it), re-reads the claim and, if it is still the stale one it judged,
+ * renames its own fresh claim over it — the claim file never disappears in between, so no plain claimant can
+ * slip in — then drops the lock. (A takeover lock left by a killed run is cleared once stale itself.)
  *
  * The interface (claim → owned | heldBy, renew, release, wait) asks only for an exclusive create, a
- * conditional replace and a delete, so it fits an object store with conditional puts as well.
+ * replace-if-unchanged and a delete, so it fits an object store with conditional puts as well.
  */
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -76,7 +77,8 @@ export interface TaskClaimsOptions {
   isAlive?: (pid: number) => boolean;
 }
 
-const TAKEOVER_ATTEMPTS = 8;
+/** Looks at a stale claim being replaced by another waiter before saying who holds it (~5 s in all). */
+const TAKEOVER_ATTEMPTS = 30;
 
 export function createTaskClaims(cacheDir: string, options: TaskClaimsOptions = {}): TaskClaims {
   const dir = join(cacheDir, 'claims');
@@ -144,22 +146,37 @@ export function createTaskClaims(cacheDir: string, options: TaskClaimsOptions = 
     }
   };
 
-  /** Removes a stale claim if it is still the one judged (`text`); puts back anything else it moved. */
-  const removeStale = async (path: string, key: string, text: string): Promise<void> => {
-    const moved = privatePath(key, 'stale');
-    try {
-      await rename(path, moved);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // another waiter moved it
-      throw error;
+  /**
+   * Replaces a stale claim, if it is still the one judged (`text`), by this run's `fresh` one. Only the holder
+   * of the key's takeover lock (created exclusively) may replace, and it renames the fresh claim over the
+   * stale one, so the claim file never disappears meanwhile and no plain claimant can slip in. Returns
+   * `owned` when this run now holds the claim, `busy` when another waiter holds the lock, `changed` when the
+   * claim was released or replaced in between.
+   */
+  const takeOver = async (
+    path: string,
+    key: string,
+    text: string,
+    fresh: string,
+  ): Promise<'owned' | 'busy' | 'changed'> => {
+    const lock = join(dir, `.${key}.takeover`);
+    if (!(await createExclusive(lock, key, formatClaim(record(key, new Date().toISOString()))))) {
+      // A lock left by a run killed in the middle of a takeover is cleared once it is stale itself.
+      const other = await read(lock, key).catch(() => undefined);
+      if (other !== undefined && staleReason(other.holder, liveness()) !== undefined) {
+        await rm(lock, { force: true });
+      }
+      return 'busy';
     }
     try {
-      if ((await readFile(moved, 'utf8')) !== text) {
-        // A fresh claim that another waiter made after taking the stale one over: give it back.
-        await link(moved, path).catch(() => {});
-      }
+      const current = await read(path, key);
+      if (current === undefined || current.text !== text) return 'changed';
+      const temporary = privatePath(key, 'takeover');
+      await writeFile(temporary, fresh);
+      await rename(temporary, path);
+      return 'owned';
     } finally {
-      await rm(moved, { force: true });
+      await rm(lock, { force: true });
     }
   };
 
@@ -204,18 +221,20 @@ export function createTaskClaims(cacheDir: string, options: TaskClaimsOptions = 
 
   const claim = async (key: string): Promise<ClaimAttempt> => {
     const path = pathOf(key);
-    let tookOver: ClaimHolder | undefined;
     for (let attempt = 0; ; attempt++) {
       const startedAt = new Date().toISOString();
       if (await createExclusive(path, key, formatClaim(record(key, startedAt)))) {
-        return { owned: own(key, startedAt, tookOver) };
+        return { owned: own(key, startedAt, undefined) };
       }
       const current = await read(path, key);
       if (current === undefined) continue; // released between the two looks: try again
       if (current.holder.owner === owner || attempt >= TAKEOVER_ATTEMPTS) return { heldBy: current.holder };
       if (staleReason(current.holder, liveness()) === undefined) return { heldBy: current.holder };
-      tookOver = current.holder;
-      await removeStale(path, key, current.text);
+      const takeoverStart = new Date().toISOString();
+      const outcome = await takeOver(path, key, current.text, formatClaim(record(key, takeoverStart)));
+      if (outcome === 'owned') return { owned: own(key, takeoverStart, current.holder) };
+      // Another waiter is replacing it: give it a moment, then look again.
+      if (outcome === 'busy') await sleep(Math.min(5 * 2 ** Math.min(attempt, 6), 200));
     }
   };
 

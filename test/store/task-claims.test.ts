@@ -69,12 +69,16 @@ describe('task claims', () => {
   });
 
   it('renews the lease while held, and a renewal reports a claim that is no longer its own', async () => {
-    const claims = createTaskClaims(cache, { leaseMs: 300 });
+    // Renewed every lease/3 = 200 ms; the lease is long enough that a loaded machine never lets it lapse.
+    const claims = createTaskClaims(cache, { leaseMs: 600 });
     const attempt = await claims.claim(KEY);
     if (!('owned' in attempt)) throw new Error('not owned');
     const before = (JSON.parse(await readFile(claimPath(), 'utf8')) as ClaimHolder).expiresAt;
-    await new Promise((done) => setTimeout(done, 400)); // longer than the lease: renewed meanwhile
-    const after = JSON.parse(await readFile(claimPath(), 'utf8')) as ClaimHolder;
+    let after = JSON.parse(await readFile(claimPath(), 'utf8')) as ClaimHolder;
+    for (let look = 0; look < 200 && after.expiresAt === before; look++) {
+      await new Promise((done) => setTimeout(done, 25));
+      after = JSON.parse(await readFile(claimPath(), 'utf8')) as ClaimHolder;
+    }
     expect(Date.parse(after.expiresAt)).toBeGreaterThan(Date.parse(before));
     expect(after.startedAt).toBe((JSON.parse(await readFile(claimPath(), 'utf8')) as ClaimHolder).startedAt);
     // Still live for another run.
