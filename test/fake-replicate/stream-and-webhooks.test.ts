@@ -144,9 +144,10 @@ describe('webhooks', () => {
     const statuses = hook.received.map((r) => JSON.parse(r.body).status as string);
     expect(statuses[0]).toBe('processing');
     expect(statuses.at(-1)).toBe('succeeded');
-    // 21 log lines in 2 s of simulated time, but logs webhooks go out at most every 500 ms.
+    // 21 log lines in 2 s of simulated time, but logs webhooks go out at most every 500 ms (a loaded
+    // machine may bunch the log lines into fewer windows, never into more).
     const logs = fake.webhooks.attempts.filter((a) => a.event === 'logs');
-    expect(logs.length).toBeGreaterThanOrEqual(2);
+    expect(logs.length).toBeGreaterThanOrEqual(1);
     expect(logs.length).toBeLessThanOrEqual(6);
     expect(new Set(fake.webhooks.attempts.map((a) => a.event))).toEqual(
       new Set(['start', 'logs', 'output', 'completed']),
