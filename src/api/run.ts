@@ -16,6 +16,7 @@ import type { PlanSummary } from '../plan/summary.js';
 import type { RunEventListener } from '../run/events.js';
 import { preflight } from '../run/preflight.js';
 import { type RunOptions, type RunResult, runPlan } from '../run/runner.js';
+import type { SpendTally } from '../run/spend.js';
 import { createCache } from '../store/cache.js';
 import { type Journal, openJournal } from '../store/journal.js';
 import { writeLock } from '../store/lock.js';
@@ -84,6 +85,8 @@ export interface RunReport {
   failed: number;
   skipped: number;
   spentUsd: number;
+  /** Where the money went: predictions this run created, and those it resumed from an earlier run. */
+  spend: SpendTally;
   durationMs: number;
   /** Every asset that did not finish; for `frozen` and `check`, what would have to run and why. */
   problems: AssetProblem[];
@@ -255,6 +258,7 @@ function toReport(
     failed: result.failed,
     skipped: result.skipped,
     spentUsd: result.spentUsd,
+    spend: result.spend,
     durationMs: result.durationMs,
     problems,
     manifest: context.written?.manifest ?? null,

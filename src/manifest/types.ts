@@ -38,6 +38,12 @@ export interface ManifestModelStep {
   input: Record<string, unknown>;
   seed: number | null;
   prediction_id: string | null;
+  /**
+   * `created`: this run created the prediction; `resumed`: an earlier, interrupted run created it and this
+   * run re-attached to it (its cost is counted in this run's spend); null for cache hits and local work.
+   * Absent in manifests written before assetgen recorded it.
+   */
+  prediction_origin?: 'created' | 'resumed' | null;
   estimated_usd: number | null;
   actual_usd: number | null;
   cache_hit: boolean;

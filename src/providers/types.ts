@@ -28,7 +28,18 @@ export interface ProducedFile {
 
 /** Progress a provider reports while a task runs. */
 export type ProviderEvent =
-  | { type: 'prediction-created'; predictionId: string }
+  /** A prediction exists for this task: created by this call, or (`resumed`) by an earlier run's create. */
+  | { type: 'prediction-created'; predictionId: string; resumed?: boolean }
+  /**
+   * A prediction of this task ended without handing its result to this call (failed, canceled, aborted,
+   * or left behind by a cancelled task), with what it cost from its metrics (null when unknown).
+   */
+  | {
+      type: 'prediction-ended';
+      predictionId: string;
+      status: 'succeeded' | 'failed' | 'canceled' | 'aborted';
+      actualUsd: number | null;
+    }
   | { type: 'status'; status: 'starting' | 'booting' | 'processing'; predictionId?: string }
   | { type: 'log'; text: string }
   | { type: 'token'; text: string };

@@ -9,6 +9,7 @@ import type { Budget } from './budget.js';
 import type { RunEventListener, TaskRef } from './events.js';
 import type { PixelMemo } from './pixel-memo.js';
 import type { Pools } from './pools.js';
+import type { PredictionOrigin, SpendLedger } from './spend.js';
 
 export interface RunContext {
   provider: Provider;
@@ -18,6 +19,8 @@ export interface RunContext {
   budget: Budget;
   /** The budget a task of this recipe reserves from: the recipe's own limit nested in the run's. */
   budgetFor(recipe: string): Budget;
+  /** What the run's predictions cost, by whether this run created them or resumed an earlier run's. */
+  spend: SpendLedger;
   signal: AbortSignal;
   emit: RunEventListener;
   /** Absolute output directory. */
@@ -77,6 +80,8 @@ export function createStopSwitch(): StopSwitch {
 export interface TaskOutcome {
   record: TaskRecord;
   cached: boolean;
+  /** For a result from a prediction: whether this run created it or resumed an earlier run's. */
+  origin?: PredictionOrigin;
 }
 
 /**

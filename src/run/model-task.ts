@@ -1,29 +1,24 @@
 /**
  * Runs one model step of one asset: cache look-up, frozen check, budget reservation, journal, the
- * provider (re-attaching to a journalled prediction after a crash), the cache record and the lock entry.
+ * provider (re-attaching to a journalled prediction after a crash, unless it ended without a result or
+ * the asset is forced), the cache record and the lock entry.
  */
 import { rm } from 'node:fs/promises';
-import { CancelledError, FrozenError, ProviderError } from '../errors.js';
+import { FrozenError, ProviderError } from '../errors.js';
 import type { PlannedAsset, PlannedModelStep } from '../plan/plan.js';
 import type { InputFile, PredictionRequest, ProviderEvent } from '../providers/types.js';
 import { isInputFile } from '../providers/types.js';
 import { renderDeep, type TemplateValue } from '../recipe/index.js';
 import type { CachedFile, TaskRecord } from '../store/cache.js';
 import { hashKey } from '../store/hash.js';
+import type { JournalEntry } from '../store/journal.js';
 import { type LockedTask, lockMismatch, lockTaskId } from '../store/lock.js';
-import type { Reservation } from './budget.js';
 import { runClaimed } from './claimed-task.js';
-import {
-  NotStartedError,
-  once,
-  ProbeMissError,
-  type RunContext,
-  SkippedError,
-  type TaskOutcome,
-} from './context.js';
+import { once, ProbeMissError, type RunContext, SkippedError, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { modelTaskKey } from './keys.js';
-import type { Release } from './pools.js';
+import type { PredictionOrigin } from './spend.js';
+import { createTaskLease, type TaskLease } from './task-lease.js';
 
 export interface StepResult {
   record: TaskRecord;
@@ -31,10 +26,16 @@ export interface StepResult {
   /** The input as sent (file inputs as InputFile). */
   input: Record<string, unknown>;
   estimatedUsd: number | null;
+  /** Whether this run created the prediction or resumed an earlier run's; absent for cache hits. */
+  origin?: PredictionOrigin;
 }
 
 /** Provider error codes after which a journalled prediction is given up and the task created anew. */
-const RESUME_LOST = new Set(['REPLICATE_OUTPUT_EXPIRED', 'REPLICATE_PREDICTION_NOT_FOUND']);
+const RESUME_LOST = new Set([
+  'REPLICATE_OUTPUT_EXPIRED',
+  'REPLICATE_PREDICTION_NOT_FOUND',
+  'REPLICATE_RESUMED_PREDICTION_ENDED',
+]);
 
 export function inputFileFor(context: RunContext, file: CachedFile): InputFile {
   return {
@@ -101,7 +102,24 @@ function lockEntry(identity: ModelTaskIdentity, step: PlannedModelStep, record: 
   };
 }
 
-function forwardProviderEvent(context: RunContext, identity: ModelTaskIdentity, event: ProviderEvent): void {
+/** Appends a `created` or `ended` line: written within this turn of the event loop, not flushed. */
+function journalLine(context: RunContext, line: Extract<JournalEntry, { type: 'created' | 'ended' }>): void {
+  context.journal?.append(line).catch((error: unknown) => {
+    // Not fatal: the intent already on disk lets a later run find this prediction by searching, and a
+    // resumed prediction that had ended is recognised when it is read.
+    const reason = error instanceof Error ? error.message : String(error);
+    const what =
+      line.type === 'ended' ? `how prediction ${line.predictionId} ended` : `prediction ${line.predictionId}`;
+    context.emit({ type: 'warning', message: `could not journal ${what}: ${reason}` });
+  });
+}
+
+function forwardProviderEvent(
+  context: RunContext,
+  identity: ModelTaskIdentity,
+  lease: TaskLease,
+  event: ProviderEvent,
+): void {
   const { task } = identity;
   if (event.type === 'token') context.emit({ type: 'task-token', task, text: event.text });
   else if (event.type === 'status') {
@@ -110,46 +128,49 @@ function forwardProviderEvent(context: RunContext, identity: ModelTaskIdentity, 
       event.predictionId === undefined ? progress : { ...progress, predictionId: event.predictionId },
     );
   } else if (event.type === 'prediction-created') {
-    // The id is journalled: written within this turn of the event loop, not flushed (see journal.ts).
-    context.journal
-      ?.append({
-        type: 'created',
-        key: identity.key,
-        model: task.model,
-        predictionId: event.predictionId,
-        at: new Date().toISOString(),
-      })
-      .catch((error: unknown) => {
-        // Not fatal: the intent already on disk lets a later run find this prediction by searching.
-        const reason = error instanceof Error ? error.message : String(error);
-        context.emit({
-          type: 'warning',
-          message: `could not journal prediction ${event.predictionId}: ${reason}`,
-        });
-      });
-    context.emit({ type: 'task-progress', task, status: 'created', predictionId: event.predictionId });
+    lease.predictionStarted(event.predictionId, event.resumed === true ? 'resumed' : 'created');
+    const at = new Date().toISOString();
+    const { key } = identity;
+    journalLine(context, { type: 'created', key, model: task.model, predictionId: event.predictionId, at });
+    const status = event.resumed === true ? 'resumed' : 'created';
+    context.emit({ type: 'task-progress', task, status, predictionId: event.predictionId });
+  } else if (event.type === 'prediction-ended') {
+    lease.predictionEnded(event.predictionId, event.actualUsd);
+    if (event.status !== 'succeeded') {
+      const { predictionId, status } = event;
+      const at = new Date().toISOString();
+      journalLine(context, { type: 'ended', key: identity.key, model: task.model, predictionId, status, at });
+    }
   }
 }
 
-/** Calls the provider, resuming a journalled prediction first when there is one. */
+/**
+ * Calls the provider, resuming a journalled prediction first when there is one that may still give a
+ * result: not under `--force` (always a new prediction), and not when it ended failed, canceled or aborted.
+ */
 async function predictWithResume(
   context: RunContext,
   identity: ModelTaskIdentity,
   request: PredictionRequest,
+  lease: TaskLease,
+  forced: boolean,
 ) {
-  const journalled = context.provider.paid ? context.journal?.lookup(identity.key) : undefined;
-  if (journalled !== undefined) {
+  const journalled = context.provider.paid && !forced ? context.journal?.lookup(identity.key) : undefined;
+  if (journalled !== undefined && journalled.ended === undefined) {
     const resume: NonNullable<PredictionRequest['resume']> = {};
     if (journalled.predictionId !== undefined) resume.predictionId = journalled.predictionId;
     if (journalled.intentAt !== undefined) resume.createdAfter = journalled.intentAt;
     try {
       return await context.provider.predict({ ...request, resume });
     } catch (error) {
-      if (!(error instanceof ProviderError && RESUME_LOST.has(error.code))) throw error;
+      if (context.signal.aborted || !(error instanceof ProviderError && RESUME_LOST.has(error.code))) {
+        throw error;
+      }
       context.emit({
         type: 'warning',
         message: `${error.message}; running ${identity.task.asset} ${identity.task.step} again`,
       });
+      await lease.restart();
     }
   }
   if (context.provider.paid) {
@@ -161,63 +182,6 @@ async function predictWithResume(
     });
   }
   return context.provider.predict(request);
-}
-
-/**
- * What a paid task holds while it runs: a remote slot and its budget reservation until the model is done
- * (`modelDone` settles the cost and hands the slot on), then a transfer slot while its outputs are fetched.
- * A task on a free provider holds none of them.
- */
-function createTaskLease(
-  context: RunContext,
-  asset: PlannedAsset,
-  step: PlannedModelStep,
-  task: TaskRef,
-  estimatedUsd: number | null,
-) {
-  const paid = context.provider.paid;
-  const budget = context.budgetFor(asset.recipe);
-  let releaseRemote: Release | undefined;
-  let releaseTransfer: Release | undefined;
-  let reservation: Reservation | undefined;
-  const modelDone = (actualUsd: number | null): void => {
-    if (reservation !== undefined) {
-      budget.settle(reservation, actualUsd);
-      reservation = undefined;
-      context.emit({
-        type: 'cost',
-        spentUsd: context.budget.spentUsd(),
-        reservedUsd: context.budget.reservedUsd(),
-      });
-    }
-    releaseRemote?.();
-    releaseRemote = undefined;
-  };
-  return {
-    /** Waits for a slot (later steps of a chain first), then reserves — not while queued. */
-    async start(): Promise<void> {
-      // Priority: how far along its asset's chain the step is.
-      if (paid) releaseRemote = await context.pools.acquireRemote(step.model, asset.steps.indexOf(step));
-      if (context.signal.aborted) throw new CancelledError();
-      if (context.stop.reason !== undefined) throw new NotStartedError(task, context.stop.reason);
-      if (!paid) return;
-      reservation = budget.reserve(estimatedUsd);
-      if (reservation === undefined) {
-        throw new SkippedError(task, 'the budget would be exceeded');
-      }
-    },
-    modelDone,
-    /** The provider's `onModelDone`: settle, hand the slot on, wait for a transfer slot. */
-    onModelDone: async (done: { actualUsd: number | null }): Promise<void> => {
-      modelDone(done.actualUsd);
-      releaseTransfer = await context.pools.acquireTransfer();
-    },
-    /** Hands back whatever is still held (a task that failed before its model finished: cost unknown). */
-    end(): void {
-      modelDone(null);
-      releaseTransfer?.();
-    },
-  };
 }
 
 export async function runModelStep(
@@ -256,18 +220,24 @@ export async function runModelStep(
         await lease.start();
         context.emit({ type: 'task-started', task });
         const started = performance.now();
-        const result = await predictWithResume(context, identity, {
-          model: step.model,
-          input,
-          workDir,
-          taskKey: key,
-          label: { recipe: asset.recipe, asset: asset.instance.assetId, step: step.id },
-          signal: context.signal,
-          onEvent: (event) => forwardProviderEvent(context, identity, event),
-          ...(paid ? { onModelDone: lease.onModelDone } : {}),
-          ...(version === undefined ? {} : { version }),
-          ...(step.catalog === undefined ? {} : { catalog: step.catalog }),
-        });
+        const result = await predictWithResume(
+          context,
+          identity,
+          {
+            model: step.model,
+            input,
+            workDir,
+            taskKey: key,
+            label: { recipe: asset.recipe, asset: asset.instance.assetId, step: step.id },
+            signal: context.signal,
+            onEvent: (event) => forwardProviderEvent(context, identity, lease, event),
+            ...(paid ? { onModelDone: lease.onModelDone } : {}),
+            ...(version === undefined ? {} : { version }),
+            ...(step.catalog === undefined ? {} : { catalog: step.catalog }),
+          },
+          lease,
+          context.force(asset.key),
+        );
         lease.modelDone(result.actualUsd);
         const files = await context.cache.adopt(result.files);
         const record: TaskRecord = {
@@ -285,7 +255,8 @@ export async function runModelStep(
         if (result.predictionId !== undefined) record.predictionId = result.predictionId;
         if (result.text !== undefined) record.text = result.text;
         await context.cache.put(record);
-        return { record, cached: false };
+        const origin = paid ? (lease.origin() ?? 'created') : undefined;
+        return { record, cached: false, ...(origin === undefined ? {} : { origin }) };
       } catch (error) {
         if (!(error instanceof SkippedError)) {
           context.emit({
@@ -306,5 +277,7 @@ export async function runModelStep(
     return runClaimed(context, key, task, { useCached }, run);
   });
   context.lockEntries.set(lockTaskId(asset.key, step.id), lockEntry(identity, step, outcome.record));
-  return { ...outcome, input, estimatedUsd };
+  const result: StepResult = { record: outcome.record, cached: outcome.cached, input, estimatedUsd };
+  if (!outcome.cached && outcome.origin !== undefined) result.origin = outcome.origin;
+  return result;
 }

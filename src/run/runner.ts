@@ -30,6 +30,7 @@ import { runImageStep, writeOutputFile } from './image-task.js';
 import { runModelStep, type StepResult } from './model-task.js';
 import { createPixelMemo } from './pixel-memo.js';
 import { createPools, type PoolOptions } from './pools.js';
+import { createSpendLedger, type SpendTally } from './spend.js';
 
 export interface RunOptions {
   provider: Provider;
@@ -67,6 +68,8 @@ export interface RunResult {
   failed: number;
   skipped: number;
   spentUsd: number;
+  /** Where the money went: predictions this run created, and those it resumed from an earlier run. */
+  spend: SpendTally;
   cancelled: boolean;
   durationMs: number;
   /** The lock after the run: pins and the entries of every model task that finished. */
@@ -150,6 +153,7 @@ async function runAsset(
           input: manifestInput(result.input, step.imageInput?.fromStep),
           seed: step.seed ?? null,
           prediction_id: result.record.predictionId ?? null,
+          prediction_origin: result.origin ?? null,
           estimated_usd: result.estimatedUsd,
           actual_usd: result.record.actualUsd ?? null,
           cache_hit: result.cached,
@@ -240,6 +244,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     pools: createPools(options.pools),
     budget: runBudget,
     budgetFor: (recipe) => recipeBudgets.get(recipe) ?? runBudget,
+    spend: createSpendLedger(),
     signal,
     emit,
     outDir: resolve(options.outDir),
@@ -292,6 +297,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     failed: all.filter((asset) => asset.status === 'failed' || asset.status === 'cancelled').length,
     skipped: all.filter((asset) => asset.status === 'skipped').length,
     spentUsd: context.budget.spentUsd(),
+    spend: context.spend.tally(),
     cancelled: signal.aborted,
     durationMs: Math.round(performance.now() - started),
     lock: { lockfile_version: 1, models: pins, tasks: Object.fromEntries(context.lockEntries) },

@@ -4,23 +4,38 @@
  * it — and the moment a prediction exists its id is appended, so a run started after a crash (even kill -9)
  * re-attaches to predictions instead of paying for them again. An id line is written at once but not
  * forced to disk: should it be lost with the machine, the intent still leads the next run to search for
- * the prediction (resume.ts) instead of creating another.
- * Lines are appended with O_APPEND writes; a torn last line from a crash is ignored when read.
+ * the prediction (resume.ts) instead of creating another. A prediction that ended without a result
+ * (`failed`, `canceled`, `aborted`) gets an `ended` line: the next run creates a new one instead of
+ * re-attaching to it.
+ *
+ * Format: one JSON object per line with `v` (JOURNAL_VERSION). Lines without `v` were written before
+ * versions existed (format 0: intent and created lines of the same shape) and are read as such; a line of
+ * a newer format stops the run with what to do. Lines are appended with O_APPEND writes; a torn last line
+ * from a crash is ignored when read.
  */
 import { closeSync, fdatasyncSync, fstatSync, openSync, statSync, writeSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+
+export const JOURNAL_VERSION = 1;
+
+/** How a prediction ended without giving its task a result. */
+export type EndedStatus = 'failed' | 'canceled' | 'aborted';
 
 export type JournalEntry =
   | { type: 'intent'; key: string; model: string; at: string }
-  | { type: 'created'; key: string; model: string; predictionId: string; at: string };
+  | { type: 'created'; key: string; model: string; predictionId: string; at: string }
+  | { type: 'ended'; key: string; model: string; predictionId: string; status: EndedStatus; at: string };
 
 export interface JournalState {
   /** When the latest create of this key was attempted (a prediction may exist that we never heard of). */
   intentAt?: string;
-  /** The prediction created for this key, when its id was received. */
+  /** The prediction created for this key by that attempt, when its id was received. */
   predictionId?: string;
+  /** Set when that prediction ended without a result: it must not be re-attached. */
+  ended?: EndedStatus;
 }
 
 export interface Journal {
@@ -30,24 +45,81 @@ export interface Journal {
   append(entry: JournalEntry): Promise<void>;
   /**
    * Reads the journal again, for what other runs sharing the cache wrote since it was opened (a task
-   * taken over from a run that was killed: its intent and prediction id).
+   * taken over from a run that was killed: its intent and prediction id, or how its prediction ended).
    */
   refresh(): Promise<void>;
   /** Waits for pending lines, drops entries of finished tasks, and closes the journal. */
   close(isFinished?: (key: string) => Promise<boolean>): Promise<void>;
 }
 
-function parseLines(text: string): JournalEntry[] {
+const ENDED: ReadonlySet<string> = new Set<EndedStatus>(['failed', 'canceled', 'aborted']);
+
+/** One parsed line, or undefined for a torn or unrecognisable one. Throws on a line of a newer format. */
+function parseLine(line: string, path: string, lineNumber: number): JournalEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    // A line torn by a crash mid-write: what it would have said is re-learnt by adoption.
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const entry = value as Record<string, unknown>;
+  const version = entry.v ?? 0;
+  if (typeof version !== 'number' || version > JOURNAL_VERSION) {
+    throw new UsageError(
+      `${path}:${lineNumber}: this journal was written by a newer assetgen (journal format ${String(version)}; ` +
+        `this version reads formats 0 to ${JOURNAL_VERSION}). Finish or resume the interrupted run with that ` +
+        'newer assetgen, or delete the file if no run is unfinished (predictions it lists may then be paid again)',
+    );
+  }
+  const { type, key, model, at, predictionId, status } = entry;
+  if (typeof key !== 'string' || typeof model !== 'string' || typeof at !== 'string') return undefined;
+  if (type === 'intent') return { type, key, model, at };
+  if (typeof predictionId !== 'string') return undefined;
+  if (type === 'created') return { type, key, model, predictionId, at };
+  if (type === 'ended' && typeof status === 'string' && ENDED.has(status)) {
+    return { type, key, model, predictionId, status: status as EndedStatus, at };
+  }
+  return undefined;
+}
+
+function parseLines(text: string, path: string): JournalEntry[] {
   const entries: JournalEntry[] = [];
-  for (const line of text.split('\n')) {
+  for (const [index, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue;
-    try {
-      entries.push(JSON.parse(line) as JournalEntry);
-    } catch {
-      // A line torn by a crash mid-write: what it would have said is re-learnt by adoption.
-    }
+    const entry = parseLine(line, path, index + 1);
+    if (entry !== undefined) entries.push(entry);
   }
   return entries;
+}
+
+const serialize = (entry: JournalEntry): string => `${JSON.stringify({ v: JOURNAL_VERSION, ...entry })}\n`;
+
+/** Folds a key's lines, oldest first: a new intent starts a new attempt and forgets the earlier one. */
+function apply(state: JournalState, entry: JournalEntry): JournalState {
+  if (entry.type === 'intent') return { intentAt: entry.at };
+  if (entry.type === 'created') return { ...withoutEnd(state), predictionId: entry.predictionId };
+  if (state.predictionId === undefined || state.predictionId === entry.predictionId) {
+    return { ...state, predictionId: entry.predictionId, ended: entry.status };
+  }
+  return state;
+}
+
+function withoutEnd(state: JournalState): JournalState {
+  const { ended: _ended, ...rest } = state;
+  return rest;
+}
+
+/** The lines worth keeping for unfinished keys: each key's latest attempt (from its last intent on). */
+function compact(entries: readonly JournalEntry[], keep: (key: string) => boolean): JournalEntry[] {
+  const lastIntent = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    if (entry.type === 'intent') lastIntent.set(entry.key, index);
+  });
+  return entries.filter(
+    (entry, index) => keep(entry.key) && index >= (lastIntent.get(entry.key) ?? Number.NEGATIVE_INFINITY),
+  );
 }
 
 async function readText(path: string): Promise<string> {
@@ -58,14 +130,9 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-function readState(text: string): Map<string, JournalState> {
+function readState(text: string, path: string): Map<string, JournalState> {
   const state = new Map<string, JournalState>();
-  for (const entry of parseLines(text)) {
-    const current = state.get(entry.key) ?? {};
-    if (entry.type === 'intent') current.intentAt = entry.at;
-    else current.predictionId = entry.predictionId;
-    state.set(entry.key, current);
-  }
+  for (const entry of parseLines(text, path)) state.set(entry.key, apply(state.get(entry.key) ?? {}, entry));
   return state;
 }
 
@@ -73,7 +140,7 @@ export async function openJournal(cacheDir: string): Promise<Journal> {
   const path = join(cacheDir, 'journal.jsonl');
   await mkdir(dirname(path), { recursive: true });
   const text = await readText(path);
-  let state = readState(text);
+  let state = readState(text, path);
   // Start on a fresh line even if the last one was torn.
   let fd = openSync(path, 'a');
   let inode = fstatSync(fd).ino;
@@ -110,10 +177,10 @@ export async function openJournal(cacheDir: string): Promise<Journal> {
     lookup: (key) => state.get(key),
     async refresh() {
       await flushed;
-      state = readState(await readText(path));
+      state = readState(await readText(path), path);
     },
     append(entry) {
-      pending.push(`${JSON.stringify(entry)}\n`);
+      pending.push(serialize(entry));
       if (entry.type === 'intent') durable = true;
       flushed ??= new Promise<void>((resolve, reject) => {
         setImmediate(() => {
@@ -131,11 +198,13 @@ export async function openJournal(cacheDir: string): Promise<Journal> {
       await flushed;
       closeSync(fd);
       if (isFinished === undefined) return;
-      const keep: JournalEntry[] = [];
-      for (const entry of parseLines(await readFile(path, 'utf8'))) {
-        if (!(await isFinished(entry.key))) keep.push(entry);
+      const entries = parseLines(await readText(path), path);
+      const finished = new Set<string>();
+      for (const key of new Set(entries.map((entry) => entry.key))) {
+        if (await isFinished(key)) finished.add(key);
       }
-      await writeFileAtomic(path, keep.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+      const kept = compact(entries, (key) => !finished.has(key));
+      await writeFileAtomic(path, kept.map(serialize).join(''));
     },
   };
 }

@@ -41,8 +41,8 @@ describe('journal', () => {
     await second.close(async (key) => key === 'a');
     const kept = (await readFile(join(dir, 'journal.jsonl'), 'utf8')).trimEnd().split('\n');
     expect(kept.map((line) => JSON.parse(line))).toEqual([
-      { type: 'intent', key: 'b', model: 'm', at },
-      { type: 'created', key: 'b', model: 'm', predictionId: 'p2', at },
+      { v: 1, type: 'intent', key: 'b', model: 'm', at },
+      { v: 1, type: 'created', key: 'b', model: 'm', predictionId: 'p2', at },
     ]);
   });
 });

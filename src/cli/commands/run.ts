@@ -1,6 +1,7 @@
 import { checkRecipes, type RunReport, runRecipes } from '../../api/run.js';
 import { formatUsd } from '../../plan/cost.js';
 import type { RunEvent } from '../../run/events.js';
+import { formatSpend } from '../../run/spend.js';
 import type { CommandOutput } from '../command-output.js';
 import { EXIT } from '../exit-codes.js';
 import { isCi, providerName, type ReplicateFlags, replicateOptions } from '../library-options.js';
@@ -107,8 +108,11 @@ function summaryLines(report: RunReport): string[] {
   const lines = report.stopped === null ? [] : [`error: stopped: ${report.stopped}`];
   lines.push(
     `${verb}: made ${report.made}, cached ${report.cached}, failed ${report.failed}` +
-      `${report.skipped > 0 ? `, skipped ${report.skipped} (${why})` : ''}, spent ${formatUsd(report.spentUsd)}` +
-      ` (estimated ${formatUsd(report.estimate.estimatedUsd)}${report.provider.paid ? '' : `; on Replicate ${formatUsd(report.estimate.replicateUsd)}`})` +
+      `${report.skipped > 0 ? `, skipped ${report.skipped} (${why})` : ''}, ` +
+      formatSpend(
+        report.spend,
+        `estimated ${formatUsd(report.estimate.estimatedUsd)}${report.provider.paid ? '' : `; on Replicate ${formatUsd(report.estimate.replicateUsd)}`}`,
+      ) +
       ` in ${(report.durationMs / 1000).toFixed(1)}s${where}`,
   );
   if (report.mode !== 'run' && report.status === 'failed') {

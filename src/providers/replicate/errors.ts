@@ -8,17 +8,23 @@ import { CancelledError, ProviderError } from '../../errors.js';
 
 export const PROVIDER = 'replicate';
 
-/** Replaces every secret (and any `Bearer …`/`r8_…` look-alike) in a text. */
+/** Replaces every secret (and any `Bearer …`/`Token …`/`r8_…` look-alike) in a text. */
 export type Redact = (text: string) => string;
+
+/**
+ * A credential after an auth scheme: 8 or more token characters, at least one a digit, ending at a word
+ * boundary — so `Bearer r8_abc123…` is caught, while prose such as Replicate's 401 detail "…a valid
+ * authentication token [HTTP 401]" or "token provided" stays readable.
+ */
+const SCHEME_CREDENTIAL =
+  /\b(Bearer|Token)(\s+)(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}(?![A-Za-z0-9._~+/=-])/gi;
 
 export function createRedactor(secrets: readonly (string | undefined)[]): Redact {
   const values = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
   return (text) => {
     let out = text;
     for (const secret of values) out = out.split(secret).join('[redacted]');
-    return out
-      .replace(/\b(Bearer|Token)\s+[^\s"',]+/gi, '$1 [redacted]')
-      .replace(/\br8_[A-Za-z0-9]+/g, 'r8_[redacted]');
+    return out.replace(SCHEME_CREDENTIAL, '$1$2[redacted]').replace(/\br8_[A-Za-z0-9]+/g, 'r8_[redacted]');
   };
 }
 

@@ -12,11 +12,12 @@ import type { PredictionRequest, PredictionResult, Provider } from '../types.js'
 import { createSdkClient, type FetchLike } from './client.js';
 import { callWithRetries, type ProviderContext } from './context.js';
 import { clampWait } from './create.js';
+import { createCanceller } from './ending.js';
 import { createRedactor, type ErrorContext, PROVIDER, toProviderError } from './errors.js';
 import type { PollOptions } from './poll.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createRealTime, type Sleep } from './retry.js';
-import { createCanceller, runTask, type TaskEnv } from './task.js';
+import { runTask, type TaskEnv } from './task.js';
 import { createWebhookReceiver, type WebhookReceiver } from './webhooks.js';
 
 export interface ReplicateWebhookOptions {

@@ -22,6 +22,9 @@ export interface Prediction {
   /** True once Replicate purged input, output and logs (about an hour after the end). */
   data_removed?: boolean;
   created_at?: string;
+  /** Set once `predict()` began (status → processing); absent for predictions that never started. */
+  started_at?: string;
+  completed_at?: string;
   metrics?: Record<string, unknown>;
   urls?: { get?: string; cancel?: string; stream?: string; web?: string };
 }

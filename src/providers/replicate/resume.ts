@@ -3,23 +3,33 @@
  * that prediction instead of creating one. With only `createdAfter` (a create was sent but its id never
  * recorded) it first looks for the prediction that create made — the unknown-outcome search of create.ts,
  * with the input rule of resume-match.ts, skipping predictions claimed by another task of this provider
- * and those canceled or aborted (they carry no result) — and adopts it; none found → the caller creates.
- * What is attached or adopted then goes through the normal task path (poll, download, errors, cancel).
+ * and those that failed, were canceled or aborted (they carry no result) — and adopts it; none found → the
+ * caller creates. What is attached or adopted then goes through the normal task path (poll, download,
+ * errors, cancel) and is reported as `prediction-created` with `resumed: true`.
  *
- * Two outcomes tell the runner to run the task anew, without `resume` (a new, counted cost):
- * `REPLICATE_PREDICTION_NOT_FOUND` (Replicate does not know the id) and `REPLICATE_OUTPUT_EXPIRED` (the
- * prediction's outputs were purged, about an hour after it ended).
+ * These outcomes tell the runner to run the task anew, without `resume` (a new, counted cost):
+ * `REPLICATE_PREDICTION_NOT_FOUND` (Replicate does not know the id), `REPLICATE_OUTPUT_EXPIRED` (the
+ * prediction's outputs were purged, about an hour after it ended), and a resumed prediction that had
+ * ended failed, canceled or aborted (reported as `prediction-ended` before its error).
  */
 import { expected, ProviderError } from '../../errors.js';
 import type { PredictionRequest } from '../types.js';
 import { callWithRetries, type ProviderContext } from './context.js';
 import { findRecentPrediction } from './create.js';
-import { type ErrorContext, PROVIDER, providerError, type Redact, TransportError } from './errors.js';
+import {
+  describeTask,
+  type ErrorContext,
+  PROVIDER,
+  providerError,
+  type Redact,
+  TransportError,
+} from './errors.js';
 import { asPrediction, type Prediction } from './prediction.js';
 import { createResumeMatcher } from './resume-match.js';
 
 const RERUN = 'it will be re-run as a new prediction, a new, counted cost';
 const PREDICTION_ID = /^[A-Za-z0-9_-]{1,100}$/;
+const ENDED_BADLY: ReadonlySet<string> = new Set(['failed', 'canceled', 'aborted']);
 
 export type ResumeTask = Pick<PredictionRequest, 'model' | 'input' | 'resume'>;
 
@@ -53,7 +63,7 @@ export async function resumePrediction(
       claimed,
       since,
       matches: createResumeMatcher(ctx, task.input, signal, errCtx),
-      usable: (p) => p.status !== 'canceled' && p.status !== 'aborted' && p.data_removed !== true,
+      usable: (p) => !ENDED_BADLY.has(p.status) && p.data_removed !== true,
     },
     errCtx,
   );
@@ -107,6 +117,28 @@ export function expiredOnResume(prediction: Prediction, errCtx: ErrorContext, re
     'REPLICATE_OUTPUT_EXPIRED',
     `the outputs of prediction ${prediction.id} have expired (Replicate removes them about an hour after ` +
       `it ends); ${RERUN}`,
+    errCtx,
+    redact,
+    { retryable: false },
+  );
+}
+
+/**
+ * `REPLICATE_RESUMED_PREDICTION_ENDED`: the prediction an earlier run created ended failed, canceled or
+ * aborted, so it has no result to give; the runner creates a new one.
+ */
+export function endedOnResume(
+  prediction: Prediction,
+  failure: ProviderError,
+  errCtx: ErrorContext,
+  redact: Redact,
+): ProviderError {
+  const prefix = `replicate: ${describeTask(errCtx)}: `;
+  const what = failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : failure.message;
+  const detail = what.replace(/ \[prediction [^\]]+\]$/, '');
+  return providerError(
+    'REPLICATE_RESUMED_PREDICTION_ENDED',
+    `prediction ${prediction.id}, created by an earlier run, had ended ${prediction.status} (${detail}); ${RERUN}`,
     errCtx,
     redact,
     { retryable: false },

@@ -3,19 +3,25 @@
  * crash, the journaled or adopted prediction (resume.ts) → SSE tokens for language models → poll or
  * webhook until terminal → outputs downloaded, hashed and probed → actual cost. Any exit with the
  * prediction still running cancels it on the server; an abort ends in `CancelledError`.
+ *
+ * The runner hears of every prediction: `prediction-created` (with `resumed` when an earlier run created
+ * it) as soon as it exists, and `prediction-ended`, with its cost from its metrics (cost.ts), when it ends
+ * without handing this call its result — failed, canceled (by us, the deadline or anyone), aborted — so
+ * that the journal records the end and the budget books what it really cost.
  */
 import { CancelledError, ProviderError } from '../../errors.js';
 import type { PredictionRequest, PredictionResult, ProviderEvent } from '../types.js';
 import type { FetchLike } from './client.js';
 import { callWithRetries, type ProviderContext } from './context.js';
-import { actualCostUsd } from './cost.js';
-import { createPrediction, findRecentPrediction } from './create.js';
+import { actualCostUsd, endedCostUsd } from './cost.js';
+import { createPrediction } from './create.js';
 import { downloadOutputs } from './download.js';
+import { type Canceller, cancelOrphan, terminalFailure } from './ending.js';
 import { type ErrorContext, PROVIDER, providerError, toProviderError } from './errors.js';
 import { prepareInputs, toUploadFile } from './file-inputs.js';
 import { type PollOptions, waitForPrediction } from './poll.js';
 import { isTerminal, numericMetrics, type Prediction, splitOutput, versionRan } from './prediction.js';
-import { expiredOnResume, outputsGone, resumePrediction } from './resume.js';
+import { endedOnResume, expiredOnResume, outputsGone, resumePrediction } from './resume.js';
 import { readTokenStream } from './stream.js';
 
 export interface TaskEnv {
@@ -28,7 +34,7 @@ export interface TaskEnv {
   closing: AbortSignal;
   claimed: Set<string>;
   inFlight: Map<string, ErrorContext>;
-  cancelRemote: (id: string, errCtx: ErrorContext) => Promise<void>;
+  cancelRemote: Canceller;
   /** Webhook URL to put on creates, and the waiter for deliveries; absent without webhooks. */
   webhook?: (
     request: PredictionRequest,
@@ -37,62 +43,29 @@ export interface TaskEnv {
   poll?: Partial<Pick<PollOptions, 'firstDelayMs' | 'factor' | 'maxDelayMs' | 'jitter' | 'bootingAfterMs'>>;
 }
 
-function terminalFailure(
-  prediction: Prediction,
-  errCtx: ErrorContext,
-  env: TaskEnv,
-  pastDeadline: boolean,
-): ProviderError | undefined {
-  const redact = env.ctx.redact;
-  switch (prediction.status) {
-    case 'failed': {
-      const text =
-        typeof prediction.error === 'string' ? prediction.error : JSON.stringify(prediction.error ?? null);
-      return providerError('REPLICATE_PREDICTION_FAILED', `prediction failed: ${text}`, errCtx, redact, {
-        retryable: false,
-      });
-    }
-    case 'canceled':
-      return pastDeadline
-        ? providerError(
-            'REPLICATE_TIMEOUT',
-            'timed out: Replicate cancelled it at the step deadline',
-            errCtx,
-            redact,
-            {
-              retryable: true,
-            },
-          )
-        : providerError(
-            'REPLICATE_PREDICTION_CANCELED',
-            'prediction was canceled on Replicate',
-            errCtx,
-            redact,
-          );
-    case 'aborted':
-      return providerError(
-        'REPLICATE_PREDICTION_ABORTED',
-        'prediction was aborted: its deadline (Cancel-After) passed before it started',
-        errCtx,
-        redact,
-        { retryable: true },
-      );
-    default:
-      return undefined;
-  }
-}
-
 export async function runTask(env: TaskEnv, request: PredictionRequest, version: string | undefined) {
   const { ctx } = env;
   const errCtx: ErrorContext = { model: request.model, label: request.label };
   const signal = AbortSignal.any([request.signal, env.closing]);
   const emit = (event: ProviderEvent): void => request.onEvent?.(event);
+  /** A prediction that ended without handing this call its result: the runner journals and books it. */
+  const reportEnd = (ended: Prediction): void => {
+    if (!isTerminal(ended)) return;
+    const status = ended.status as 'succeeded' | 'failed' | 'canceled' | 'aborted';
+    emit({
+      type: 'prediction-ended',
+      predictionId: ended.id,
+      status,
+      actualUsd: endedCostUsd(request.catalog?.pricing, ended),
+    });
+  };
   const start = ctx.time.clock();
   const deadline = env.stepTimeoutMs === undefined ? undefined : start + env.stepTimeoutMs;
   const textModel = request.catalog?.kind === 'text';
   let prediction: Prediction | undefined;
   let resumed = false;
   let createSent = false;
+  let cancelAfterSent = false;
   let input: Record<string, unknown> = {};
   let hook: Awaited<ReturnType<NonNullable<TaskEnv['webhook']>>> | undefined;
   let phase = 'preparing the inputs';
@@ -115,6 +88,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       hook = env.webhook ? await env.webhook(request) : undefined;
       phase = 'creating the prediction';
       createSent = true;
+      cancelAfterSent = env.stepTimeoutMs !== undefined;
       const created = await createPrediction(
         ctx,
         {
@@ -134,7 +108,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
     }
     errCtx.predictionId = prediction.id;
     env.inFlight.set(prediction.id, errCtx);
-    emit({ type: 'prediction-created', predictionId: prediction.id });
+    emit({ type: 'prediction-created', predictionId: prediction.id, ...(resumed ? { resumed: true } : {}) });
 
     let streamed = '';
     const streamUrl = prediction.urls?.stream;
@@ -169,9 +143,15 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       errCtx,
     );
     const pastDeadline = deadline !== undefined && ctx.time.clock() >= deadline - 1000;
-    const failure = terminalFailure(prediction, errCtx, env, pastDeadline);
-    if (failure) throw failure;
-    if (resumed && outputsGone(prediction)) throw expiredOnResume(prediction, errCtx, ctx.redact);
+    const failure = terminalFailure(prediction, errCtx, ctx.redact, pastDeadline, cancelAfterSent);
+    if (failure) {
+      reportEnd(prediction);
+      throw resumed ? endedOnResume(prediction, failure, errCtx, ctx.redact) : failure;
+    }
+    if (resumed && outputsGone(prediction)) {
+      reportEnd(prediction);
+      throw expiredOnResume(prediction, errCtx, ctx.redact);
+    }
 
     const { urls, text } = splitOutput(prediction.output, textModel);
     let finalText = text;
@@ -229,11 +209,18 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
     return result;
   } catch (err) {
     if (prediction && !isTerminal(prediction)) {
-      await env.cancelRemote(prediction.id, errCtx);
+      const answer = await env.cancelRemote(prediction.id, errCtx);
+      if (answer) reportEnd(answer);
     } else if (!prediction && createSent && signal.aborted) {
-      await cancelOrphan(env, request, version, input, start, errCtx);
+      await cancelOrphan(
+        { ctx, claimed: env.claimed, cancelRemote: env.cancelRemote },
+        { request, version, input, since: start },
+        errCtx,
+        reportEnd,
+      );
     } else if (!prediction && request.resume?.predictionId !== undefined && signal.aborted) {
-      await env.cancelRemote(request.resume.predictionId, errCtx);
+      const answer = await env.cancelRemote(request.resume.predictionId, errCtx);
+      if (answer) reportEnd(answer);
     }
     if (signal.aborted) {
       const id = prediction ? ` [prediction ${prediction.id}]` : '';
@@ -243,50 +230,4 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
   } finally {
     if (prediction) env.inFlight.delete(prediction.id);
   }
-}
-
-/** Aborted while the create was in flight: find the prediction it may have made, and cancel it. */
-async function cancelOrphan(
-  env: TaskEnv,
-  request: PredictionRequest,
-  version: string | undefined,
-  input: Record<string, unknown>,
-  since: number,
-  errCtx: ErrorContext,
-): Promise<void> {
-  try {
-    const found = await findRecentPrediction(
-      { ...env.ctx, maxAttempts: 2 },
-      {
-        model: request.model,
-        version,
-        input,
-        signal: AbortSignal.timeout(15_000),
-        claimed: env.claimed,
-        since,
-      },
-      errCtx,
-    );
-    if (found && !isTerminal(found)) await env.cancelRemote(found.id, { ...errCtx, predictionId: found.id });
-  } catch {
-    env.ctx.warn(`replicate: ${request.model}: could not check for a prediction left by a cancelled create`);
-  }
-}
-
-/** Cancels a prediction on the server (best effort, once per id). */
-export function createCanceller(ctx: ProviderContext) {
-  const done = new Set<string>();
-  return async (id: string, errCtx: ErrorContext): Promise<void> => {
-    if (done.has(id)) return;
-    done.add(id);
-    try {
-      const signal = AbortSignal.timeout(30_000);
-      await callWithRetries(ctx, 'cancelling the prediction', errCtx, signal, () =>
-        ctx.sdk.predictions.cancel(id, { signal }),
-      );
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      ctx.warn(ctx.redact(`replicate: ${errCtx.model}: could not cancel prediction ${id}: ${why}`));
-    }
-  };
 }

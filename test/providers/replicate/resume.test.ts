@@ -163,7 +163,7 @@ describe.each(PROFILES)('resume by prediction id (%s replies)', (current) => {
     expect(fake.counts.create).toBe(0);
     expect(fake.counts.get).toBeGreaterThanOrEqual(2);
     expect(result.predictionId).toBe(id);
-    expect(events[0]).toEqual({ type: 'prediction-created', predictionId: id });
+    expect(events[0]).toEqual({ type: 'prediction-created', predictionId: id, resumed: true });
     expect(result.files).toHaveLength(2);
     const served = fake.predictions.get(id)?.output as string[];
     for (const [i, file] of result.files.entries()) {
@@ -227,7 +227,7 @@ describe.each(PROFILES)('resume by prediction id (%s replies)', (current) => {
     expect(err.details.predictionId).toBe(id);
     expect(fake.counts.create).toBe(0);
     expect(fake.counts.download).toBe(0);
-    expect(events).toContainEqual({ type: 'prediction-created', predictionId: id });
+    expect(events).toContainEqual({ type: 'prediction-created', predictionId: id, resumed: true });
   });
 
   it('an output URL that answers 404 on resume is the same expiry error', async () => {
@@ -244,13 +244,22 @@ describe.each(PROFILES)('resume by prediction id (%s replies)', (current) => {
     expect(fake.counts.download).toBe(1);
   });
 
-  it('a failed prediction gives the normal failure; an unknown id gives REPLICATE_PREDICTION_NOT_FOUND', async () => {
+  it('a prediction that had failed is REPLICATE_RESUMED_PREDICTION_ENDED (re-run); an unknown id REPLICATE_PREDICTION_NOT_FOUND', async () => {
     await start({ models: { [SCHNELL]: { failure: { always: true, error: 'NSFW content detected' } } } });
     const id = await rawCreate(SCHNELL, { prompt: 'x' });
+    await fake.predictions.settled(id);
     fake.resetCounts();
     const failed = await failure(provider().predict(request(SCHNELL, { prompt: 'x' }, { predictionId: id })));
-    expect(failed.code).toBe('REPLICATE_PREDICTION_FAILED');
+    expect(failed.code).toBe('REPLICATE_RESUMED_PREDICTION_ENDED');
+    expect(failed.message).toContain(`prediction ${id}, created by an earlier run, had ended failed`);
     expect(failed.message).toContain('NSFW content detected');
+    expect(failed.message).toContain('counted cost');
+    expect(events).toContainEqual({
+      type: 'prediction-ended',
+      predictionId: id,
+      status: 'failed',
+      actualUsd: 0,
+    });
     const unknown = await failure(
       provider().predict(request(SCHNELL, { prompt: 'x' }, { predictionId: 'nosuchprediction0' })),
     );
@@ -281,7 +290,7 @@ describe.each(PROFILES)(
       expect(fake.counts.create).toBe(0);
       expect(fake.counts.list).toBeGreaterThanOrEqual(3);
       expect(result.predictionId).toBe(lost);
-      expect(events[0]).toEqual({ type: 'prediction-created', predictionId: lost });
+      expect(events[0]).toEqual({ type: 'prediction-created', predictionId: lost, resumed: true });
       expect(result.files).toHaveLength(1);
       expect(warnings.join('\n')).toContain(`adopted prediction ${lost}`);
     });
