@@ -1,8 +1,9 @@
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openJournal } from '../../src/store/journal.js';
+import { UsageError } from '../../src/errors.js';
+import { JOURNAL_VERSION, openJournal } from '../../src/store/journal.js';
 
 const at = '2026-01-01T00:00:00.000Z';
 
@@ -44,6 +45,67 @@ describe('journal', () => {
       { v: 1, type: 'intent', key: 'b', model: 'm', at },
       { v: 1, type: 'created', key: 'b', model: 'm', predictionId: 'p2', at },
     ]);
+  });
+
+  it('records how a prediction ended; a new intent starts a new attempt that forgets it', async () => {
+    const first = await openJournal(dir);
+    await first.append({ type: 'intent', key: 'a', model: 'm', at });
+    await first.append({ type: 'created', key: 'a', model: 'm', predictionId: 'p1', at });
+    await first.append({ type: 'ended', key: 'a', model: 'm', predictionId: 'p1', status: 'canceled', at });
+    await first.append({ type: 'intent', key: 'b', model: 'm', at });
+    await first.append({ type: 'created', key: 'b', model: 'm', predictionId: 'q1', at });
+    // An end reported for another prediction than the attempt's own changes nothing.
+    await first.append({ type: 'ended', key: 'b', model: 'm', predictionId: 'old', status: 'failed', at });
+    await first.close();
+    const second = await openJournal(dir);
+    expect(second.lookup('a')).toEqual({ intentAt: at, predictionId: 'p1', ended: 'canceled' });
+    expect(second.lookup('b')).toEqual({ intentAt: at, predictionId: 'q1' });
+    const later = '2026-01-02T00:00:00.000Z';
+    await second.append({ type: 'intent', key: 'a', model: 'm', at: later });
+    await second.close(async () => false);
+    const third = await openJournal(dir);
+    expect(third.lookup('a')).toEqual({ intentAt: later });
+    await third.close();
+    // close() kept only each key's latest attempt.
+    const kept = (await readFile(join(dir, 'journal.jsonl'), 'utf8')).trimEnd().split('\n');
+    expect(kept.map((line) => JSON.parse(line).key)).toEqual(['b', 'b', 'b', 'a']);
+    expect(kept.every((line) => JSON.parse(line).v === JOURNAL_VERSION)).toBe(true);
+  });
+
+  it('reads lines written before the journal had a version (format 0)', async () => {
+    await writeFile(
+      join(dir, 'journal.jsonl'),
+      `${JSON.stringify({ type: 'intent', key: 'a', model: 'm', at })}\n` +
+        `${JSON.stringify({ type: 'created', key: 'a', model: 'm', predictionId: 'p1', at })}\n` +
+        `${JSON.stringify({ type: 'intent', key: 'b', model: 'm', at })}\n`,
+    );
+    const journal = await openJournal(dir);
+    expect(journal.lookup('a')).toEqual({ intentAt: at, predictionId: 'p1' });
+    expect(journal.lookup('b')).toEqual({ intentAt: at });
+    await journal.append({ type: 'ended', key: 'a', model: 'm', predictionId: 'p1', status: 'failed', at });
+    await journal.close(async () => false);
+    const lines = (await readFile(journal.path, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    expect(lines.every((line) => line.v === JOURNAL_VERSION)).toBe(true);
+  });
+
+  it('refuses a journal of a newer format, naming the line and what to do', async () => {
+    await writeFile(
+      join(dir, 'journal.jsonl'),
+      `${JSON.stringify({ v: 1, type: 'intent', key: 'a', model: 'm', at })}\n` +
+        `${JSON.stringify({ v: JOURNAL_VERSION + 1, type: 'claim', key: 'a', at })}\n`,
+    );
+    const error = await openJournal(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toContain(
+      `journal.jsonl:2: this journal was written by a newer assetgen`,
+    );
+    expect((error as Error).message).toContain(
+      'Finish or resume the interrupted run with that newer assetgen',
+    );
   });
 });
 

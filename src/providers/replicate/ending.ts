@@ -62,16 +62,22 @@ export function terminalFailure(
   }
 }
 
-/** What happened to an aborted prediction, blaming `Cancel-After` only when this run sent one. */
+/**
+ * What happened to an aborted prediction ("aborted" = its deadline passed before it started), blaming
+ * `Cancel-After` only when this run sent one, and naming the deadline when the prediction shows it.
+ */
 function abortedText(prediction: Prediction, cancelAfterSent: boolean): string {
   const why =
     typeof prediction.error === 'string' && prediction.error.trim() !== ''
       ? `: ${prediction.error.trim()}`
       : '';
+  const deadline = typeof prediction.deadline === 'string' ? ` (${prediction.deadline})` : '';
   const cause = cancelAfterSent
-    ? 'the step deadline sent with it (Cancel-After, --step-timeout) passed while it was still queued'
-    : 'no deadline was sent with it by this run';
-  return `prediction was aborted by Replicate before it started (${cause}; nothing was charged)${why}`;
+    ? `the step deadline this run sent with it (Cancel-After, from --step-timeout)${deadline} passed while it was still queued`
+    : deadline !== ''
+      ? `its deadline${deadline}, set when it was created, passed while it was still queued`
+      : 'Replicate gave no reason, and this run sent it no deadline';
+  return `prediction was aborted by Replicate before it started: ${cause}; nothing was charged${why}`;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface Prediction {
   /** Set once `predict()` began (status → processing); absent for predictions that never started. */
   started_at?: string;
   completed_at?: string;
+  /** The absolute auto-cancel time, when the create sent `Cancel-After`. */
+  deadline?: string;
   metrics?: Record<string, unknown>;
   urls?: { get?: string; cancel?: string; stream?: string; web?: string };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../../src/models/catalog.js';
-import { actualCostUsd } from '../../../src/providers/replicate/cost.js';
+import { actualCostUsd, endedCostUsd } from '../../../src/providers/replicate/cost.js';
+import type { Prediction } from '../../../src/providers/replicate/prediction.js';
 
 describe('actualCostUsd', () => {
   const catalog = createCatalog();
@@ -41,5 +42,50 @@ describe('actualCostUsd', () => {
     expect(actualCostUsd(pricing('black-forest-labs/flux-schnell'), { predict_time: 1 })).toBeNull();
     expect(actualCostUsd(pricing('nightmareai/real-esrgan'), {})).toBeNull();
     expect(actualCostUsd(pricing('meta/meta-llama-3-70b-instruct'), undefined)).toBeNull();
+  });
+});
+
+describe('endedCostUsd: predictions that ended without a result', () => {
+  const catalog = createCatalog();
+  const pricing = (ref: string) => catalog.get(ref)?.pricing;
+  const ended = (status: Prediction['status'], extra: Partial<Prediction> = {}): Prediction => ({
+    id: 'p',
+    status,
+    ...extra,
+  });
+  const esrgan = pricing('nightmareai/real-esrgan');
+  const schnell = pricing('black-forest-labs/flux-schnell');
+  const llama = pricing('meta/meta-llama-3-70b-instruct');
+
+  it('aborted, or never started: nothing', () => {
+    expect(endedCostUsd(esrgan, ended('aborted', { metrics: { total_time: 40 } }))).toBe(0);
+    expect(endedCostUsd(esrgan, ended('canceled', { metrics: { total_time: 3 } }))).toBe(0);
+    expect(endedCostUsd(esrgan, ended('canceled'))).toBe(0);
+  });
+
+  it('canceled or failed on a time-billed model: the seconds it ran (the recorded cancel: 0.128148 s)', () => {
+    const recorded = ended('canceled', {
+      started_at: '2024-04-22T11:15:15.375980Z',
+      metrics: { predict_time: 0.128148, total_time: 0.175128 },
+    });
+    expect(endedCostUsd(esrgan, recorded)).toBeCloseTo(0.128148 * 0.000225, 9);
+    expect(endedCostUsd(esrgan, ended('failed', { metrics: { predict_time: 2 } }))).toBeCloseTo(0.00045, 12);
+    // Started, but the seconds are not known: unknown (the runner books the estimate).
+    expect(endedCostUsd(esrgan, ended('canceled', { started_at: '2024-04-22T11:15:15Z' }))).toBeNull();
+  });
+
+  it('official models bill outputs: none made, nothing billed', () => {
+    expect(endedCostUsd(schnell, ended('canceled', { metrics: { predict_time: 1.5 } }))).toBe(0);
+    expect(
+      endedCostUsd(schnell, ended('failed', { metrics: { predict_time: 1, image_count: 1 } })),
+    ).toBeCloseTo(0.003, 9);
+    expect(endedCostUsd(llama, ended('canceled', { metrics: { predict_time: 1 }, output: [] }))).toBe(0);
+    expect(
+      endedCostUsd(llama, ended('canceled', { metrics: { predict_time: 1 }, output: ['Once', ' upon'] })),
+    ).toBeNull();
+  });
+
+  it('a succeeded one costs what its metrics say', () => {
+    expect(endedCostUsd(schnell, ended('succeeded', { metrics: { image_count: 2 } }))).toBeCloseTo(0.006, 9);
   });
 });
