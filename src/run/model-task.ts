@@ -156,7 +156,9 @@ async function predictWithResume(
   forced: boolean,
 ) {
   const journalled = context.provider.paid && !forced ? context.journal?.lookup(identity.key) : undefined;
-  if (journalled !== undefined && journalled.ended === undefined) {
+  // An earlier run's prediction that gave no result: the one created now stands in for it.
+  if (journalled?.ended !== undefined) lease.replacing();
+  else if (journalled !== undefined) {
     const resume: NonNullable<PredictionRequest['resume']> = {};
     if (journalled.predictionId !== undefined) resume.predictionId = journalled.predictionId;
     if (journalled.intentAt !== undefined) resume.createdAfter = journalled.intentAt;
@@ -171,6 +173,7 @@ async function predictWithResume(
         message: `${error.message}; running ${identity.task.asset} ${identity.task.step} again`,
       });
       await lease.restart();
+      lease.replacing();
     }
   }
   if (context.provider.paid) {

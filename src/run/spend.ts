@@ -10,8 +10,11 @@ import { formatUsd } from '../plan/cost.js';
 export type PredictionOrigin = 'created' | 'resumed';
 
 export interface SpendTally {
-  /** Predictions this run created, and what they cost. */
-  created: { count: number; usd: number };
+  /**
+   * Predictions this run created, and what they cost; `replacing`: how many of them stand in for a
+   * prediction an earlier run made that gave no result (failed, canceled, aborted, expired, unknown).
+   */
+  created: { count: number; usd: number; replacing: number };
   /** Predictions an earlier run created that this run re-attached to or adopted, and what they cost. */
   resumed: { count: number; usd: number };
   /** How many of them are booked at their estimate because their actual cost is unknown. */
@@ -20,17 +23,22 @@ export interface SpendTally {
 
 export interface SpendLedger {
   /** Books one prediction once its cost is known (`estimated`: the estimate stands in for it). */
-  book(origin: PredictionOrigin, usd: number, estimated: boolean): void;
+  book(origin: PredictionOrigin, usd: number, options: { estimated: boolean; replacing: boolean }): void;
   tally(): SpendTally;
 }
 
 export function createSpendLedger(): SpendLedger {
-  const tally: SpendTally = { created: { count: 0, usd: 0 }, resumed: { count: 0, usd: 0 }, atEstimate: 0 };
+  const tally: SpendTally = {
+    created: { count: 0, usd: 0, replacing: 0 },
+    resumed: { count: 0, usd: 0 },
+    atEstimate: 0,
+  };
   return {
-    book(origin, usd, estimated) {
+    book(origin, usd, { estimated, replacing }) {
       const line = tally[origin];
       line.count += 1;
       line.usd = Math.round((line.usd + usd) * 1e9) / 1e9;
+      if (origin === 'created' && replacing) tally.created.replacing += 1;
       if (estimated) tally.atEstimate += 1;
     },
     tally: () => ({
@@ -49,7 +57,11 @@ export function createSpendLedger(): SpendLedger {
 export function formatSpend(tally: SpendTally, estimate: string): string {
   const count = tally.created.count + tally.resumed.count;
   if (count === 0) return `spent $0 (no prediction created; ${estimate})`;
-  const parts = [`${tally.created.count} created`];
+  const replacing =
+    tally.created.replacing > 0
+      ? `, ${tally.created.replacing} of them in place of an earlier run's that gave no result`
+      : '';
+  const parts = [`${tally.created.count} created${replacing}`];
   if (tally.resumed.count > 0) {
     parts.push(`${tally.resumed.count} resumed from an earlier run: ${formatUsd(tally.resumed.usd)}`);
   }

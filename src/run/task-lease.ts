@@ -35,6 +35,8 @@ export interface TaskLease {
   origin(): PredictionOrigin | undefined;
   /** Before running the task anew after a resumed prediction gave nothing: slot and reservation again. */
   restart(): Promise<void>;
+  /** The next prediction created stands in for an earlier run's that gave no result (for the summary). */
+  replacing(): void;
   /** Hands back whatever is still held; an unsettled prediction is booked at its estimate. */
   end(): void;
 }
@@ -53,6 +55,7 @@ export function createTaskLease(
   let releaseTransfer: Release | undefined;
   let reservation: Reservation | undefined;
   let current: { id: string | undefined; origin: PredictionOrigin; booked: boolean } | undefined;
+  let replacing = false;
 
   const reportCost = (): void =>
     context.emit({
@@ -69,7 +72,10 @@ export function createTaskLease(
       budget.settle(reservation, actualUsd);
       reservation = undefined;
     }
-    context.spend.book(origin, actualUsd ?? estimatedUsd ?? 0, actualUsd === null);
+    context.spend.book(origin, actualUsd ?? estimatedUsd ?? 0, {
+      estimated: actualUsd === null,
+      replacing: origin === 'created' && replacing,
+    });
     reportCost();
   };
   const handOnRemote = (): void => {
@@ -106,6 +112,9 @@ export function createTaskLease(
       releaseTransfer = await context.pools.acquireTransfer();
     },
     origin: () => current?.origin,
+    replacing() {
+      replacing = true;
+    },
     async restart() {
       releaseTransfer?.();
       releaseTransfer = undefined;

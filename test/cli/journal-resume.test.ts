@@ -157,7 +157,8 @@ outputs:
     const made = await everyAssetMade('created');
     expect(made.some((id) => canceled.includes(id))).toBe(false);
     expect(rerun.err).toContain(
-      `made ${ASSETS}, cached 0, failed 0, spent $0.024 on ${ASSETS} predictions (${ASSETS} created;`,
+      `made ${ASSETS}, cached 0, failed 0, spent $0.024 on ${ASSETS} predictions (${ASSETS} created, ` +
+        `${ASSETS} of them in place of an earlier run's that gave no result;`,
     );
 
     // And once made, nothing more: the journal was emptied of finished tasks.
@@ -188,7 +189,8 @@ outputs:
     // The re-run attached to the canceled ones (and books what they cost: nothing, no image made) before
     // creating new ones: both are counted, apart.
     expect(rerun.err).toContain(
-      `spent $0.024 on ${2 * ASSETS} predictions (${ASSETS} created, ${ASSETS} resumed from an earlier run: $0;`,
+      `spent $0.024 on ${2 * ASSETS} predictions (${ASSETS} created, ${ASSETS} of them in place of an ` +
+        `earlier run's that gave no result, ${ASSETS} resumed from an earlier run: $0;`,
     );
   }, 120_000);
 
@@ -249,7 +251,9 @@ outputs:
     const rerun = await run();
     expect(rerun.code, rerun.err).toBe(0);
     expect(fake.counts.create).toBe(1);
-    expect(rerun.err).toContain('made 1, cached 7, failed 0, spent $0.003 on 1 prediction (1 created;');
+    expect(rerun.err).toContain(
+      "made 1, cached 7, failed 0, spent $0.003 on 1 prediction (1 created, 1 of them in place of an earlier run's",
+    );
     const steps = await manifestSteps();
     expect(steps.every(({ status }) => status === 'ok')).toBe(true);
     expect(steps[3]?.step.prediction_id).not.toBe(failedLine?.predictionId);

@@ -90,7 +90,7 @@ describe('spend', () => {
     const expected = 0.0005 + FLUX_ESTIMATE + 0.004;
     expect(result.spentUsd).toBeCloseTo(expected, 9);
     expect(result.spend).toEqual({
-      created: { count: 3, usd: expect.closeTo(expected, 9) },
+      created: { count: 3, usd: expect.closeTo(expected, 9), replacing: 0 },
       resumed: { count: 0, usd: 0 },
       atEstimate: 1,
     });
@@ -102,11 +102,20 @@ describe('spend', () => {
   });
 
   it('says what was resumed apart from what was created', () => {
-    const tally = { created: { count: 2, usd: 0.006 }, resumed: { count: 1, usd: 0.003 }, atEstimate: 0 };
+    const tally = {
+      created: { count: 2, usd: 0.006, replacing: 1 },
+      resumed: { count: 1, usd: 0.003 },
+      atEstimate: 0,
+    };
     expect(formatSpend(tally, 0.009)).toBe(
-      'spent $0.009 on 3 predictions (2 created, 1 resumed from an earlier run: $0.003; estimated $0.009)',
+      "spent $0.009 on 3 predictions (2 created, 1 of them in place of an earlier run's that gave no result, " +
+        '1 resumed from an earlier run: $0.003; estimated $0.009)',
     );
-    const none = { created: { count: 0, usd: 0 }, resumed: { count: 0, usd: 0 }, atEstimate: 0 };
+    const none = {
+      created: { count: 0, usd: 0, replacing: 0 },
+      resumed: { count: 0, usd: 0 },
+      atEstimate: 0,
+    };
     expect(formatSpend(none, 0.009)).toBe('spent $0 (no prediction created; estimated $0.009)');
   });
 });
