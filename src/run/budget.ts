@@ -1,6 +1,7 @@
 /**
  * The budget guard: a paid task reserves its estimate before it starts and settles with its actual
- * cost when it ends. No new paid task starts once spent + reserved + its estimate would exceed the limit.
+ * cost when its prediction ends (task-lease.ts), or releases the reservation when it never got a
+ * prediction. No new paid task starts once spent + reserved + its estimate would exceed the limit.
  */
 
 export interface Reservation {
