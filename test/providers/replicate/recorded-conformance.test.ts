@@ -210,7 +210,7 @@ describe('the recorded exchanges through the provider', () => {
     expect(replay?.hits).toHaveLength(1);
   });
 
-  it('cancel_canceled: a journalled prediction found canceled (logs: null) is reported as canceled, nothing created', async () => {
+  it('cancel_canceled: a journalled prediction found canceled (logs: null) is given up for a new one, booked at the seconds it ran', async () => {
     const { provider } = await replayOf([
       {
         method: 'GET',
@@ -223,8 +223,19 @@ describe('the recorded exchanges through the provider', () => {
         task(SDXL, { prompt: 'corgi' }, { resume: { predictionId: 'hdwst0bb05rgp0cf0p29mzk2am' } }),
       ),
     );
-    expect(err.code).toBe('REPLICATE_PREDICTION_CANCELED');
-    expect(err.message).toContain('hdwst0bb05rgp0cf0p29mzk2am');
+    // The runner creates a new prediction on this code (a new, counted cost).
+    expect(err.code).toBe('REPLICATE_RESUMED_PREDICTION_ENDED');
+    expect(err.message).toContain(
+      'prediction hdwst0bb05rgp0cf0p29mzk2am, created by an earlier run, had ended canceled',
+    );
+    expect(err.message).toContain('a new, counted cost');
+    // sdxl is time-billed: the recorded predict_time 0.128148 s × $0.000725/s.
+    expect(events).toContainEqual({
+      type: 'prediction-ended',
+      predictionId: 'hdwst0bb05rgp0cf0p29mzk2am',
+      status: 'canceled',
+      actualUsd: expect.closeTo(0.128148 * 0.000725, 9),
+    });
     expect(replay?.server.count('POST', /./)).toBe(0);
   });
 
