@@ -163,6 +163,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       }
     }
     if (urls.length === 0 && finalText === undefined) {
+      reportEnd(prediction);
       throw providerError(
         'REPLICATE_NO_OUTPUT',
         'prediction succeeded without any output',
