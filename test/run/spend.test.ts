@@ -96,7 +96,7 @@ describe('spend', () => {
     });
     const costs = events.filter((e) => e.type === 'cost');
     expect(costs.at(-1)).toEqual({ type: 'cost', spentUsd: expect.closeTo(expected, 9), reservedUsd: 0 });
-    expect(formatSpend(result.spend, 0.012)).toBe(
+    expect(formatSpend(result.spend, 'estimated $0.012')).toBe(
       'spent $0.0075 on 3 predictions (3 created, 1 booked at their estimate, cost unknown; estimated $0.012)',
     );
   });
@@ -107,7 +107,7 @@ describe('spend', () => {
       resumed: { count: 1, usd: 0.003 },
       atEstimate: 0,
     };
-    expect(formatSpend(tally, 0.009)).toBe(
+    expect(formatSpend(tally, 'estimated $0.009')).toBe(
       "spent $0.009 on 3 predictions (2 created, 1 of them in place of an earlier run's that gave no result, " +
         '1 resumed from an earlier run: $0.003; estimated $0.009)',
     );
@@ -116,6 +116,6 @@ describe('spend', () => {
       resumed: { count: 0, usd: 0 },
       atEstimate: 0,
     };
-    expect(formatSpend(none, 0.009)).toBe('spent $0 (no prediction created; estimated $0.009)');
+    expect(formatSpend(none, 'estimated $0.009')).toBe('spent $0 (no prediction created; estimated $0.009)');
   });
 });
