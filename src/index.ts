@@ -89,5 +89,6 @@ export type { BudgetStatus, ModelSummary, PlanSummary } from './plan/summary.js'
 export type { AssetgenRecipe } from './recipe/recipe-types.generated.js';
 export { type ReviewReport, type WriteReviewOptions, writeReviewPage } from './review/index.js';
 export { EVENTS_VERSION, type RunEvent, type RunEventListener, type TaskRef } from './run/events.js';
+export type { PredictionOrigin, SpendTally } from './run/spend.js';
 export { type InitFile, type InitOptions, type InitResult, initProject } from './scaffold/init.js';
 export { VERSION } from './version.js';
