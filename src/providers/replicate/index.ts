@@ -77,6 +77,7 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
   const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL;
   const plainFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const waitSeconds = clampWait(options.waitSeconds ?? 60);
+  const limiter = createRateLimiter({ perMinute: options.createsPerMinute ?? 600, time, warn });
   const ctx: ProviderContext = {
     sdk: createSdkClient({
       token: options.token,
@@ -85,11 +86,12 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
       redact,
       clock: time.clock,
       requestTimeoutMs: options.requestTimeoutMs ?? Math.max(60_000, (waitSeconds + 30) * 1000),
+      onCreateReply: (reply) => limiter.observe(reply),
     }),
     baseUrl,
     time,
     redact,
-    limiter: createRateLimiter({ perMinute: options.createsPerMinute ?? 600, time }),
+    limiter,
     maxAttempts: Math.max(1, options.maxAttempts ?? 6),
     warn,
   };

@@ -16,6 +16,7 @@ afterEach(async () => {
 function context(api: string, time = createFakeTime()) {
   const redact = createRedactor([CANARY]);
   const warnings: string[] = [];
+  const limiter = createRateLimiter({ perMinute: 600, time });
   const ctx: ProviderContext = {
     sdk: createSdkClient({
       token: CANARY,
@@ -24,11 +25,12 @@ function context(api: string, time = createFakeTime()) {
       redact,
       clock: time.clock,
       requestTimeoutMs: 10_000,
+      onCreateReply: (reply) => limiter.observe(reply),
     }),
     baseUrl: api,
     time,
     redact,
-    limiter: createRateLimiter({ perMinute: 600, time }),
+    limiter,
     maxAttempts: 6,
     warn: (m) => warnings.push(m),
   };
@@ -220,6 +222,7 @@ describe('createPrediction', () => {
     expect(time.clock() - start).toBeGreaterThanOrEqual(2000);
     // no list lookup for a 429: it was never processed
     expect(mini.server.count('GET', '/v1/predictions')).toBe(0);
+    // A 429 without rate headers or a stated limit: the rate is halved, once.
     expect(ctx.limiter.currentPerMinute()).toBe(300);
   });
 
