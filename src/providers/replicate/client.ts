@@ -2,8 +2,8 @@
  * The SDK client, created per provider instance, behind a fetch wrapper that neutralises the SDK's own
  * retries (reference §7.4: back to back, Retry-After ignored, POST creates re-sent on network errors).
  *
- * The wrapper sends each SDK request exactly once. Any non-2xx answer or network failure is thrown as a
- * `TransportError`; the SDK swallows thrown errors and calls the wrapper again with the same `init`
+ * The wrapper sends each SDK request exactly once and reads its answer whole. Any non-2xx answer, network
+ * failure or answer cut off mid-body is thrown as a `TransportError`; the SDK swallows thrown errors and calls the wrapper again with the same `init`
  * object, so the wrapper remembers the failure per `init` and replays it without touching the network.
  * The SDK's loop therefore ends with our error, the SDK never builds an `ApiError` (which would carry the
  * Authorization header), and the waiting retries live in retry.ts / create.ts.
@@ -97,7 +97,30 @@ export function createTransport(
     if (response.ok) {
       if (create)
         options.onCreateReply?.({ sentAt, status: response.status, ...readRateHeaders(response.headers) });
-      return response;
+      // Read here, so that an answer cut off on the way is a retryable failure like any other (the SDK would
+      // throw undici's bare "terminated" from inside its own response.json()).
+      let body: ArrayBuffer;
+      try {
+        body = await response.arrayBuffer();
+      } catch (err) {
+        const failure =
+          init?.signal?.aborted === true
+            ? err
+            : new TransportError({
+                message: options.redact(`${where}: answer cut off (${describeNetworkError(err)})`),
+                detail: 'answer cut off',
+                retryable: true,
+                // A 2xx was sent: the server acted on the request.
+                maybeProcessed: true,
+              });
+        replays.set(key, failure);
+        throw failure;
+      }
+      return new Response(body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
     }
     const text = await response.text().catch(() => '');
     const status = response.status;
