@@ -12,6 +12,7 @@ import { workloadTime } from './lib/workload.js';
 import { pipelineEfficiency } from './scenarios/pipeline.js';
 import { postProcessing } from './scenarios/post-processing.js';
 import { reviewPage } from './scenarios/review-page.js';
+import { lowCreditRows, transientFaultRows } from './scenarios/resilience.js';
 import { scale } from './scenarios/scale.js';
 import { sdkScript } from './scenarios/sdk-script.js';
 import { startup } from './scenarios/startup.js';
@@ -25,6 +26,8 @@ const SCENARIOS: Record<number, (context: BenchContext) => Promise<ScenarioRow[]
   5: scale,
   6: startup,
   7: reviewPage,
+  8: transientFaultRows,
+  9: lowCreditRows,
 };
 
 async function main(): Promise<number> {
