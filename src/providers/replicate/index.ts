@@ -13,6 +13,7 @@ import { createSdkClient, type FetchLike } from './client.js';
 import { callWithRetries, type ProviderContext } from './context.js';
 import { clampWait } from './create.js';
 import { createRedactor, type ErrorContext, PROVIDER, toProviderError } from './errors.js';
+import { createDurationBook, webhookWaitMs } from './expected-duration.js';
 import type { PollOptions } from './poll.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createRealTime, type Sleep } from './retry.js';
@@ -26,7 +27,11 @@ export interface ReplicateWebhookOptions {
   listen?: { host?: string; port: number };
   /** `whsec_…`; else fetched from `GET /webhooks/default/secret`. */
   secret?: string;
-  /** How long to wait for a delivery before polling (default: the model's typical time × 2 + 60 s). */
+  /**
+   * How long to wait for a delivery before polling, from when the wait starts. Default: until the
+   * prediction's expected end — the 90th percentile of this run's durations of the model, before that its
+   * typical time — plus a fifth and 2 s (expected-duration.ts); polling then still takes a late delivery.
+   */
   fallbackMs?: number;
 }
 
@@ -136,6 +141,7 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
     ...(options.poll ? { poll: options.poll } : {}),
   };
   const hook = options.webhook;
+  const durations = createDurationBook();
   if (hook) {
     env.webhook = async (request) => {
       if (!receiver) {
@@ -146,9 +152,14 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
         });
       }
       const r = await receiver;
-      const pricing = request.catalog?.pricing;
-      const typical = pricing?.unit === 'second' ? pricing.typicalSeconds : 30;
-      return { url: hook.url, wait: r.waitFor, fallbackMs: hook.fallbackMs ?? (typical * 2 + 60) * 1000 };
+      return {
+        url: hook.url,
+        wait: r.waitFor,
+        waitMs: (prediction, createSentAt, now) =>
+          hook.fallbackMs ??
+          webhookWaitMs(durations.expectedMs(request.model, request.catalog), prediction, createSentAt, now),
+        finished: (prediction) => durations.record(request.model, prediction),
+      };
     };
   }
 

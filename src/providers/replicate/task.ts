@@ -18,6 +18,16 @@ import { isTerminal, numericMetrics, type Prediction, splitOutput, versionRan } 
 import { expiredOnResume, outputsGone, resumePrediction } from './resume.js';
 import { readTokenStream } from './stream.js';
 
+/** What a task with webhooks needs: the URL, the waiter, how long to trust it, where to report how long it took. */
+export interface WebhookPlan {
+  url: string;
+  wait: NonNullable<PollOptions['webhookWait']>;
+  /** How long, from now, to wait for the delivery before polling (see expected-duration.ts). */
+  waitMs: (prediction: Prediction, createSentAt: number, now: number) => number;
+  /** A finished prediction (its duration sets later waits). */
+  finished: (prediction: Prediction) => void;
+}
+
 export interface TaskEnv {
   ctx: ProviderContext;
   /** Plain fetch (no token) for output downloads and SSE streams. */
@@ -30,9 +40,7 @@ export interface TaskEnv {
   inFlight: Map<string, ErrorContext>;
   cancelRemote: (id: string, errCtx: ErrorContext) => Promise<void>;
   /** Webhook URL to put on creates, and the waiter for deliveries; absent without webhooks. */
-  webhook?: (
-    request: PredictionRequest,
-  ) => Promise<{ url: string; wait: NonNullable<PollOptions['webhookWait']>; fallbackMs: number }>;
+  webhook?: (request: PredictionRequest) => Promise<WebhookPlan>;
   probe: (path: string) => Promise<unknown>;
   poll?: Partial<Pick<PollOptions, 'firstDelayMs' | 'factor' | 'maxDelayMs' | 'jitter' | 'bootingAfterMs'>>;
 }
@@ -94,7 +102,8 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
   let resumed = false;
   let createSent = false;
   let input: Record<string, unknown> = {};
-  let hook: Awaited<ReturnType<NonNullable<TaskEnv['webhook']>>> | undefined;
+  let hook: WebhookPlan | undefined;
+  let createSentAt = start;
   let phase = 'preparing the inputs';
   try {
     if (signal.aborted) throw new CancelledError();
@@ -115,6 +124,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       hook = env.webhook ? await env.webhook(request) : undefined;
       phase = 'creating the prediction';
       createSent = true;
+      createSentAt = ctx.time.clock();
       const created = await createPrediction(
         ctx,
         {
@@ -164,10 +174,11 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
         deadline,
         onEvent: request.onEvent,
         webhookWait: hook?.wait,
-        webhookFallbackMs: hook?.fallbackMs,
+        webhookFallbackMs: hook?.waitMs(prediction, createSentAt, ctx.time.clock()),
       },
       errCtx,
     );
+    hook?.finished(prediction);
     const pastDeadline = deadline !== undefined && ctx.time.clock() >= deadline - 1000;
     const failure = terminalFailure(prediction, errCtx, env, pastDeadline);
     if (failure) throw failure;

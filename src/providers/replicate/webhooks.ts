@@ -33,7 +33,10 @@ export interface WebhookReceiverOptions {
 export interface WebhookReceiver {
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<{ host: string; port: number }>;
-  /** The terminal prediction delivered for `id`, or undefined when none came within `ms`. */
+  /**
+   * The terminal prediction delivered for `id`, or undefined when none came within `ms` (`Infinity`: no
+   * time limit, until `signal` aborts; an abort of `signal` is a CancelledError).
+   */
   waitFor(id: string, ms: number, signal: AbortSignal): Promise<Prediction | undefined>;
   /** Counts for diagnostics and tests. */
   stats(): { accepted: number; rejected: number; replayed: number };
@@ -153,7 +156,14 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       const set = waiters.get(id) ?? new Set();
       set.add(resolveDelivery);
       waiters.set(id, set);
-      const timer = options.time.sleep(ms, AbortSignal.any([signal, stop.signal])).then(
+      const both = AbortSignal.any([signal, stop.signal]);
+      const slept = Number.isFinite(ms)
+        ? options.time.sleep(ms, both)
+        : new Promise<void>((_, reject) => {
+            if (both.aborted) reject(new CancelledError());
+            both.addEventListener('abort', () => reject(new CancelledError()), { once: true });
+          });
+      const timer = slept.then(
         () => undefined,
         (err: unknown) => {
           if (signal.aborted) throw err instanceof CancelledError ? err : new CancelledError();
