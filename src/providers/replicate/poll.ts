@@ -23,7 +23,10 @@ export interface PollOptions {
   jitter?: number;
   /** `starting` for longer than this is reported as `booting` (cold start). */
   bootingAfterMs?: number;
-  /** Waits for a webhook delivery of the prediction; resolves undefined when none came in `ms`. */
+  /**
+   * Waits for a webhook delivery of the prediction; resolves undefined when none came in `ms` (`Infinity`:
+   * no limit, until the signal aborts).
+   */
   webhookWait?:
     | ((id: string, ms: number, signal: AbortSignal) => Promise<Prediction | undefined>)
     | undefined;

@@ -17,16 +17,7 @@ import { type PollOptions, waitForPrediction } from './poll.js';
 import { isTerminal, numericMetrics, type Prediction, splitOutput, versionRan } from './prediction.js';
 import { expiredOnResume, outputsGone, resumePrediction } from './resume.js';
 import { readTokenStream } from './stream.js';
-
-/** What a task with webhooks needs: the URL, the waiter, how long to trust it, where to report how long it took. */
-export interface WebhookPlan {
-  url: string;
-  wait: NonNullable<PollOptions['webhookWait']>;
-  /** How long, from now, to wait for the delivery before polling (see expected-duration.ts). */
-  waitMs: (prediction: Prediction, createSentAt: number, now: number) => number;
-  /** A finished prediction (its duration sets later waits). */
-  finished: (prediction: Prediction) => void;
-}
+import type { WebhookPlan } from './webhooks.js';
 
 export interface TaskEnv {
   ctx: ProviderContext;

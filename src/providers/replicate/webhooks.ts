@@ -43,6 +43,16 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
+/** What a task with webhooks gets: the URL, the waiter, how long to trust it, where to report its end. */
+export interface WebhookPlan {
+  url: string;
+  wait: WebhookReceiver['waitFor'];
+  /** How long, from now, to wait for the delivery before polling (see expected-duration.ts). */
+  waitMs: (prediction: Prediction, createSentAt: number, now: number) => number;
+  /** A finished prediction (its duration sets later waits). */
+  finished: (prediction: Prediction) => void;
+}
+
 export type Verdict = { ok: true; body: string } | { ok: false; status: 401 | 409; reason: string };
 
 /** Checks one delivery; `seen` holds the webhook ids already accepted. */
