@@ -105,9 +105,19 @@ describe('rate limiter rules', () => {
     expect(warnings).toEqual([
       'replicate: Replicate limits this account to 6 creates per minute with a burst of 1 (low credit?); pacing creates to match',
     ]);
-    // A stated limit is also the floor: more 429s do not push the rate below it.
-    for (let i = 0; i < 5; i++) limiter.observe({ sentAt: time.clock(), status: 429, remaining: 0 });
+    // A 429 without the text does not cut below the stated limit …
+    limiter.observe({ sentAt: time.clock(), status: 429, remaining: 0 });
     expect(limiter.currentPerMinute()).toBeCloseTo(5.7, 9);
+    // … and 429s naming it, drawn at its pace (jitter), widen the margin by 5 % each, down to 80 %.
+    const refused = { status: 429, remaining: 0, stated: { perMinute: 6, burst: 1 } } as const;
+    limiter.observe({ ...refused, sentAt: time.clock() });
+    expect(limiter.currentPerMinute()).toBeCloseTo(5.4, 9);
+    for (let i = 0; i < 5; i++) {
+      time.advance(10_000);
+      limiter.observe({ ...refused, sentAt: time.clock() - 100 });
+    }
+    expect(limiter.currentPerMinute()).toBeCloseTo(4.8, 9);
+    expect(warnings).toHaveLength(1);
   });
 
   it('halves on an unexplained empty-bucket 429 once per episode, never below the minimum', () => {
