@@ -71,11 +71,12 @@ export async function createPrediction(
   const startedAt = time.clock();
 
   for (let attempt = 0; ; attempt++) {
-    await limiter.acquire(options.signal);
+    const { probe } = await limiter.acquire(options.signal);
     try {
       const response = await sdk.request(route, {
         method: 'POST',
-        headers,
+        // The run's first create comes back at once: its rate headers pace the others (rate-limiter.ts).
+        headers: probe ? withoutWait(headers) : headers,
         data: body,
         signal: options.signal,
       });
@@ -101,6 +102,10 @@ export async function createPrediction(
       await time.sleep(delay, options.signal);
     }
   }
+}
+
+function withoutWait(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'Prefer'));
 }
 
 async function readPrediction(response: Response): Promise<Prediction> {

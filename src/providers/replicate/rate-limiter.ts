@@ -19,8 +19,11 @@
  * - Recovery is additive: after `RECOVERY_STEP_MS` without a 429, a twentieth of the ceiling more, up to the
  *   ceiling (or up to the stated limit while one holds; a reply showing a bigger bucket ends it).
  *
- * Until the first reply shows the bucket, creates go one at a time at the ceiling's pace (slow start), so a
- * low-credit account draws one 429, not one per waiting task.
+ * The run's first create is a probe: it goes without `Prefer: wait` (create.ts), so its answer comes at
+ * once, and the other creates wait for that answer (up to `PROBE_WAIT_MS`) — it shows the account's bucket
+ * before a second create leaves. Until a reply has shown the bucket, creates go one at a time at the
+ * ceiling's pace. So a low-credit account draws one 429 at the start, not one per create already on its
+ * way when the first refusal comes back.
  */
 import type { TimeSource } from './retry.js';
 
@@ -64,8 +67,11 @@ export interface RateLimiterState {
 }
 
 export interface RateLimiter {
-  /** Resolves when a create may be sent (callers are served in arrival order). */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when a create may be sent (callers are served in arrival order); `probe`: this is the run's
+   * first create, to be sent without `Prefer: wait` so that its answer (and the rate headers) come at once.
+   */
+  acquire(signal?: AbortSignal): Promise<{ probe: boolean }>;
   /** A reply to a create (any status). */
   observe(reply: RateObservation): void;
   /** Current rate in creates per minute. */
@@ -82,6 +88,8 @@ const WINDOW_MS = 61_000;
 const STATED_SHARE = 0.95;
 const STATED_SHARE_MIN = 0.8;
 export const RECOVERY_STEP_MS = 10_000;
+/** How long the other creates wait for the probe's answer before going on without it. */
+export const PROBE_WAIT_MS = 5_000;
 /** How long the rate that drew an unexplained 429 is remembered as too fast. */
 const REMEMBER_MS = 5 * 60_000;
 
@@ -102,7 +110,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let share = STATED_SHARE;
   let statedSince = Number.POSITIVE_INFINITY;
   let calmSince = clock();
-  let queue: Promise<void> = Promise.resolve();
+  let queue: Promise<unknown> = Promise.resolve();
+  let probeSentAt: number | undefined;
+  let probeAnswered = false;
+  let answerProbe: () => void = () => undefined;
+  const probeAnswer = new Promise<void>((resolve) => {
+    answerProbe = resolve;
+  });
   // Send times, oldest first; the window is the last `ceiling` of them (from `oldest` on).
   const sent: number[] = [];
   let oldest = 0;
@@ -144,7 +158,31 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
     }
   };
-  const take = async (signal?: AbortSignal): Promise<void> => {
+  /** Waits for the probe's answer, or until `PROBE_WAIT_MS` after it left. */
+  const awaitProbe = async (signal?: AbortSignal): Promise<void> => {
+    const left = (probeSentAt ?? clock()) + PROBE_WAIT_MS - clock();
+    if (probeAnswered || left <= 0) return;
+    const stop = new AbortController();
+    const timer = sleep(left, signal ? AbortSignal.any([signal, stop.signal]) : stop.signal).catch(
+      (err: unknown) => {
+        if (signal?.aborted) throw err;
+      },
+    );
+    try {
+      await Promise.race([probeAnswer, timer]);
+    } finally {
+      stop.abort();
+    }
+  };
+  const take = async (signal?: AbortSignal): Promise<{ probe: boolean }> => {
+    if (probeSentAt === undefined) {
+      probeSentAt = clock();
+      refill();
+      tokens -= 1;
+      record();
+      return { probe: true };
+    }
+    await awaitProbe(signal);
     for (;;) {
       refill();
       const now = clock();
@@ -152,7 +190,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (tokens >= 1 && wait <= 0) {
         tokens -= 1;
         record();
-        return;
+        return { probe: false };
       }
       const forToken = tokens >= 1 ? 0 : ((1 - tokens) * 60_000) / rate;
       await sleep(Math.ceil(Math.max(1, forToken, wait)), signal);
@@ -250,6 +288,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return turn;
     },
     observe(reply) {
+      probeAnswered = true;
+      answerProbe();
       if (reply.status === 429) onThrottled(reply);
       else onReply(reply);
     },

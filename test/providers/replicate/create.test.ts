@@ -55,13 +55,15 @@ describe('createPrediction', () => {
   it('sends Prefer: wait=N and Cancel-After, to the official-model route', async () => {
     mini = await startMiniReplicate();
     const { ctx } = context(mini.api);
-    const { prediction, adopted } = await createPrediction(
-      ctx,
-      options({ waitSeconds: 500, cancelAfterSeconds: 90 }),
-      errCtx,
-    );
+    const opts = options({ waitSeconds: 500, cancelAfterSeconds: 90 });
+    const first = await createPrediction(ctx, opts, errCtx);
+    const { prediction, adopted } = await createPrediction(ctx, opts, errCtx);
     expect(adopted).toBe(false);
-    const req = mini.server.requests[0];
+    // The limiter's probe: the first create goes without Prefer, so its rate headers come back at once.
+    expect(mini.server.requests[0]?.headers.prefer).toBeUndefined();
+    expect(mini.server.requests[0]?.headers['cancel-after']).toBe('90s');
+    expect(first.prediction.id).toMatch(/^p/);
+    const req = mini.server.requests[1];
     expect(req?.path).toBe('/v1/models/black-forest-labs/flux-schnell/predictions');
     expect(req?.headers.prefer).toBe('wait=60');
     expect(req?.headers['cancel-after']).toBe('90s');

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { detailFromBody } from '../../../src/providers/replicate/errors.js';
 import {
   createRateLimiter,
+  PROBE_WAIT_MS,
   type RateLimiter,
   type RateObservation,
 } from '../../../src/providers/replicate/rate-limiter.js';
@@ -29,16 +30,25 @@ const ok = (sentAt: number, remaining: number, resetMs = 1000): RateObservation 
 });
 
 describe('rate limiter rules', () => {
-  it('starts one create at a time at the ceiling, and opens its burst once a reply shows the bucket', async () => {
+  it('sends a probe first, waits for its answer, and opens its burst once a reply shows the bucket', async () => {
     const time = createFakeTime(now);
     const limiter = createRateLimiter({ perMinute: 600, time });
-    const at: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      await limiter.acquire();
-      at.push(time.clock() - now);
-    }
-    expect(at).toEqual([0, 100, 200]);
+    expect(await limiter.acquire()).toEqual({ probe: true });
+    // The next create waits for the probe's answer …
+    const second = limiter.acquire();
+    time.advance(40);
     limiter.observe(ok(now, 599));
+    expect(await second).toEqual({ probe: false });
+    expect(time.clock() - now).toBe(100);
+    // … or, when none comes, for PROBE_WAIT_MS at most.
+    const t = createFakeTime(now);
+    const l = createRateLimiter({ perMinute: 600, time: t });
+    await l.acquire();
+    await l.acquire();
+    expect(t.clock() - now).toBe(PROBE_WAIT_MS);
+    // Until a reply shows the bucket, one at a time at the ceiling's pace.
+    await l.acquire();
+    expect(t.clock() - now).toBe(PROBE_WAIT_MS + 100);
     time.advance(10_000);
     const before = time.clock();
     for (let i = 0; i < 60; i++) await limiter.acquire();
