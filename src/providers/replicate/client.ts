@@ -23,7 +23,10 @@ export interface ClientOptions {
   clock: () => number;
   /** Per-request cap on waiting for response headers (a blocking create takes up to `wait` seconds). */
   requestTimeoutMs: number;
-  /** Told of every reply to a create (any status): what it says about the rate limit (rate-limiter.ts). */
+  /**
+   * Told of every reply to a create (any status; 0 when none came): what it says about the rate limit
+   * (rate-limiter.ts).
+   */
   onCreateReply?: ((reply: RateObservation) => void) | undefined;
 }
 
@@ -82,6 +85,7 @@ export function createTransport(
     try {
       response = await options.fetch(url, { ...init, signal });
     } catch (err) {
+      if (create) options.onCreateReply?.({ sentAt, status: 0 });
       const failure =
         init?.signal?.aborted === true
           ? err

@@ -6,7 +6,9 @@
  * (the transport reports it, client.ts):
  *
  * - `ratelimit-remaining` / `ratelimit-reset` on any reply: our bucket never holds more than the server's
- *   (minus the creates sent since), and an empty one pauses creates until its next token.
+ *   (minus the creates sent since), and an empty one pauses creates until its next token. A small bucket
+ *   (smaller than our burst) found empty tells its rate: `capacity` tokens per `reset` — the low-credit
+ *   bucket shows `0` / `10` after one create, i.e. 6 a minute with a burst of 1.
  * - A 429 that names the limit (low credit: "reduced to 6 requests per minute with a burst of 1") sets the
  *   rate just under it (95 %; 5 % less for each 429 drawn at that pace, down to 80 %); that is the floor. Its `retry_after` pauses every create, not only the
  *   refused one, so one refusal does not become thirty.
@@ -20,7 +22,7 @@
  *   ceiling (or up to the stated limit while one holds; a reply showing a bigger bucket ends it).
  *
  * The run's first create is a probe: it goes without `Prefer: wait` (create.ts), so its answer comes at
- * once, and the other creates wait for that answer (up to `PROBE_WAIT_MS`) — it shows the account's bucket
+ * once, and the other creates wait for that answer (or its failure) — it shows the account's bucket
  * before a second create leaves. Until a reply has shown the bucket, creates go one at a time at the
  * ceiling's pace. So a low-credit account draws one 429 at the start, not one per create already on its
  * way when the first refusal comes back.
@@ -31,6 +33,7 @@ import type { TimeSource } from './retry.js';
 export interface RateObservation {
   /** Local clock when the create was sent. */
   sentAt: number;
+  /** HTTP status; 0 when no answer came (network error). */
   status: number;
   /** `ratelimit-remaining`, when present. */
   remaining?: number | undefined;
@@ -88,8 +91,11 @@ const WINDOW_MS = 61_000;
 const STATED_SHARE = 0.95;
 const STATED_SHARE_MIN = 0.8;
 export const RECOVERY_STEP_MS = 10_000;
-/** How long the other creates wait for the probe's answer before going on without it. */
-export const PROBE_WAIT_MS = 5_000;
+/**
+ * How long the other creates wait for the probe's answer at most (a failed probe releases them at once;
+ * this is for one that hangs).
+ */
+export const PROBE_WAIT_MS = 30_000;
 /** How long the rate that drew an unexplained 429 is remembered as too fast. */
 const REMEMBER_MS = 5 * 60_000;
 
@@ -107,6 +113,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let pausedUntil = Number.NEGATIVE_INFINITY;
   let lastCut = Number.NEGATIVE_INFINITY;
   let tooFast = Number.POSITIVE_INFINITY;
+  /** The largest bucket a reply has shown (remaining + 1). */
+  let capacity = 0;
   let share = STATED_SHARE;
   let statedSince = Number.POSITIVE_INFINITY;
   let calmSince = clock();
@@ -212,31 +220,40 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     rate = Math.max(floor(), Math.min(cap(), next));
   };
 
+  /**
+   * Follows a limit the server named (`how`: in what words). The same limit again, in a 429 for a create
+   * that left at its pace, widens the margin.
+   */
+  const adopt = (limit: StatedLimit, sentAt: number, how: string, refused: boolean): void => {
+    const now = clock();
+    const changed = stated?.perMinute !== limit.perMinute || stated?.burst !== limit.burst;
+    if (changed) {
+      share = STATED_SHARE;
+      statedSince = now;
+    } else if (refused && sentAt > statedSince) {
+      // Refused although it left at the stated pace: the network's jitter is larger than our margin.
+      share = Math.max(STATED_SHARE_MIN, share - 0.05);
+      statedSince = now;
+    }
+    stated = limit;
+    bucketSeen = true;
+    burst = Math.max(1, Math.min(fullBurst, limit.burst ?? burst));
+    setRate(limit.perMinute * share);
+    if (changed) {
+      const b = limit.burst === undefined ? '' : ` with a burst of ${limit.burst}`;
+      const perMinute = Math.round(limit.perMinute * 100) / 100;
+      options.warn?.(
+        `replicate: ${how} ${perMinute} creates per minute${b} (low credit?); pacing creates to match`,
+      );
+    }
+  };
+
   const onThrottled = (reply: RateObservation): void => {
     const now = clock();
     calmSince = now;
     forget(reply.sentAt);
     if (reply.stated) {
-      const changed = stated?.perMinute !== reply.stated.perMinute || stated?.burst !== reply.stated.burst;
-      if (changed) {
-        share = STATED_SHARE;
-        statedSince = now;
-      } else if (reply.sentAt > statedSince) {
-        // Refused although it left at the stated pace: the network's jitter is larger than our margin.
-        share = Math.max(STATED_SHARE_MIN, share - 0.05);
-        statedSince = now;
-      }
-      stated = reply.stated;
-      bucketSeen = true;
-      burst = Math.max(1, Math.min(fullBurst, reply.stated.burst ?? burst));
-      setRate(reply.stated.perMinute * share);
-      if (changed) {
-        const b = reply.stated.burst === undefined ? '' : ` with a burst of ${reply.stated.burst}`;
-        options.warn?.(
-          `replicate: Replicate limits this account to ${reply.stated.perMinute} creates per minute${b} ` +
-            '(low credit?); pacing creates to match',
-        );
-      }
+      adopt(reply.stated, reply.sentAt, 'Replicate limits this account to', true);
     } else if (reply.remaining !== undefined && reply.remaining > 0) {
       // Tokens left, yet refused: not the account's rate. The refused create retries on its own.
       return;
@@ -265,6 +282,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         statedSince = Number.POSITIVE_INFINITY;
         options.warn?.('replicate: the account’s create limit is back to normal; speeding up gradually');
       }
+      capacity = Math.max(capacity, remaining + 1);
       if (!bucketSeen || burst < fullBurst) {
         bucketSeen = true;
         burst = Math.max(burst, Math.min(fullBurst, remaining + 1));
@@ -273,7 +291,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       refill();
       const refilled = ((now - reply.sentAt) * rate) / 60_000;
       tokens = Math.min(tokens, remaining + refilled - sentAfter(reply.sentAt));
-      if (remaining === 0) pause(reply.sentAt + Math.min(reply.resetMs ?? 1000, 60_000 / rate), false);
+      if (remaining === 0) {
+        const resetMs = reply.resetMs ?? 1000;
+        if (reply.resetMs !== undefined && capacity < fullBurst && stated === undefined) {
+          // A small bucket, empty: it fills its `capacity` tokens in `resetMs` (low credit: 1 in 10 s).
+          const limit = { perMinute: (60_000 * capacity) / resetMs, burst: capacity };
+          adopt(limit, reply.sentAt, 'the rate headers show a limit of', false);
+        }
+        const perToken = stated ? 60_000 / rate : Math.min(resetMs, 60_000 / rate);
+        pause(reply.sentAt + perToken, false);
+      }
     }
     if (reply.status < 300 && rate < cap() && now - calmSince >= RECOVERY_STEP_MS) {
       calmSince = now;
@@ -290,6 +317,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     observe(reply) {
       probeAnswered = true;
       answerProbe();
+      if (reply.status === 0) return;
       if (reply.status === 429) onThrottled(reply);
       else onReply(reply);
     },
