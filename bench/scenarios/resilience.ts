@@ -37,6 +37,7 @@ interface Batch {
   apiRequests: number;
   fired: FiredFaults;
   errors: string[];
+  timeline: { lastCreateS: number; lastCompletedS: number; runS: number };
 }
 
 async function batch(
@@ -63,9 +64,18 @@ async function batch(
       outDir: join(dir, 'out'),
     });
     const counts = await fake.counts();
+    const predictions = await fake.predictions();
+    const created = predictions.map((p) => p.createdMs).sort((a, b) => a - b);
+    const completed = predictions.map((p) => p.completedMs ?? 0).sort((a, b) => a - b);
     return {
       run,
-      predictions: (await fake.predictions()).length,
+      predictions: predictions.length,
+      // On the fake's simulated clock (clockOrigin): when the creates and the predictions ended.
+      timeline: {
+        lastCreateS: ((created.at(-1) ?? clockOrigin) - clockOrigin) / 1000,
+        lastCompletedS: ((completed.at(-1) ?? clockOrigin) - clockOrigin) / 1000,
+        runS: run.runMs / context.time.timeScale / 1000,
+      },
       used: new Set(chainsOf(run.result).flat()).size,
       errors: run.result.recipes.flatMap((r) => r.assets.flatMap((a) => (a.error ? [a.error] : []))),
       creates: counts.create,
@@ -123,6 +133,7 @@ export async function transientFaultRows(context: BenchContext): Promise<Scenari
         failed: faulty.run.result.failed,
         apiRequests: { clean: clean.apiRequests, faulty: faulty.apiRequests },
         errors: faulty.errors.slice(0, 5),
+        timeline: { clean: clean.timeline, faulty: faulty.timeline },
         warnings: w.filter((m) => /pacing|limit/.test(m)).slice(0, 5),
       },
     },
