@@ -11,6 +11,7 @@ import { formatTable, machine, writeResults } from './lib/report.js';
 import { workloadTime } from './lib/workload.js';
 import { pipelineEfficiency } from './scenarios/pipeline.js';
 import { postProcessing } from './scenarios/post-processing.js';
+import { lowCreditRows, transientFaultRows } from './scenarios/resilience.js';
 import { reviewPage } from './scenarios/review-page.js';
 import { scale } from './scenarios/scale.js';
 import { sdkScript } from './scenarios/sdk-script.js';
@@ -25,6 +26,8 @@ const SCENARIOS: Record<number, (context: BenchContext) => Promise<ScenarioRow[]
   5: scale,
   6: startup,
   7: reviewPage,
+  8: transientFaultRows,
+  9: lowCreditRows,
 };
 
 async function main(): Promise<number> {

@@ -3,9 +3,10 @@
  * validation, image making) does not share an event loop with the code being measured. Started by
  * `startFakeProcess()` (client.ts); takes a `FakeSpec` as its first IPC message and answers requests.
  */
-import { type FakeReplicate, startFakeReplicate } from '../../test/fake-replicate/index.js';
+import { type FakeClock, type FakeReplicate, startFakeReplicate } from '../../test/fake-replicate/index.js';
 import type { FakeHello, FakeReply, FakeRequest, FakeSpec, PredictionTiming } from './protocol.js';
 import { createTinyMaker } from './tiny-maker.js';
+import { countFired, transientFaults } from './transient-faults.js';
 
 const send = (message: FakeHello | FakeReply): void => {
   process.send?.(message);
@@ -26,14 +27,36 @@ function timing(json: Record<string, unknown>): PredictionTiming {
   };
 }
 
+/** Simulated time: reads `origin` + wall time elapsed / scale, sleeps `ms` × scale (see FakeSpec.clockOrigin). */
+function simulatedClock(origin: number, scale: number): FakeClock {
+  return {
+    now: () => origin + (Date.now() - origin) / scale,
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
+        const done = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, ms * scale));
+        signal?.addEventListener('abort', done, { once: true });
+      }),
+  };
+}
+
 async function start(spec: FakeSpec): Promise<{ fake: FakeReplicate; stop: () => void }> {
+  const simulated = spec.clockOrigin !== undefined;
   const fake = await startFakeReplicate({
     token: spec.token,
-    timeScale: spec.timeScale,
+    // On simulated time the clock itself is scaled, so durations are not scaled again.
+    timeScale: simulated ? 1 : spec.timeScale,
+    ...(simulated ? { clock: simulatedClock(spec.clockOrigin as number, spec.timeScale) } : {}),
     models: spec.models,
     rateLimits: spec.rateLimits,
     makeOutputs: createTinyMaker(),
     seed: spec.seed,
+    ...(spec.faults ? { faults: transientFaults(spec.faults) } : {}),
   });
   let timer: NodeJS.Timeout | undefined;
   if (spec.coldStartEveryMs !== undefined) {
@@ -65,6 +88,8 @@ process.once('message', (spec: FakeSpec) => {
                 type: 'predictions',
                 predictions: fake.predictions.list().map(timing),
               });
+            case 'faults':
+              return send({ id: request.id, type: 'faults', fired: countFired(fake.faults.fired) });
             case 'close':
               stop();
               await fake.close();

@@ -5,7 +5,14 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Counts } from '../../test/fake-replicate/index.js';
-import type { FakeHello, FakeReply, FakeRequest, FakeSpec, PredictionTiming } from './protocol.js';
+import type {
+  FakeHello,
+  FakeReply,
+  FakeRequest,
+  FakeSpec,
+  FiredFaults,
+  PredictionTiming,
+} from './protocol.js';
 
 export interface FakeProcess {
   readonly baseUrl: string;
@@ -13,6 +20,8 @@ export interface FakeProcess {
   counts(): Promise<Counts>;
   resetCounts(): Promise<void>;
   predictions(): Promise<PredictionTiming[]>;
+  /** The injected faults that fired, by kind. */
+  faults(): Promise<FiredFaults>;
   close(): Promise<void>;
 }
 
@@ -66,6 +75,11 @@ export async function startFakeProcess(spec: FakeSpec): Promise<FakeProcess> {
       const reply = await ask('predictions');
       if (reply.type !== 'predictions') throw new Error('fake server: unexpected reply');
       return reply.predictions;
+    },
+    async faults() {
+      const reply = await ask('faults');
+      if (reply.type !== 'faults') throw new Error('fake server: unexpected reply');
+      return reply.fired;
     },
     async close() {
       if (child.connected) await ask('close');

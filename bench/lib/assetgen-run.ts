@@ -28,6 +28,8 @@ export interface AssetgenRunOptions {
   outDir: string;
   /** Remote pool size (default: the recipe's `concurrency.remote`). */
   remote?: number;
+  /** The fake's `clockOrigin`, when it runs on simulated time (the provider's clock then matches it). */
+  clockOrigin?: number;
 }
 
 export interface AssetgenRun {
@@ -52,7 +54,7 @@ export async function runWithAssetgen(options: AssetgenRunOptions): Promise<Asse
   const catalog = createCatalog();
   const plan = createPlan(await loadRecipes([options.recipe], { catalog }), catalog);
   const planned = performance.now();
-  const scaled = createScaledTime(options.time.timeScale);
+  const scaled = createScaledTime(options.time.timeScale, options.clockOrigin);
   const provider = createReplicateProvider({
     token: options.server.token,
     baseUrl: options.server.baseUrl,

@@ -10,8 +10,8 @@ export interface ScaledTime {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export function createScaledTime(timeScale: number): ScaledTime {
-  const origin = Date.now();
+/** `origin`: where simulated and wall time agree (default now); share it with a fake on `clockOrigin`. */
+export function createScaledTime(timeScale: number, origin = Date.now()): ScaledTime {
   return {
     clock: () => origin + (Date.now() - origin) / timeScale,
     sleep: (ms, signal) => realSleep(ms * timeScale, signal),

@@ -59,12 +59,10 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   if (latency > 0) await deps.clock.sleep(latency, deps.closing);
   if (fault?.type === 'reset-before') return void req.socket.destroy();
 
-  const {
-    headers: rateHeaders,
-    limited,
-    resetSeconds,
-  } = deps.limiter.take(route.kind === 'create' ? 'create' : 'other');
-  const early = earlyReply(deps, route.auth, req, fault, limited, resetSeconds);
+  const { headers: rateHeaders, throttled: limited } = deps.limiter.take(
+    route.kind === 'create' ? 'create' : 'other',
+  );
+  const early = earlyReply(deps, route.auth, req, fault, limited);
   if (early !== undefined) {
     req.resume();
     return write(deps, res, early, rateHeaders, undefined);
@@ -91,8 +89,7 @@ function earlyReply(
   needsAuth: boolean,
   req: IncomingMessage,
   fault: RequestFault | undefined,
-  limited: boolean,
-  resetSeconds: number,
+  limited: Reply | undefined,
 ): Reply | undefined {
   if (fault?.type === 'status') {
     const detail = fault.status >= 500 ? 'Internal Server Error' : 'Request failed';
@@ -106,8 +103,7 @@ function earlyReply(
     const auth = checkAuth(headerValue(req, 'authorization'), deps.token());
     if (auth !== 'ok') return unauthenticated(auth);
   }
-  if (limited) return throttled(resetSeconds, true, true);
-  return undefined;
+  return limited;
 }
 
 async function write(

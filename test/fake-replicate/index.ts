@@ -14,6 +14,7 @@ export {
 export { buildOpenApiSchema } from './openapi.js';
 export { makeText, tokenize } from './outputs.js';
 export { fluxSize, renderPlaceholder } from './placeholder.js';
+export { LOW_CREDIT, lowCreditDetail, type RateLimits } from './rate-limit.js';
 export { type FakeReplicate, startFakeReplicate } from './server.js';
 export type * from './types.js';
 export { REQUEST_KINDS } from './types.js';

@@ -33,7 +33,7 @@ import {
   waitUntil,
 } from './predictions.js';
 import type { PredictionsApiDeps } from './predictions-api.js';
-import { createRateLimiter } from './rate-limit.js';
+import { createRateLimiter, type RateLimits } from './rate-limit.js';
 import {
   type Counts,
   type FakeReplicateOptions,
@@ -77,6 +77,8 @@ export interface FakeReplicate {
     redeploy(ref: string): string;
   };
   setModelBehaviour(ref: string, behaviour: ModelBehaviour): void;
+  /** Replaces the rate limits from now on (e.g. `{}` when a low-credit account is topped up). */
+  setRateLimits(limits: RateLimits): void;
   /** The model's next prediction boots cold again. */
   resetColdStart(ref: string): void;
   /** Steps a manual clock (`options.clock = createManualClock()`); throws with the wall clock. */
@@ -172,6 +174,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
       void tracked.finally(() => running.delete(tracked));
     },
   };
+  const limiter = createRateLimiter(clock, options.rateLimits);
   server.on(
     'request',
     createRequestHandler({
@@ -179,7 +182,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
       token: () => token,
       faults,
       counts,
-      limiter: createRateLimiter(clock, options.rateLimits),
+      limiter,
       clock,
       latencyMs: options.latencyMs ?? 0,
       maxBodyBytes: (options.maxFileBytes ?? 100 * 1024 * 1024) + 1024 * 1024,
@@ -232,6 +235,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
       redeploy: (ref) => registry.redeploy(ref),
     },
     setModelBehaviour: (ref, behaviour) => behaviours.set(ref, behaviour),
+    setRateLimits: (limits) => limiter.set(limits),
     resetColdStart: (ref) => behaviours.resetColdStart(ref),
     async advance(ms) {
       const manual = baseClock as Partial<ManualClock>;

@@ -5,6 +5,7 @@
  */
 import type { CatalogModel } from '../../src/models/catalog.js';
 import type { FakeModelSpec } from './models.js';
+import type { RateLimits } from './rate-limit.js';
 
 /**
  * How replies are shaped. `documented`: as Replicate's OpenAPI document describes them (`version:
@@ -224,8 +225,11 @@ export interface FakeReplicateOptions {
   faults?: FaultSpec[];
   /** Simulated latency before each request is handled (default 0). */
   latencyMs?: number;
-  /** Rate limits per minute; 429 once exhausted (defaults 600 create / 3000 other). */
-  rateLimits?: { create?: number; other?: number };
+  /**
+   * Token buckets per simulated minute; 429 once empty (defaults 600 create / 3000 other; `lowCredit`: creates
+   * at 6/min with a burst of 1 and Replicate's low-credit 429). See rate-limit.ts.
+   */
+  rateLimits?: RateLimits;
   /** Simulated delays between webhook retries of a `completed` message. */
   webhookRetryDelaysMs?: number[];
   /** Simulated minimum gap between `output`/`logs` webhooks (default 500). */

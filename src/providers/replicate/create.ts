@@ -4,7 +4,8 @@
  * (network error after sending, 5xx, unreadable answer) is not re-sent blindly: recent predictions are
  * listed (walking pages) and a match — same input, created after the create was sent, same version for a
  * community model (never the same `model`: official models answer under other names) — is adopted. Only
- * when none is found is the create sent again. A 429 is waited out and retried.
+ * when none is found is the create sent again. A 429 is waited out and retried (the limiter learns from
+ * every create's reply through the transport, see rate-limiter.ts).
  */
 
 import { callWithRetries, type ProviderContext } from './context.js';
@@ -70,11 +71,12 @@ export async function createPrediction(
   const startedAt = time.clock();
 
   for (let attempt = 0; ; attempt++) {
-    await limiter.acquire(options.signal);
+    const { probe } = await limiter.acquire(options.signal);
     try {
       const response = await sdk.request(route, {
         method: 'POST',
-        headers,
+        // The run's first create comes back at once: its rate headers pace the others (rate-limiter.ts).
+        headers: probe ? withoutWait(headers) : headers,
         data: body,
         signal: options.signal,
       });
@@ -83,7 +85,6 @@ export async function createPrediction(
       return { prediction, adopted: false };
     } catch (err) {
       if (options.signal.aborted || !(err instanceof TransportError) || !err.retryable) throw err;
-      if (err.status === 429) limiter.penalize();
       if (err.maybeProcessed) {
         ctx.warn(`replicate: ${errCtx.model}: create had an unknown outcome (${err.detail}); looking for it`);
         const found = await findRecentPrediction(ctx, { ...options, since: startedAt }, errCtx);
@@ -101,6 +102,10 @@ export async function createPrediction(
       await time.sleep(delay, options.signal);
     }
   }
+}
+
+function withoutWait(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'Prefer'));
 }
 
 async function readPrediction(response: Response): Promise<Prediction> {

@@ -14,6 +14,7 @@ import { callWithRetries, type ProviderContext } from './context.js';
 import { clampWait } from './create.js';
 import { createCanceller } from './ending.js';
 import { createRedactor, type ErrorContext, PROVIDER, toProviderError } from './errors.js';
+import { createDurationBook, webhookWaitMs } from './expected-duration.js';
 import type { PollOptions } from './poll.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createRealTime, type Sleep } from './retry.js';
@@ -27,7 +28,11 @@ export interface ReplicateWebhookOptions {
   listen?: { host?: string; port: number };
   /** `whsec_…`; else fetched from `GET /webhooks/default/secret`. */
   secret?: string;
-  /** How long to wait for a delivery before polling (default: the model's typical time × 2 + 60 s). */
+  /**
+   * How long to wait for a delivery before polling, from when the wait starts. Default: until the
+   * prediction's expected end — the 90th percentile of this run's durations of the model, before that its
+   * typical time — plus a fifth and 2 s (expected-duration.ts); polling then still takes a late delivery.
+   */
   fallbackMs?: number;
 }
 
@@ -78,6 +83,7 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
   const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL;
   const plainFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const waitSeconds = clampWait(options.waitSeconds ?? 60);
+  const limiter = createRateLimiter({ perMinute: options.createsPerMinute ?? 600, time, warn });
   const ctx: ProviderContext = {
     sdk: createSdkClient({
       token: options.token,
@@ -86,11 +92,12 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
       redact,
       clock: time.clock,
       requestTimeoutMs: options.requestTimeoutMs ?? Math.max(60_000, (waitSeconds + 30) * 1000),
+      onCreateReply: (reply) => limiter.observe(reply),
     }),
     baseUrl,
     time,
     redact,
-    limiter: createRateLimiter({ perMinute: options.createsPerMinute ?? 600, time }),
+    limiter,
     maxAttempts: Math.max(1, options.maxAttempts ?? 6),
     warn,
   };
@@ -135,6 +142,7 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
     ...(options.poll ? { poll: options.poll } : {}),
   };
   const hook = options.webhook;
+  const durations = createDurationBook();
   if (hook) {
     env.webhook = async (request) => {
       if (!receiver) {
@@ -145,9 +153,14 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
         });
       }
       const r = await receiver;
-      const pricing = request.catalog?.pricing;
-      const typical = pricing?.unit === 'second' ? pricing.typicalSeconds : 30;
-      return { url: hook.url, wait: r.waitFor, fallbackMs: hook.fallbackMs ?? (typical * 2 + 60) * 1000 };
+      return {
+        url: hook.url,
+        wait: r.waitFor,
+        waitMs: (prediction, createSentAt, now) =>
+          hook.fallbackMs ??
+          webhookWaitMs(durations.expectedMs(request.model, request.catalog), prediction, createSentAt, now),
+        finished: (prediction) => durations.record(request.model, prediction),
+      };
     };
   }
 

@@ -1,8 +1,9 @@
 /**
  * Waiting for a prediction to end: our own polling of `GET /predictions/{id}` with growing, jittered
  * gaps (250 ms ×1.5 up to 5 s, ±20 %), not the SDK's fixed 500 ms; `aborted` counts as terminal (the SDK
- * polls it forever). With webhooks the first wait is for the delivery, and polling takes over when it
- * has not come in time. Reports `starting` / `booting` (starting for over 5 s) / `processing` and new log
+ * polls it forever). With webhooks the first wait is for the delivery, until about when the prediction
+ * should have ended (expected-duration.ts); then polling takes over, and a delivery that still comes in
+ * ends the wait at once. Reports `starting` / `booting` (starting for over 5 s) / `processing` and new log
  * text. Past the step's deadline it throws a timeout error (the caller cancels on the server).
  */
 import type { ProviderEvent } from '../types.js';
@@ -22,11 +23,14 @@ export interface PollOptions {
   jitter?: number;
   /** `starting` for longer than this is reported as `booting` (cold start). */
   bootingAfterMs?: number;
-  /** Waits for a webhook delivery of the prediction; resolves undefined when none came in `ms`. */
+  /**
+   * Waits for a webhook delivery of the prediction; resolves undefined when none came in `ms` (`Infinity`:
+   * no limit, until the signal aborts).
+   */
   webhookWait?:
     | ((id: string, ms: number, signal: AbortSignal) => Promise<Prediction | undefined>)
     | undefined;
-  /** How long to trust the webhook before polling. */
+  /** How long to trust the webhook before polling (from now). */
   webhookFallbackMs?: number | undefined;
 }
 
@@ -93,6 +97,9 @@ export async function waitForPrediction(
       },
     );
 
+  // A delivery that comes in while polling: resolves only with a terminal prediction.
+  let late: Promise<Prediction> | undefined;
+  const stopLate = new AbortController();
   if (!isTerminal(prediction) && options.webhookWait) {
     const remaining =
       options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - time.clock();
@@ -100,19 +107,35 @@ export async function waitForPrediction(
     const delivered = await options.webhookWait(prediction.id, waitMs, options.signal);
     if (delivered && isTerminal(delivered)) return delivered;
     if (!delivered) ctx.warn(`replicate: ${errCtx.model}: no webhook for ${prediction.id} in time; polling`);
+    const pending = options.webhookWait(
+      prediction.id,
+      Number.POSITIVE_INFINITY,
+      AbortSignal.any([options.signal, stopLate.signal]),
+    );
+    late = pending.then(
+      (p) => (p && isTerminal(p) ? p : new Promise<Prediction>(() => undefined)),
+      () => new Promise<Prediction>(() => undefined),
+    );
   }
 
-  for (let n = 0; !isTerminal(prediction); n++) {
-    if (timedOut()) throw timeoutError();
-    let delay = pollDelay(n, time.random, options);
-    if (options.deadline !== undefined) delay = Math.min(delay, Math.max(0, options.deadline - time.clock()));
-    await time.sleep(delay, options.signal);
-    if (timedOut()) throw timeoutError();
-    const id = prediction.id;
-    prediction = await callWithRetries(ctx, 'polling the prediction', errCtx, options.signal, async () =>
-      asPrediction(await ctx.sdk.predictions.get(id, { signal: options.signal })),
-    );
-    report(prediction);
+  try {
+    for (let n = 0; !isTerminal(prediction); n++) {
+      if (timedOut()) throw timeoutError();
+      let delay = pollDelay(n, time.random, options);
+      if (options.deadline !== undefined)
+        delay = Math.min(delay, Math.max(0, options.deadline - time.clock()));
+      const slept = time.sleep(delay, options.signal).then(() => undefined);
+      const delivered = late ? await Promise.race([slept, late]) : await slept;
+      if (delivered) return delivered;
+      if (timedOut()) throw timeoutError();
+      const id = prediction.id;
+      prediction = await callWithRetries(ctx, 'polling the prediction', errCtx, options.signal, async () =>
+        asPrediction(await ctx.sdk.predictions.get(id, { signal: options.signal })),
+      );
+      report(prediction);
+    }
+    return prediction;
+  } finally {
+    stopLate.abort();
   }
-  return prediction;
 }

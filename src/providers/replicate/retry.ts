@@ -1,7 +1,8 @@
 /**
  * Retries that actually wait: exponential backoff with full jitter, raised to whatever the server asked
  * for (`Retry-After` as seconds or an HTTP date, the body's `retry_after`, or `ratelimit-reset` when
- * `ratelimit-remaining` is 0). Time is injected (`clock`, `sleep`, `random`) so tests run on a fake clock.
+ * `ratelimit-remaining` is 0), and the readers of what a reply says about the rate limit (headers, the
+ * limit a 429 names). Time is injected (`clock`, `sleep`, `random`) so tests run on a fake clock.
  */
 import { CancelledError } from '../../errors.js';
 import { TransportError } from './errors.js';
@@ -60,6 +61,29 @@ export function parseRetryAfter(headers: Headers, bodyText: string, nowMs: numbe
     return Number(reset) * 1000;
   }
   return undefined;
+}
+
+/** `ratelimit-remaining` and `ratelimit-reset` (seconds → ms), where present and numeric. */
+export function readRateHeaders(headers: Headers): { remaining?: number; resetMs?: number } {
+  const out: { remaining?: number; resetMs?: number } = {};
+  const remaining = headers.get('ratelimit-remaining')?.trim();
+  const reset = headers.get('ratelimit-reset')?.trim();
+  if (remaining !== undefined && /^\d+$/.test(remaining)) out.remaining = Number(remaining);
+  if (reset !== undefined && /^\d+(\.\d+)?$/.test(reset)) out.resetMs = Number(reset) * 1000;
+  return out;
+}
+
+/**
+ * The limit a 429 names, if any: "…reduced to 6 requests per minute with a burst of 1 requests…" (low
+ * credit, reference §7.1). Rates per second are turned into per minute.
+ */
+export function parseStatedLimit(detail: string): { perMinute: number; burst?: number } | undefined {
+  const rate = /(\d+(?:\.\d+)?)\s+requests?\s+per\s+(second|minute)/i.exec(detail);
+  if (!rate) return undefined;
+  const perMinute = Number(rate[1]) * (rate[2]?.toLowerCase() === 'second' ? 60 : 1);
+  if (!(perMinute > 0)) return undefined;
+  const burst = /burst\s+of\s+(\d+)/i.exec(detail);
+  return burst ? { perMinute, burst: Math.max(1, Number(burst[1])) } : { perMinute };
 }
 
 export interface BackoffOptions {

@@ -23,6 +23,7 @@ import { type PollOptions, waitForPrediction } from './poll.js';
 import { isTerminal, numericMetrics, type Prediction, splitOutput, versionRan } from './prediction.js';
 import { endedOnResume, expiredOnResume, outputsGone, resumePrediction } from './resume.js';
 import { readTokenStream } from './stream.js';
+import type { WebhookPlan } from './webhooks.js';
 
 export interface TaskEnv {
   ctx: ProviderContext;
@@ -36,9 +37,7 @@ export interface TaskEnv {
   inFlight: Map<string, ErrorContext>;
   cancelRemote: Canceller;
   /** Webhook URL to put on creates, and the waiter for deliveries; absent without webhooks. */
-  webhook?: (
-    request: PredictionRequest,
-  ) => Promise<{ url: string; wait: NonNullable<PollOptions['webhookWait']>; fallbackMs: number }>;
+  webhook?: (request: PredictionRequest) => Promise<WebhookPlan>;
   probe: (path: string) => Promise<unknown>;
   poll?: Partial<Pick<PollOptions, 'firstDelayMs' | 'factor' | 'maxDelayMs' | 'jitter' | 'bootingAfterMs'>>;
 }
@@ -67,7 +66,8 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
   let createSent = false;
   let cancelAfterSent = false;
   let input: Record<string, unknown> = {};
-  let hook: Awaited<ReturnType<NonNullable<TaskEnv['webhook']>>> | undefined;
+  let hook: WebhookPlan | undefined;
+  let createSentAt = start;
   let phase = 'preparing the inputs';
   try {
     if (signal.aborted) throw new CancelledError();
@@ -89,6 +89,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       phase = 'creating the prediction';
       createSent = true;
       cancelAfterSent = env.stepTimeoutMs !== undefined;
+      createSentAt = ctx.time.clock();
       const created = await createPrediction(
         ctx,
         {
@@ -138,10 +139,11 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
         deadline,
         onEvent: request.onEvent,
         webhookWait: hook?.wait,
-        webhookFallbackMs: hook?.fallbackMs,
+        webhookFallbackMs: hook?.waitMs(prediction, createSentAt, ctx.time.clock()),
       },
       errCtx,
     );
+    hook?.finished(prediction);
     const pastDeadline = deadline !== undefined && ctx.time.clock() >= deadline - 1000;
     const failure = terminalFailure(prediction, errCtx, ctx.redact, pastDeadline, cancelAfterSent);
     if (failure) {

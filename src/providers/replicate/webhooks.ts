@@ -1,18 +1,19 @@
 /**
- * A small webhook receiver (node:http) for `completed` deliveries. Each delivery is checked before it is
- * believed: `webhook-id`/`webhook-timestamp`/`webhook-signature` present, timestamp within 5 minutes of
+ * A small webhook receiver for `completed` deliveries, on the hardened listener of webhook-listener.ts
+ * (timeouts, JSON only, a body cap). Each delivery is checked before it is believed: `webhook-id`/`webhook-timestamp`/`webhook-signature` present, timestamp within 5 minutes of
  * our clock, a `v1` signature over `id.timestamp.body` made with the `whsec_…` secret (the scheme of the
  * `standardwebhooks` package, compared in constant time), and a `webhook-id` not seen before. Forged or
  * stale deliveries get 401, replays 409; neither is used. Terminal predictions are kept per receiver so
  * a delivery that beats the create's answer is not lost.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { CancelledError } from '../../errors.js';
 import { asPrediction, isTerminal, type Prediction } from './prediction.js';
 import type { TimeSource } from './retry.js';
+import { type Answer, createJsonListener, type Delivery, type ListenerLimits } from './webhook-listener.js';
 
 export interface WebhookReceiverOptions {
   /** `whsec_<base64>` */
@@ -23,17 +24,33 @@ export interface WebhookReceiverOptions {
   time: Pick<TimeSource, 'clock' | 'sleep'>;
   toleranceSeconds?: number;
   warn?: (message: string) => void;
+  /** Largest accepted body (default 10 MB); see also `limits`. */
   maxBodyBytes?: number;
+  /** Timeouts and caps of the HTTP listener (webhook-listener.ts). */
+  limits?: ListenerLimits;
 }
 
 export interface WebhookReceiver {
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<{ host: string; port: number }>;
-  /** The terminal prediction delivered for `id`, or undefined when none came within `ms`. */
+  /**
+   * The terminal prediction delivered for `id`, or undefined when none came within `ms` (`Infinity`: no
+   * time limit, until `signal` aborts; an abort of `signal` is a CancelledError).
+   */
   waitFor(id: string, ms: number, signal: AbortSignal): Promise<Prediction | undefined>;
   /** Counts for diagnostics and tests. */
   stats(): { accepted: number; rejected: number; replayed: number };
   close(): Promise<void>;
+}
+
+/** What a task with webhooks gets: the URL, the waiter, how long to trust it, where to report its end. */
+export interface WebhookPlan {
+  url: string;
+  wait: WebhookReceiver['waitFor'];
+  /** How long, from now, to wait for the delivery before polling (see expected-duration.ts). */
+  waitMs: (prediction: Prediction, createSentAt: number, now: number) => number;
+  /** A finished prediction (its duration sets later waits). */
+  finished: (prediction: Prediction) => void;
 }
 
 export type Verdict = { ok: true; body: string } | { ok: false; status: 401 | 409; reason: string };
@@ -68,22 +85,6 @@ export function verifyDelivery(
   return { ok: true, body };
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookReceiver {
   const signer = new Webhook(options.secret);
   const seen = new Set<string>();
@@ -99,18 +100,9 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     waiters.delete(prediction.id);
   };
 
-  const handle = async (req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> => {
-    if (req.method !== 'POST') {
-      res.writeHead(405).end();
-      return;
-    }
-    const body = await readBody(req, options.maxBodyBytes ?? 10_000_000);
-    if (body === undefined) {
-      res.writeHead(413).end();
-      return;
-    }
+  const handle = (delivery: Delivery): Answer => {
     const header = (name: string): string | undefined => {
-      const value = req.headers[name];
+      const value = delivery.headers[name];
       return Array.isArray(value) ? value.join(' ') : value;
     };
     const headers = {
@@ -121,7 +113,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     const verdict = verifyDelivery(
       signer,
       headers,
-      body,
+      delivery.body,
       options.time.clock(),
       seen,
       options.toleranceSeconds,
@@ -130,8 +122,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       if (verdict.status === 409) counts.replayed++;
       else counts.rejected++;
       options.warn?.(`replicate webhook rejected (${verdict.status}): ${verdict.reason}`);
-      res.writeHead(verdict.status, { 'content-type': 'text/plain' }).end(verdict.reason);
-      return;
+      return { status: verdict.status, text: verdict.reason };
     }
     seen.add(headers['webhook-id'] as string);
     let prediction: Prediction;
@@ -139,27 +130,29 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       prediction = asPrediction(JSON.parse(verdict.body));
     } catch {
       counts.rejected++;
-      res.writeHead(400).end();
-      return;
+      return { status: 400, text: 'not a prediction' };
     }
     counts.accepted++;
-    res.writeHead(204).end();
     accept(prediction);
+    return { status: 204 };
   };
 
   return {
     listen() {
       const host = options.host ?? '127.0.0.1';
-      server = createServer((req, res) => {
-        handle(req, res).catch(() => {
-          if (!res.headersSent) res.writeHead(500);
-          res.end();
-        });
+      server = createJsonListener(handle, {
+        ...options.limits,
+        maxBodyBytes: options.limits?.maxBodyBytes ?? options.maxBodyBytes ?? 10_000_000,
       });
       const s = server;
       return new Promise((resolve, reject) => {
         s.once('error', reject);
-        s.listen(options.port, host, () => resolve({ host, port: (s.address() as AddressInfo).port }));
+        s.listen(options.port, host, () => {
+          s.off('error', reject);
+          // Once listening, an error (e.g. out of file descriptors on accept) is reported, never thrown.
+          s.on('error', (err) => options.warn?.(`replicate webhook listener: ${err.message}`));
+          resolve({ host, port: (s.address() as AddressInfo).port });
+        });
       });
     },
     async waitFor(id, ms, signal) {
@@ -173,7 +166,14 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       const set = waiters.get(id) ?? new Set();
       set.add(resolveDelivery);
       waiters.set(id, set);
-      const timer = options.time.sleep(ms, AbortSignal.any([signal, stop.signal])).then(
+      const both = AbortSignal.any([signal, stop.signal]);
+      const slept = Number.isFinite(ms)
+        ? options.time.sleep(ms, both)
+        : new Promise<void>((_, reject) => {
+            if (both.aborted) reject(new CancelledError());
+            both.addEventListener('abort', () => reject(new CancelledError()), { once: true });
+          });
+      const timer = slept.then(
         () => undefined,
         (err: unknown) => {
           if (signal.aborted) throw err instanceof CancelledError ? err : new CancelledError();

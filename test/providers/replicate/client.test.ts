@@ -77,6 +77,27 @@ describe('SDK client behind the single-shot fetch wrapper', () => {
     expect(ctxErr.message).toContain('p1');
   });
 
+  it('retries a GET whose answer was cut off mid-body (not undici’s bare "terminated")', async () => {
+    let calls = 0;
+    server = await startServer((req, res, raw) => {
+      calls++;
+      const body = JSON.stringify(prediction(`http://${req.headers.host}`, 'p1', { status: 'succeeded' }));
+      if (calls === 1) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+        res.write(body.slice(0, 20), () => raw.socket.destroy());
+        return;
+      }
+      json(res, 200, JSON.parse(body));
+    });
+    const { ctx, warnings } = context(`${server.url}/v1`);
+    const got = await callWithRetries(ctx, 'polling', { model: 'm/n' }, undefined, () =>
+      ctx.sdk.predictions.get('p1'),
+    );
+    expect(got.status).toBe('succeeded');
+    expect(calls).toBe(2);
+    expect(warnings.join('\n')).toContain('answer cut off');
+  });
+
   it('never re-sends a POST whose connection was reset, and never lets an ApiError out', async () => {
     server = await startServer((_req, _res, raw) => reset(raw));
     const { ctx } = context(`${server.url}/v1`);

@@ -16,6 +16,7 @@ afterEach(async () => {
 function context(api: string, time = createFakeTime()) {
   const redact = createRedactor([CANARY]);
   const warnings: string[] = [];
+  const limiter = createRateLimiter({ perMinute: 600, time });
   const ctx: ProviderContext = {
     sdk: createSdkClient({
       token: CANARY,
@@ -24,11 +25,12 @@ function context(api: string, time = createFakeTime()) {
       redact,
       clock: time.clock,
       requestTimeoutMs: 10_000,
+      onCreateReply: (reply) => limiter.observe(reply),
     }),
     baseUrl: api,
     time,
     redact,
-    limiter: createRateLimiter({ perMinute: 600, time }),
+    limiter,
     maxAttempts: 6,
     warn: (m) => warnings.push(m),
   };
@@ -53,13 +55,15 @@ describe('createPrediction', () => {
   it('sends Prefer: wait=N and Cancel-After, to the official-model route', async () => {
     mini = await startMiniReplicate();
     const { ctx } = context(mini.api);
-    const { prediction, adopted } = await createPrediction(
-      ctx,
-      options({ waitSeconds: 500, cancelAfterSeconds: 90 }),
-      errCtx,
-    );
+    const opts = options({ waitSeconds: 500, cancelAfterSeconds: 90 });
+    const first = await createPrediction(ctx, opts, errCtx);
+    const { prediction, adopted } = await createPrediction(ctx, opts, errCtx);
     expect(adopted).toBe(false);
-    const req = mini.server.requests[0];
+    // The limiter's probe: the first create goes without Prefer, so its rate headers come back at once.
+    expect(mini.server.requests[0]?.headers.prefer).toBeUndefined();
+    expect(mini.server.requests[0]?.headers['cancel-after']).toBe('90s');
+    expect(first.prediction.id).toMatch(/^p/);
+    const req = mini.server.requests[1];
     expect(req?.path).toBe('/v1/models/black-forest-labs/flux-schnell/predictions');
     expect(req?.headers.prefer).toBe('wait=60');
     expect(req?.headers['cancel-after']).toBe('90s');
@@ -220,6 +224,7 @@ describe('createPrediction', () => {
     expect(time.clock() - start).toBeGreaterThanOrEqual(2000);
     // no list lookup for a 429: it was never processed
     expect(mini.server.count('GET', '/v1/predictions')).toBe(0);
+    // A 429 without rate headers or a stated limit: the rate is halved, once.
     expect(ctx.limiter.currentPerMinute()).toBe(300);
   });
 

@@ -188,11 +188,12 @@ describe('replicate provider', () => {
   it('close() cancels every in-flight prediction', async () => {
     await start({ script: () => ({ create: { status: 'starting' }, plan: [{ status: 'processing' }] }) });
     const time = createFakeTime();
-    // real-ish sleep so the tasks stay in flight until close()
+    // real-ish sleep so the tasks stay in flight until close(); the clock moves by what was asked
     const p = provider({
       clock: time.clock,
       sleep: (ms, signal) =>
         new Promise((resolve, reject) => {
+          time.advance(ms);
           const t = setTimeout(resolve, Math.min(ms, 20));
           signal?.addEventListener(
             'abort',

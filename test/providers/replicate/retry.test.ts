@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { TransportError } from '../../../src/providers/replicate/errors.js';
-import { createRateLimiter } from '../../../src/providers/replicate/rate-limiter.js';
 import { backoffDelay, parseRetryAfter, withRetries } from '../../../src/providers/replicate/retry.js';
 import { createFakeTime } from './helpers.js';
 
@@ -87,49 +86,5 @@ describe('withRetries', () => {
     };
     await expect(withRetries(bad, { time, maxAttempts: 4 })).rejects.toThrow('bad');
     expect(calls).toBe(1);
-  });
-});
-
-describe('rate limiter', () => {
-  it('lets a burst through, then spaces creates at the rate; a 429 halves it', async () => {
-    const time = createFakeTime(now);
-    const limiter = createRateLimiter({ perMinute: 60, burst: 2, time });
-    await limiter.acquire();
-    await limiter.acquire();
-    expect(time.clock()).toBe(now);
-    await limiter.acquire();
-    expect(time.clock() - now).toBeGreaterThanOrEqual(1000);
-    const before = time.clock();
-    limiter.penalize();
-    expect(limiter.currentPerMinute()).toBe(30);
-    await limiter.acquire();
-    expect(time.clock() - before).toBeGreaterThanOrEqual(2000);
-    time.advance(61_000);
-    expect(limiter.currentPerMinute()).toBe(60);
-  });
-
-  it('never lets more than the limit into any 60 s, its burst included', async () => {
-    const time = createFakeTime(now);
-    const limiter = createRateLimiter({ perMinute: 60, burst: 10, time });
-    const times: number[] = [];
-    for (let i = 0; i < 130; i++) {
-      await limiter.acquire();
-      times.push(time.clock());
-    }
-    expect(times.slice(0, 10).every((t) => t === now)).toBe(true);
-    for (let i = 60; i < times.length; i++) {
-      expect((times[i] ?? 0) - (times[i - 60] ?? 0)).toBeGreaterThanOrEqual(60_000);
-    }
-    // The long-run rate is the limit: 130 creates take a little over two minutes, not more.
-    expect((times[129] ?? 0) - now).toBeLessThan(125_000);
-  });
-
-  it('serves waiting callers in order', async () => {
-    const time = createFakeTime(now);
-    const limiter = createRateLimiter({ perMinute: 600, burst: 1, time });
-    const order: number[] = [];
-    await Promise.all([1, 2, 3].map((n) => limiter.acquire().then(() => order.push(n))));
-    expect(order).toEqual([1, 2, 3]);
-    expect(time.clock() - now).toBeGreaterThanOrEqual(200);
   });
 });
