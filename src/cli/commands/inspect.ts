@@ -1,13 +1,14 @@
+import { resolve } from 'node:path';
 import { inspectImage } from '../../api/inspect.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../output.js';
 
 /** `assetgen inspect <file>`: prints the provenance an image file embeds (XMP), or says there is none. */
 export async function inspectCommand(file: string, options: { json?: boolean }, io: CliIO): Promise<number> {
-  const inspected = await inspectImage(file);
+  const inspected = await inspectImage(resolve(io.cwd, file));
   if (options.json === true) {
     const { xmp: _xmp, ...rest } = inspected;
-    io.out(JSON.stringify(rest, null, 2));
+    io.out(JSON.stringify({ ...rest, path: file }, null, 2));
     return EXIT.ok;
   }
   io.out(`${file}: ${inspected.format} ${inspected.width}×${inspected.height}, ${inspected.bytes} bytes`);
