@@ -3,9 +3,10 @@
  * (model steps with rendered input, seed and price; image steps with operations) and its output files.
  * Pure: reads nothing, spends nothing. The runner executes a plan; `plan` prints it.
  */
-import type { ProvenanceLevel } from '../provenance/xmp.js';
+
 import type { Catalog, CatalogModel, Pricing } from '../models/catalog.js';
 import { parseModelRef } from '../models/catalog.js';
+import type { ProvenanceLevel } from '../provenance/xmp.js';
 import type { AssetInstance, LoadedRecipe, OutputFormatName, TemplateValue } from '../recipe/index.js';
 import {
   expandInstances,

@@ -41,16 +41,34 @@ export interface Provenance {
   steps?: ProvenanceStep[];
 }
 
-const STEP_FIELDS = ['id', 'model', 'provider', 'version', 'predictionId', 'seed', 'taskKey', 'prompt'] as const;
+const STEP_FIELDS = [
+  'id',
+  'model',
+  'provider',
+  'version',
+  'predictionId',
+  'seed',
+  'taskKey',
+  'prompt',
+] as const;
+
+/** XML 1.0 allows no control characters but tab, line feed and carriage return: they are dropped. */
+function xmlCharacters(value: string): string {
+  let kept = '';
+  for (const char of value) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code >= 0x20 || code === 0x09 || code === 0x0a || code === 0x0d) kept += char;
+  }
+  return kept;
+}
 
 export function escapeXml(value: string): string {
-  return value
+  return xmlCharacters(value)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+    .replace(/'/g, '&apos;');
 }
 
 function unescapeXml(value: string): string {

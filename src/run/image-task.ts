@@ -11,8 +11,8 @@ import { sha256, sha256File } from '../store/hash.js';
 import { once, ProbeMissError, type RunContext, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { imageTaskKey, outputKey } from './keys.js';
-import { outputProvenanceXmp } from './output-provenance.js';
 import type { StepResult } from './model-task.js';
+import { outputProvenanceXmp } from './output-provenance.js';
 
 /** Content hashes of the overlay files that composite operations name (part of the task key). */
 async function overlayHashes(
