@@ -1,6 +1,6 @@
 /** `inspectImage`: what an image file says about itself — format, size and the provenance it embeds. */
 import { stat } from 'node:fs/promises';
-import { AssetgenError } from '../errors.js';
+import { AssetgenError, UsageError } from '../errors.js';
 import { readImageMetadata } from '../image/index.js';
 import { type Provenance, parseProvenanceXmp } from '../provenance/xmp.js';
 
@@ -18,9 +18,11 @@ export interface ImageInspection {
 
 export async function inspectImage(path: string): Promise<ImageInspection> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw new AssetgenError('INSPECT_FILE', `cannot read ${path}: ${error.code ?? error.message}`);
+    throw new UsageError(`cannot read ${path}: ${error.code ?? error.message}`);
   });
-  const metadata = await readImageMetadata(path);
+  const metadata = await readImageMetadata(path).catch((error: unknown) => {
+    throw new UsageError(error instanceof AssetgenError ? error.message : String(error));
+  });
   const result: ImageInspection = {
     path,
     format: metadata.format,

@@ -93,7 +93,7 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
     ],
     exits: [
       [0, 'printed (also when the file has no provenance)'],
-      [1, 'the file cannot be read as an image'],
+      [2, 'the file is missing or is not an image'],
     ],
   },
   review: {

@@ -45,12 +45,15 @@ describe('assetgen inspect', () => {
     });
   });
 
-  it('says when a file has no provenance; a file that is no image exits 1 with the reason', async () => {
+  it('says when a file has no provenance; a file that is no image exits 2 with the reason', async () => {
     const bare = await runCli(['inspect', 'bare.png'], { cwd: dir });
     expect(bare.code).toBe(0);
     expect(bare.out).toContain('no XMP');
     const bad = await runCli(['inspect', 'not-an-image.png'], { cwd: dir });
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.err).toContain('not-an-image.png');
+    const missing = await runCli(['inspect', 'gone.png'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('ENOENT');
   });
 });

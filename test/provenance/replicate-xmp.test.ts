@@ -62,7 +62,8 @@ describe('provenance of a paid run', () => {
       replicate: { token: CANARY, baseUrl: fake.baseUrl },
     });
     expect(report.status).toBe('ok');
-    const step = report.manifest?.recipes.paid?.assets[0]?.steps.find((s) => s.id === 'art');
+    const found = report.manifest?.recipes.paid?.assets[0]?.steps.find((s) => s.id === 'art');
+    const step = found?.kind === 'model' ? found : undefined;
     expect(step?.prediction_id).toMatch(/^[a-z0-9]{26}$/);
     const plain = exiftool(join(dir, 'out', 'paid', 'hero.png'));
     expect(plain.DigitalSourceType).toBe(IPTC_SOURCE_TYPES.trained);
