@@ -18,16 +18,7 @@
 
 export type { LocatedWarning } from './api/budget-check.js';
 export { type ImageInspection, inspectImage } from './api/inspect.js';
-export type {
-  ProviderName,
-  ProviderName,
-  RecipeLoadOptions,
-  RecipeLoadOptions,
-  ReplicateOptions,
-  ReplicateOptions,
-  SessionOptions,
-  SessionOptions,
-} from './api/options.js';
+export type { ProviderName, RecipeLoadOptions, ReplicateOptions, SessionOptions } from './api/options.js';
 export { type PickReport, type PickVariantOptions, pickVariant } from './api/pick.js';
 export type {
   PlannedAssetReport,
