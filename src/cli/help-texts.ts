@@ -86,6 +86,16 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
       [2, 'unknown schema name'],
     ],
   },
+  inspect: {
+    examples: [
+      ['assetgen inspect output/hero.webp', 'the AI label and the recipe, asset and steps behind a file'],
+      ['assetgen inspect output/hero.png --json', 'the same as JSON'],
+    ],
+    exits: [
+      [0, 'printed (also when the file has no provenance)'],
+      [2, 'the file is missing or is not an image'],
+    ],
+  },
   review: {
     examples: [
       ['assetgen review', 'every variant side by side → .assetgen/review/index.html (open it in a browser)'],

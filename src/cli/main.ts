@@ -233,6 +233,16 @@ export async function main(
     });
 
   program
+    .command('inspect')
+    .description('print the provenance an image file embeds: AI label (IPTC), recipe, asset, steps')
+    .argument('<file>', 'an image file (png, jpeg, webp, avif)')
+    .option('--json', 'print as JSON')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const { inspectCommand } = await import('./commands/inspect.js');
+      exitCode = await inspectCommand(file, options, io);
+    });
+
+  program
     .command('diff')
     .description(
       'compare two output folders by their manifests: an HTML change report and a Markdown summary',

@@ -16,6 +16,8 @@ export interface EncodedImage {
 export interface EncodeOptions {
   /** Resize to this width first, keeping the aspect ratio (enlarges too: the caller decides). */
   width?: number;
+  /** An XMP packet to embed (provenance); without it the file carries no metadata. */
+  xmp?: string;
 }
 
 /** Encodes to a format, optionally resized to a width (keeps aspect ratio). */
@@ -69,6 +71,7 @@ async function encode(
       p = p.avif(encoder.options);
       break;
   }
+  if (options.xmp !== undefined) p = p.withXmp(options.xmp);
   const { data, info } = await p.toBuffer({ resolveWithObject: true }).catch((error: unknown) => {
     throw imageFailure('IMAGE_ENCODE', `encoding to ${normalized.name} failed`, error);
   });

@@ -24,3 +24,4 @@ export {
   type VisualComparison,
   type VisualComparisonOptions,
 } from './visual-compare.js';
+export { type ImageMetadata, readImageMetadata } from './xmp.js';

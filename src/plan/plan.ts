@@ -3,8 +3,10 @@
  * (model steps with rendered input, seed and price; image steps with operations) and its output files.
  * Pure: reads nothing, spends nothing. The runner executes a plan; `plan` prints it.
  */
+
 import type { Catalog, CatalogModel, Pricing } from '../models/catalog.js';
 import { parseModelRef } from '../models/catalog.js';
+import type { ProvenanceLevel } from '../provenance/xmp.js';
 import type { AssetInstance, LoadedRecipe, OutputFormatName, TemplateValue } from '../recipe/index.js';
 import {
   expandInstances,
@@ -79,6 +81,8 @@ export interface PlannedAsset {
   instance: AssetInstance;
   steps: PlannedStep[];
   outputs: PlannedOutput[];
+  /** The recipe's `provenance` level: what the output files embed as XMP. */
+  provenance: ProvenanceLevel;
 }
 
 export interface PlannedRecipe {
@@ -234,7 +238,7 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
           planOutput(output, index, recipe, outputFolder, instance, steps, catalog),
         );
         const key = [recipe.name, instance.assetId, instance.variantLabel].filter(Boolean).join('/');
-        return { key, recipe: recipe.name, instance, steps, outputs };
+        return { key, recipe: recipe.name, instance, steps, outputs, provenance: recipe.provenance ?? 'ids' };
       });
       const planned: PlannedRecipe = { loaded, name: recipe.name, outputFolder, assets };
       if (recipe.budget !== undefined) planned.maxUsd = recipe.budget.max_usd;

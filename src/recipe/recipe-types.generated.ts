@@ -104,6 +104,10 @@ limits?: {
 max_instances?: number
 }
 /**
+ * What every output image file embeds as XMP: `full` = the IPTC digital source type plus the assetgen record (recipe, asset, variant, steps with model, version, prediction id, seed, task keys, generator version) and the prompts; `ids` (default) = the same without prompts; `label` = only the digital source type; `none` = no XMP.
+ */
+provenance?: ("full" | "ids" | "label" | "none")
+/**
  * Variables shared by every asset.
  */
 vars?: {

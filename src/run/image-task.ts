@@ -12,6 +12,7 @@ import { once, ProbeMissError, type RunContext, type TaskOutcome } from './conte
 import type { TaskRef } from './events.js';
 import { imageTaskKey, outputKey } from './keys.js';
 import type { StepResult } from './model-task.js';
+import { outputProvenanceXmp } from './output-provenance.js';
 
 /** Content hashes of the overlay files that composite operations name (part of the task key). */
 async function overlayHashes(
@@ -123,6 +124,9 @@ export async function writeOutputFile(
   const task: TaskRef = { asset: asset.key, step: `outputs[${output.index}]`, model: 'output' };
   const source = sourceFile(earlier, output.fromStep, file.image);
   const overlays = await overlayHashes(output.operations, baseDir);
+  // The label is part of the encode's key: identical tasks (same label) share it, and a re-run gives
+  // the same bytes; the model and image steps' cache entries stay label-free and shared by everyone.
+  const xmp = outputProvenanceXmp(asset, output, earlier, asset.provenance);
   const key = outputKey({
     sourceSha256: source.sha256,
     operations: output.operations,
@@ -130,10 +134,14 @@ export async function writeOutputFile(
     format: output.format,
     width: file.width,
     imageLibrary: context.imageLibrary,
+    ...(xmp === undefined ? {} : { xmpSha256: sha256(Buffer.from(xmp, 'utf8')) }),
   });
   const { record, cached } = await cachedLocalTask(context, task, key, asset.steps.length, async () => {
     const started = performance.now();
-    const size = file.width === undefined ? {} : { width: file.width };
+    const size = {
+      ...(file.width === undefined ? {} : { width: file.width }),
+      ...(xmp === undefined ? {} : { xmp }),
+    };
     const pixels = output.operations.length === 0 ? context.pixels.get(source.sha256) : undefined;
     let encoded: EncodedImage;
     if (pixels !== undefined) encoded = await encodeRaw(pixels, output.format, size);

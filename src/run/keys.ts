@@ -48,6 +48,8 @@ export function outputKey(parts: {
   format: unknown;
   width: number | undefined;
   imageLibrary: string;
+  /** The embedded provenance packet's hash; absent (the key as before) when nothing is embedded. */
+  xmpSha256?: string;
 }): string {
   return hashKey({ v: 1, kind: 'output', ...parts, width: parts.width ?? null });
 }

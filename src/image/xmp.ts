@@ -1,0 +1,25 @@
+/** Reads the XMP packet an image file carries (PNG, JPEG, WebP, AVIF), as text. */
+import sharp from 'sharp';
+import { imageFailure } from './input.js';
+
+export interface ImageMetadata {
+  format: string;
+  width: number;
+  height: number;
+  xmp?: string;
+}
+
+export async function readImageMetadata(path: string): Promise<ImageMetadata> {
+  const metadata = await sharp(path)
+    .metadata()
+    .catch((error: unknown) => {
+      throw imageFailure('IMAGE_INVALID', `cannot read ${path} as an image`, error);
+    });
+  const result: ImageMetadata = {
+    format: metadata.format === 'heif' ? 'avif' : String(metadata.format),
+    width: metadata.width ?? 0,
+    height: metadata.height ?? 0,
+  };
+  if (metadata.xmp !== undefined) result.xmp = metadata.xmp.toString('utf8');
+  return result;
+}
