@@ -20,7 +20,7 @@ import { runPlan } from '../../src/run/runner.js';
 import { createCache } from '../../src/store/cache.js';
 
 const catalog = createCatalog();
-const TOKEN = 'r8_provenanceSecretToken0123456789abcdef';
+const TOKEN = 'r8_provenance-secret-token-0123456789';
 const FORMATS = ['png', 'webp', 'jpeg', 'avif'] as const;
 
 const recipe = (provenance: string): string => `name: labels

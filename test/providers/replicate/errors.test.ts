@@ -7,7 +7,7 @@ import {
   toProviderError,
 } from '../../../src/providers/replicate/errors.js';
 
-const TOKEN = 'r8_Abc123def456ghi789jkl012mno345pqr678';
+const TOKEN = 'r8_errors-test-token-Abc123def456ghi789';
 /** The 401 body recorded from the real API (replicate-python cassette run__invalid-token.yaml). */
 const RECORDED_401 =
   '{"title":"Unauthenticated","detail":"You did not pass a valid authentication token","status":401}\n';
