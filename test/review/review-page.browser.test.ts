@@ -247,7 +247,8 @@ describe('review page in Chromium', () => {
     expect(await page.textContent('#viewer-caption')).toContain('hero · seed=1,style=pixel art');
     await page.keyboard.press('Escape');
     expect(await viewer.evaluate((d: HTMLDialogElement) => d.open)).toBe(false);
-    expect(await activeCard(page)).toBe('hero seed=1,style=pixel art');
+    // Focus goes back to the viewed card when the dialog's close event runs: wait for it.
+    await expect.poll(() => activeCard(page)).toBe('hero seed=1,style=pixel art');
 
     // `s` opens the focused card's steps; a step image opens large from the cache.
     await page.keyboard.press('s');
