@@ -20,6 +20,7 @@ import type { SpendTally } from '../run/spend.js';
 import { createCache } from '../store/cache.js';
 import { type Journal, openJournal } from '../store/journal.js';
 import { writeLock } from '../store/lock.js';
+import { type OutputRecord, openOutputRecord, type RunRecorder } from '../store/output-record.js';
 import { createTaskClaims, type TaskClaims } from '../store/task-claims.js';
 import { VERSION } from '../version.js';
 import { assetLocator, withAssetLocations } from './asset-locations.js';
@@ -36,6 +37,7 @@ import {
   refuseOfflineFallback,
 } from './provider-choice.js';
 import { openSession } from './session.js';
+import { judgeStaleOutputs, listedPaths, type StaleOutputs } from './stale-outputs.js';
 
 export interface CheckRecipesOptions extends Omit<SessionOptions, 'maxUsd'> {
   /** Cancels the run: in-flight work stops, the report says `cancelled`. */
@@ -61,6 +63,13 @@ export interface RunRecipesOptions extends SessionOptions, CheckRecipesOptions {
    * placeholders; the CLI sets it when `CI` is set. `frozen` runs, which spend nothing, are unaffected.
    */
   offlineFallback?: boolean;
+  /**
+   * After a run that wrote the manifest, remove the stale outputs: files assetgen wrote into the output
+   * folder that the manifest (every recipe's entry) no longer lists — never a file that no longer holds
+   * the bytes assetgen wrote, one a run still going on wrote, or an earlier file of an asset that did not
+   * finish in this run. Not after a cancelled run. Without it they are only reported (`RunReport.stale`).
+   */
+  prune?: boolean;
 }
 
 /** An asset that did not finish, and why. */
@@ -101,6 +110,8 @@ export interface RunReport {
    * permission …): that failure in one line. The assets it did not start are `skipped` ("not started").
    */
   stopped: string | null;
+  /** The output folder's stale outputs after the run (and what `prune` removed); null when no manifest was written. */
+  stale: StaleOutputs | null;
 }
 
 /**
@@ -141,7 +152,12 @@ async function execute(
   });
   if (verdict.refusal !== null) throw verdict.refusal;
   const estimate = verdict.summary;
-  if (mode !== 'check') await readExistingRecipes(outDir); // refuses a manifest of a newer format first
+  let record: OutputRecord | undefined;
+  if (mode !== 'check') {
+    await readExistingRecipes(outDir); // refuses a manifest of a newer format first
+    // What assetgen wrote into this output folder, kept in the cache (refuses a record of a newer format).
+    record = await openOutputRecord(cacheDir, outDir);
+  }
   throwIfCancelled(options.signal);
   const locate = assetLocator(plan);
   const emit = withAssetLocations(locate, options.onEvent ?? (() => {}));
@@ -170,6 +186,7 @@ async function execute(
   // Runs sharing the cache folder pay for each task once between them (store/task-claims.ts).
   const claims: TaskClaims | undefined = journal === undefined ? undefined : createTaskClaims(cacheDir);
   const cache = createCache(cacheDir);
+  let recorder: RunRecorder | undefined;
   const base: RunOptions = {
     provider,
     cache,
@@ -190,33 +207,65 @@ async function execute(
     result: RunResult,
     written: { manifest: Manifest; path: string } | null,
     lockWritten: boolean,
-  ) => toReport(result, { mode, choice, estimate, lockPath, lockWritten, written, locate });
+    stale: StaleOutputs | null,
+  ) => toReport(result, { mode, choice, estimate, lockPath, lockWritten, written, locate, stale });
   try {
     throwIfCancelled(options.signal); // cancelled while the provider was being set up
+    if (record !== undefined) {
+      recorder = await record.startRun();
+      base.recorder = recorder;
+    }
     // A frozen run the probe cannot prove complete verifies before it writes (frozen-run.ts).
     const result =
       mode === 'frozen' && !session.probe.complete
         ? await runFrozenInTwoPasses(plan, base, emit)
         : await runPlan(plan, { ...base, onEvent: emit, writeOutputs: mode !== 'check' });
     const complete = completed(result);
+    await recorder?.close(); // this run's segment is complete: the record folds it in below
+    if (recorder?.error !== undefined) warn(recorder.error);
     let written: { manifest: Manifest; path: string } | null = null;
-    if (mode === 'run' || (mode === 'frozen' && complete)) {
+    let stale: StaleOutputs | null = null;
+    if (record !== undefined && (mode === 'run' || (mode === 'frozen' && complete))) {
       const made = providerEntry(choice.name);
-      written = await writeManifest(outDir, manifestRecipes(result, session.cwd, made), {
-        generatorVersion: VERSION,
-        provider: made,
-      });
+      const outputRecord = record;
+      // Under the output folder's lock: runs writing to it at once neither lose manifest entries nor
+      // judge each other's files stale.
+      ({ written, stale } = await outputRecord.locked(async (recorded) => {
+        const manifest = await writeManifest(outDir, manifestRecipes(result, session.cwd, made), {
+          generatorVersion: VERSION,
+          provider: made,
+        });
+        const judged = await judgeStaleOutputs(recorded, {
+          outDir: outputRecord.outDir,
+          listed: listedPaths(manifest.manifest.recipes),
+          unfinished: unfinishedKeys(result),
+          prune: options.prune === true && !result.cancelled,
+        });
+        return { written: manifest, stale: judged };
+      }));
+      emit({ type: 'stale-outputs', ...stale });
     }
     const writesLock = choice.paid && mode === 'run';
     if (writesLock) await writeLock(lockPath, mergeLock(lock, result.lock, plan, complete));
-    return report(result, written, writesLock);
+    return report(result, written, writesLock, stale);
   } finally {
+    await recorder?.close().catch(() => {});
+    await record?.close();
     await claims?.close();
     // Compacting is left to the last run out: another live run may be appending to the journal.
     const compact = claims === undefined || !(await claims.othersActive().catch(() => true));
     await journal?.close(compact ? async (key) => (await cache.get(key)) !== undefined : undefined);
     await provider.close?.();
   }
+}
+
+/** The assets of this run that did not finish: their earlier files are their last good ones. */
+function unfinishedKeys(result: RunResult): Set<string> {
+  const keys = new Set<string>();
+  for (const { recipe, assets } of result.recipes)
+    for (const [index, asset] of assets.entries())
+      if (asset.status !== 'ok') keys.add(recipe.assets[index]?.key ?? `${recipe.name}/${asset.id}`);
+  return keys;
 }
 
 function throwIfCancelled(signal: AbortSignal | undefined): void {
@@ -233,6 +282,7 @@ function toReport(
     lockWritten: boolean;
     written: { manifest: Manifest; path: string } | null;
     locate: (assetKey: string) => SourceLocation;
+    stale: StaleOutputs | null;
   },
 ): RunReport {
   const problems: AssetProblem[] = [];
@@ -266,5 +316,6 @@ function toReport(
     lockPath: context.lockPath,
     lockWritten: context.lockWritten,
     stopped: result.stopped ?? null,
+    stale: context.stale,
   };
 }

@@ -45,6 +45,7 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
       ['assetgen run recipes/*.yaml --frozen', 'CI: restore from the cache, never start a paid task'],
       ['assetgen run recipes/shop.yaml --force mug', 're-make one asset despite the cache'],
       ['assetgen run recipes/*.yaml --review', 'then write the review page (.assetgen/review/index.html)'],
+      ['assetgen run recipes/heroes.yaml --prune', 'then remove the files the manifest no longer lists'],
     ],
     exits: [
       [0, 'every asset was made'],

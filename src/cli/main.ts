@@ -166,6 +166,10 @@ export async function main(
     .option('--webhook-host <host>', 'local address for the webhook listener', '127.0.0.1')
     .option('--quiet', 'print only the summary and errors')
     .option('--review', 'write the review page (.assetgen/review/index.html) at the end')
+    .option(
+      '--prune',
+      'then remove stale outputs: files assetgen wrote into --out that the manifest no longer lists',
+    )
     .addOption(jsonOption());
   recipeLimits(run).action(async (files: string[], options) => {
     const { runCommand } = await import('./commands/run.js');
@@ -194,6 +198,7 @@ export async function main(
     .addOption(providerOption())
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
+    .addOption(new Option('--prune').hideHelp()) // refused with a reason (check writes nothing)
     .addOption(jsonOption());
   recipeLimits(check).action(async (files: string[], options) => {
     const { runCommand } = await import('./commands/run.js');

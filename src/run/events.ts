@@ -4,7 +4,8 @@
  * `task-started`, any `task-progress`/`task-token`, and `task-finished` or `task-failed`/`task-skipped`
  * (a task found in the cache: only `task-finished` with `cached: true`); `file-written` per output file
  * put in the output folder; `cost` whenever the spend moves; per asset `asset-finished` or
- * `asset-failed`; `warning` at any time; `run-finished` last. Library callers get them through
+ * `asset-failed`; `warning` at any time; `run-finished` last from the runner — then, from the library,
+ * `stale-outputs` once the manifest is written. Library callers get them through
  * `onEvent`; the CLI turns them into progress output and, with `--json`, into one JSON line each
  * (schema/events.schema.json). They are a public contract: fields are only ever added, and a change
  * that could mislead a reader of the old shape raises EVENTS_VERSION.
@@ -95,6 +96,19 @@ export type RunEvent =
       location?: SourceLocation;
     }
   | { type: 'warning'; message: string; location?: SourceLocation }
+  /** After the manifest is written: files assetgen wrote into the output folder that it no longer lists. */
+  | {
+      type: 'stale-outputs';
+      /** The output folder (absolute, real path); the paths are relative to it. */
+      outDir: string;
+      /** What `--prune` removes (sorted); with `pruned`, what it removed. */
+      stale: readonly string[];
+      pruned: boolean;
+      /** Empty folders assetgen had created that went with them. */
+      removedFolders: readonly string[];
+      /** Not in the manifest but left alone: `changed` (someone replaced it), `unfinished`, `failed` (to remove). */
+      kept: readonly { path: string; reason: 'changed' | 'unfinished' | 'failed'; detail: string }[];
+    }
   | {
       type: 'run-finished';
       made: number;

@@ -172,6 +172,8 @@ export async function writeOutputFile(
     await context.outputs.prepare(destination);
     const unchanged = await sameContent(destination, stored);
     if (!unchanged) await context.outputs.copyIn(context.cache.objectPath(stored.sha256), destination);
+    // Remembered also when unchanged: the record may have been lost with an earlier cache folder.
+    await context.outputs.placed(destination, stored, asset.key).catch(() => {});
     context.emit({ type: 'file-written', asset: asset.key, ...written, unchanged });
   }
   return written;

@@ -15,6 +15,7 @@ import type { Cache } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
 import { emptyLock, type LockedModel, type LockFileContent } from '../store/lock.js';
 import { createOutputFolder } from '../store/output-folder.js';
+import type { OutputRecorder } from '../store/output-record.js';
 import type { TaskClaims } from '../store/task-claims.js';
 import { type AdmittedAsset, createAdmission } from './admission.js';
 import { type Budget, createBudget, nestBudget } from './budget.js';
@@ -54,6 +55,8 @@ export interface RunOptions {
   probe?: boolean;
   /** Copy outputs into outDir (default true). */
   writeOutputs?: boolean;
+  /** Told every file and folder put into outDir (the output record: stale outputs, `--prune`). */
+  recorder?: OutputRecorder;
 }
 
 export interface RecipeRunResult {
@@ -248,7 +251,10 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     signal,
     emit,
     outDir: resolve(options.outDir),
-    outputs: createOutputFolder(resolve(options.outDir)),
+    outputs: createOutputFolder(
+      resolve(options.outDir),
+      options.recorder === undefined ? {} : { recorder: options.recorder },
+    ),
     imageLibrary: imageLibraryVersion(),
     force: (assetKey) =>
       force === true || (Array.isArray(force) && force.some((id) => assetKey.split('/')[1] === id)),

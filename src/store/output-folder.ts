@@ -2,12 +2,16 @@
  * The output folder of one run: files are written only inside it. Before a file is written, its folder is
  * made (each once per run) and its real path — symbolic links followed — must lie inside the real path of
  * the output folder; a link that leads elsewhere is refused instead of writing through it. The output
- * folder itself may be a link (the user chose it).
+ * folder itself may be a link (the user chose it). With a recorder, every folder it creates and every
+ * file it puts in place is told to the output record (store/output-record.ts), which stale outputs and
+ * `--prune` are judged by.
  */
 import { mkdir, realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { WriteError } from '../errors.js';
 import { copyFileAtomic } from './atomic.js';
+import type { OutputRecorder } from './output-record.js';
+import { toRecordPath } from './output-record-format.js';
 import { describingFailure, errnoOf, writeFailure } from './write-errors.js';
 
 export interface OutputFolder {
@@ -16,6 +20,8 @@ export interface OutputFolder {
   prepare(destination: string): Promise<void>;
   /** Copies `source` to `destination` atomically; `prepare(destination)` first. */
   copyIn(source: string, destination: string): Promise<void>;
+  /** Tells the record that `destination` holds these bytes, written (or found unchanged) for `asset`. */
+  placed(destination: string, file: { sha256: string; bytes: number }, asset: string): Promise<void>;
 }
 
 export function isInside(path: string, root: string): boolean {
@@ -49,7 +55,9 @@ export function outsideOutputError(folder: string, real: string, root: string): 
   );
 }
 
-export function createOutputFolder(root: string): OutputFolder {
+export function createOutputFolder(root: string, options: { recorder?: OutputRecorder } = {}): OutputFolder {
+  const { recorder } = options;
+  const relativeName = (path: string): string => toRecordPath(relative(root, path));
   let rootReal: Promise<string> | undefined;
   const realRoot = (): Promise<string> => {
     rootReal ??= describingFailure(
@@ -77,7 +85,17 @@ export function createOutputFolder(root: string): OutputFolder {
           const existing = await nearestExisting(folder);
           const real = await realpath(existing.path);
           if (!isInside(real, inside)) throw outsideOutputError(existing.path, real, root);
-          await mkdir(folder, { recursive: true });
+          const first = await mkdir(folder, { recursive: true });
+          if (recorder !== undefined && first !== undefined) {
+            // mkdir made `first` and everything below it on the way to `folder`.
+            const parts = relative(first, folder)
+              .split(/[\\/]/)
+              .filter((part) => part !== '');
+            for (let depth = 0; depth <= parts.length; depth++) {
+              const made = join(first, ...parts.slice(0, depth));
+              if (made !== root) recorder.folderCreated(relativeName(made));
+            }
+          }
         },
       );
       made.set(folder, making);
@@ -111,6 +129,16 @@ export function createOutputFolder(root: string): OutputFolder {
   return {
     root,
     prepare,
+    async placed(destination, file, asset) {
+      if (recorder === undefined) return;
+      const { mtimeMs } = await stat(destination);
+      recorder.fileWritten(relativeName(destination), {
+        ...file,
+        mtimeMs,
+        asset,
+        at: new Date().toISOString(),
+      });
+    },
     async copyIn(source, destination) {
       const target = { path: destination, doing: 'write the output file', place: 'output' } as const;
       try {

@@ -86,6 +86,7 @@ describe('--json: newline-delimited events on stdout', () => {
         'recipe',
         'run-finished',
         'run-started',
+        'stale-outputs',
         'summary',
         'task-failed',
         'task-finished',
@@ -173,7 +174,17 @@ describe('--json: newline-delimited events on stdout', () => {
     const listed = manifest.recipes['product-shots'].assets.flatMap((a: { outputs: unknown[] }) => a.outputs);
     for (const file of files)
       expect(listed).toContainEqual(expect.objectContaining({ path: file.path, sha256: file.sha256 }));
-    expect(run.lines.at(-2)).toMatchObject({ type: 'run-finished', made: 3, failed: 0 });
+    expect(run.lines.at(-3)).toMatchObject({ type: 'run-finished', made: 3, failed: 0 });
+    // After the manifest: nothing of what assetgen wrote there is stale.
+    expect(run.lines.at(-2)).toEqual({
+      v: 1,
+      type: 'stale-outputs',
+      outDir: join(dir, 'out'),
+      stale: [],
+      pruned: false,
+      removedFolders: [],
+      kept: [],
+    });
     expect(run.summary).toMatchObject({
       command: 'run',
       outcome: 'ok',
@@ -198,6 +209,24 @@ describe('--json: newline-delimited events on stdout', () => {
     const check = await json(['check', 'product-shots.yaml', '--provider', 'local', '--cache-dir', 'cache']);
     expect(check.summary).toMatchObject({ command: 'check', outcome: 'ok', mode: 'check', cached: 3 });
     expect(check.of('file-written')).toEqual([]);
+    expect(check.of('stale-outputs')).toEqual([]);
+  });
+
+  it('stale outputs: listed after a run whose manifest dropped them, removed by --prune', async () => {
+    const source = await readFile(join(dir, 'product-shots.yaml'), 'utf8');
+    const args = ['product-shots.yaml', '--provider', 'local', '--out', 'stale-out', '--cache-dir', 'cache'];
+    expect((await json(['run', ...args])).code).toBe(0);
+    // The lamp is no longer an asset: its two files stay behind, unlisted.
+    await writeFile(join(dir, 'fewer.yaml'), source.replace(/^ {2}- id: lamp\n(?: {4}.*\n)*/m, ''));
+    const fewer = ['fewer.yaml', ...args.slice(1)];
+    const listed = await json(['run', ...fewer]);
+    const lamp = ['products/lamp-256w.webp', 'products/lamp-512w.webp'];
+    expect(listed.of('stale-outputs')).toEqual([
+      expect.objectContaining({ stale: lamp, pruned: false, kept: [] }),
+    ]);
+    const pruned = await json(['run', ...fewer, '--prune']);
+    expect(pruned.of('stale-outputs')).toEqual([expect.objectContaining({ stale: lamp, pruned: true })]);
+    expect(pruned.err).toMatch(/pruned: removed 2 stale files from stale-out\//);
   });
 
   it('a failing run: asset-failed with where the asset is declared, summary failed with exit 1', async () => {

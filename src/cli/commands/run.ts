@@ -1,4 +1,5 @@
 import { checkRecipes, type RunReport, runRecipes } from '../../api/run.js';
+import { UsageError } from '../../errors.js';
 import { formatUsd } from '../../plan/cost.js';
 import type { RunEvent } from '../../run/events.js';
 import { formatSpend } from '../../run/spend.js';
@@ -8,6 +9,7 @@ import { isCi, providerName, type ReplicateFlags, replicateOptions } from '../li
 import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
 import type { CliIO } from '../output.js';
 import { createProgress } from '../progress.js';
+import { staleLines } from '../stale-lines.js';
 
 export interface RunCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   out: string;
@@ -22,6 +24,8 @@ export interface RunCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   quiet?: boolean;
   /** Write the review page at the end (`assetgen review` with the same output and cache folders). */
   review?: boolean;
+  /** After the run, remove stale outputs (files assetgen wrote that the manifest no longer lists). */
+  prune?: boolean;
   /** `check`: verify only — write no output files, manifest or lock. */
   checkOnly?: boolean;
   /** For tests: an abort signal instead of SIGINT/SIGTERM handlers. */
@@ -56,6 +60,10 @@ export async function runCommand(
   output: CommandOutput,
 ): Promise<number> {
   const { io } = output;
+  if (options.checkOnly === true && options.prune === true)
+    throw new UsageError(
+      'check writes nothing, so --prune removes nothing there; in CI use assetgen run --frozen --prune (restores, then prunes)',
+    );
   const controller = new AbortController();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const removeHandlers = options.signal === undefined ? interruptHandlers(controller, io) : () => {};
@@ -84,6 +92,7 @@ export async function runCommand(
             force: options.force ?? false,
             frozen: options.frozen === true,
             offlineFallback: !isCi(io.env),
+            prune: options.prune === true,
             ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
             ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
             ...(options.localConcurrency === undefined ? {} : { localConcurrency: options.localConcurrency }),
@@ -91,6 +100,7 @@ export async function runCommand(
     progress.stop();
     output.run(report);
     for (const line of summaryLines(report)) io.err(line);
+    if (report.stale !== null) for (const line of staleLines(report.stale, io.cwd)) io.err(line);
     if (options.review === true && report.manifestPath !== null)
       await (await import('./review.js')).reviewCommand({ ...options, to: '.assetgen/review' }, io);
     if (report.status === 'cancelled') return EXIT.interrupted;
