@@ -6,7 +6,10 @@
  *
  * - validateRecipes(files)  → every problem as data
  * - planRecipes(files)      → assets, tasks per model, cached or not, estimated cost, budget verdict
- * - runRecipes(files)       → runs; events through `onEvent`, cancelled by `signal`; writes files, manifest, lock
+ * - runRecipes(files)       → runs; events through `onEvent`, cancelled by `signal`; writes files, manifest, lock;
+ *                             reports stale outputs (`RunReport.stale`) and removes them with `prune`
+ * - findStaleOutputs(…)     → files assetgen wrote into an output folder that its manifest no longer lists;
+ *                             `prune: true` removes them (never a file someone replaced since)
  * - checkRecipes(files)     → proves cache and lock match the recipes; spends and writes nothing
  * - updatePins(files)       → moves community models' pins in the lock to their latest version
  * - pickVariant(file, asset, values) → pins an asset to one variant in the recipe file (`pick:`), or clears it
@@ -35,6 +38,12 @@ export {
   type RunReport,
   runRecipes,
 } from './api/run.js';
+export {
+  findStaleOutputs,
+  type KeptOutput,
+  type StaleOutputs,
+  type StaleOutputsOptions,
+} from './api/stale-outputs.js';
 export { type PinChange, type UpdatePinsOptions, type UpdateReport, updatePins } from './api/update.js';
 export {
   type ValidateRecipesOptions,

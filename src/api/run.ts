@@ -7,13 +7,13 @@
  * manifest, the output files and the lock as they were (it first verifies like `check`, when the probe
  * cannot already prove everything is cached), and `check` writes none of them.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CancelledError, formatProblem, type SourceLocation } from '../errors.js';
 import { providerEntry } from '../manifest/placeholders.js';
 import type { Manifest } from '../manifest/types.js';
 import { readExistingRecipes, writeManifest } from '../manifest/write.js';
 import type { PlanSummary } from '../plan/summary.js';
-import type { RunEventListener } from '../run/events.js';
+import type { RunEvent, RunEventListener } from '../run/events.js';
 import { preflight } from '../run/preflight.js';
 import { type RunOptions, type RunResult, runPlan } from '../run/runner.js';
 import type { SpendTally } from '../run/spend.js';
@@ -187,6 +187,16 @@ async function execute(
   const claims: TaskClaims | undefined = journal === undefined ? undefined : createTaskClaims(cacheDir);
   const cache = createCache(cacheDir);
   let recorder: RunRecorder | undefined;
+  // `run-finished` stays the last event: held back until the manifest and the stale outputs are done.
+  let finished: RunEvent | undefined;
+  const runnerEmit: RunEventListener = (event) => {
+    if (event.type === 'run-finished') finished = event;
+    else emit(event);
+  };
+  const emitFinished = () => {
+    if (finished !== undefined) emit(finished);
+    finished = undefined;
+  };
   const base: RunOptions = {
     provider,
     cache,
@@ -218,8 +228,8 @@ async function execute(
     // A frozen run the probe cannot prove complete verifies before it writes (frozen-run.ts).
     const result =
       mode === 'frozen' && !session.probe.complete
-        ? await runFrozenInTwoPasses(plan, base, emit)
-        : await runPlan(plan, { ...base, onEvent: emit, writeOutputs: mode !== 'check' });
+        ? await runFrozenInTwoPasses(plan, base, runnerEmit)
+        : await runPlan(plan, { ...base, onEvent: runnerEmit, writeOutputs: mode !== 'check' });
     const complete = completed(result);
     await recorder?.close(); // this run's segment is complete: the record folds it in below
     if (recorder?.error !== undefined) warn(recorder.error);
@@ -234,6 +244,7 @@ async function execute(
         const manifest = await writeManifest(outDir, manifestRecipes(result, session.cwd, made), {
           generatorVersion: VERSION,
           provider: made,
+          stagingDir: join(cacheDir, 'tmp'),
         });
         const judged = await judgeStaleOutputs(recorded, {
           outDir: outputRecord.outDir,
@@ -247,8 +258,10 @@ async function execute(
     }
     const writesLock = choice.paid && mode === 'run';
     if (writesLock) await writeLock(lockPath, mergeLock(lock, result.lock, plan, complete));
+    emitFinished();
     return report(result, written, writesLock, stale);
   } finally {
+    emitFinished();
     await recorder?.close().catch(() => {});
     await record?.close();
     await claims?.close();

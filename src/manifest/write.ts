@@ -67,8 +67,11 @@ export function buildManifest(
 export async function writeManifest(
   outDir: string,
   recipes: Readonly<Record<string, ManifestRecipe>>,
-  /** `provider`: the run's, for the top of a manifest without recipes. */
-  options: { generatorVersion: string; provider?: ManifestProvider },
+  /**
+   * `provider`: the run's, for the top of a manifest without recipes; `stagingDir`: where the temporary
+   * file is made (the cache's `tmp/`, so that none is left in the output folder).
+   */
+  options: { generatorVersion: string; provider?: ManifestProvider; stagingDir?: string },
 ): Promise<{ path: string; manifest: Manifest }> {
   const path = join(outDir, MANIFEST_FILE);
   const merged = { ...(await readExistingRecipes(outDir)), ...recipes };
@@ -80,6 +83,7 @@ export async function writeManifest(
   await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`, {
     doing: 'write the manifest',
     place: 'output',
+    ...(options.stagingDir === undefined ? {} : { stagingDir: options.stagingDir }),
   });
   return { path, manifest };
 }

@@ -4,8 +4,8 @@
  * `task-started`, any `task-progress`/`task-token`, and `task-finished` or `task-failed`/`task-skipped`
  * (a task found in the cache: only `task-finished` with `cached: true`); `file-written` per output file
  * put in the output folder; `cost` whenever the spend moves; per asset `asset-finished` or
- * `asset-failed`; `warning` at any time; `run-finished` last from the runner — then, from the library,
- * `stale-outputs` once the manifest is written. Library callers get them through
+ * `asset-failed`; `warning` at any time; `stale-outputs` (from the library, once the manifest is
+ * written); `run-finished` last. Library callers get them through
  * `onEvent`; the CLI turns them into progress output and, with `--json`, into one JSON line each
  * (schema/events.schema.json). They are a public contract: fields are only ever added, and a change
  * that could mislead a reader of the old shape raises EVENTS_VERSION.

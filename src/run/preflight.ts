@@ -12,6 +12,7 @@ import { PreflightError, WriteError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import { isInside, nearestExisting, outsideOutputError } from '../store/output-folder.js';
 import { type WritePlace, writeFailure } from '../store/write-errors.js';
+import { removeLeftovers } from './leftovers.js';
 
 /** Less free space than this on a disk the run writes to is worth a warning. */
 export const LOW_DISK_BYTES = 64 * 1024 * 1024;
@@ -44,6 +45,8 @@ export async function preflight(plan: Plan, options: PreflightOptions): Promise<
       if (probed.has(key)) return;
       probed.add(key);
       if (!place.isDirectory) throw fsError('ENOTDIR', `${folder} is not a folder`);
+      // What a killed run left in the output folder goes first (only outputs and the manifest stay there).
+      if (target.place === 'output') await removeLeftovers(folder);
       await probeFolder(folder, warnings);
     } catch (error) {
       const failure = writeFailure(error, { ...target, ...(folder === undefined ? {} : { folder }) });

@@ -3,7 +3,7 @@
  * done (no barrier between steps); pools bound the concurrency; a failed asset does not stop the others.
  */
 import { setMaxListeners } from 'node:events';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AssetgenError, WriteError } from '../errors.js';
 import { imageLibraryVersion } from '../image/index.js';
 import { madeOffline } from '../manifest/placeholders.js';
@@ -251,10 +251,11 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     signal,
     emit,
     outDir: resolve(options.outDir),
-    outputs: createOutputFolder(
-      resolve(options.outDir),
-      options.recorder === undefined ? {} : { recorder: options.recorder },
-    ),
+    // Temporary files are staged in the cache, never left among the outputs.
+    outputs: createOutputFolder(resolve(options.outDir), {
+      stagingDir: join(options.cache.dir, 'tmp'),
+      ...(options.recorder === undefined ? {} : { recorder: options.recorder }),
+    }),
     imageLibrary: imageLibraryVersion(),
     force: (assetKey) =>
       force === true || (Array.isArray(force) && force.some((id) => assetKey.split('/')[1] === id)),

@@ -1,16 +1,58 @@
 /**
- * Atomic file writes: data goes to a temporary file in the destination folder, is flushed, then renamed
- * over the final name. A crash leaves either the old file or the new one, never a half-written file. A
+ * Atomic file writes: data goes to a temporary file in the destination folder (or in `stagingDir`, a
+ * folder of assetgen's own on the same file system, so that a crash leaves no temporary file among the
+ * user's files), is flushed, then renamed over the final name. A crash leaves either the old file or the
+ * new one, never a half-written file. A
  * failure that means the place cannot be written (disk full, no permission, read-only …) comes out as a
  * one-line WriteError naming the final path, not the temporary one.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, copyFile, link, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf, type WritePlace, writeFailure } from './write-errors.js';
 
-function temporaryPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+function temporaryPathFor(path: string, stagingDir?: string): string {
+  const name = `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  return join(stagingDir ?? dirname(path), name);
+}
+
+/** Writes through `write(temporary)` and renames into place; staged elsewhere first, beside it if that fails. */
+async function viaTemporary(
+  path: string,
+  stagingDir: string | undefined,
+  write: (temporary: string) => Promise<void>,
+): Promise<void> {
+  if (stagingDir !== undefined) {
+    const staged = temporaryPathFor(path, stagingDir);
+    try {
+      await mkdir(stagingDir, { recursive: true });
+      await write(staged);
+      await rename(staged, path);
+      return;
+    } catch (error) {
+      await rm(staged, { force: true }).catch(() => {});
+      // Another file system (EXDEV), or the staging folder unusable: stage beside the file instead.
+      if (errnoOf(error) !== 'EXDEV' && !(await isUnusable(stagingDir))) throw error;
+    }
+  }
+  const temporary = temporaryPathFor(path);
+  try {
+    await write(temporary);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => {});
+    throw error;
+  }
+}
+
+async function isUnusable(folder: string): Promise<boolean> {
+  try {
+    await access(folder, constants.W_OK);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 export interface AtomicWriteOptions {
@@ -28,6 +70,11 @@ export interface AtomicWriteOptions {
   doing?: string;
   /** Which of the run's places it is (decides the hint). */
   place?: WritePlace;
+  /**
+   * Where the temporary file is made (assetgen's own folder on the same file system, e.g. the cache's
+   * `tmp/`), so none is ever left among the destination's files; beside the file when it cannot be.
+   */
+  stagingDir?: string;
 }
 
 export async function writeFileAtomic(
@@ -35,20 +82,19 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  const temporary = temporaryPathFor(path);
   try {
     if (options.dirExists !== true) await mkdir(dirname(path), { recursive: true });
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.writeFile(data);
-      if (options.mode !== undefined) await handle.chmod(options.mode);
-      if (options.durable !== false) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
+    await viaTemporary(path, options.stagingDir, async (temporary) => {
+      const handle = await open(temporary, 'w');
+      try {
+        await handle.writeFile(data);
+        if (options.mode !== undefined) await handle.chmod(options.mode);
+        if (options.durable !== false) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
   } catch (error) {
-    await rm(temporary, { force: true }).catch(() => {});
     throw describe(error, path, options);
   }
 }
@@ -59,13 +105,10 @@ export async function copyFileAtomic(
   destination: string,
   options: Omit<AtomicWriteOptions, 'durable'> = {},
 ): Promise<void> {
-  const temporary = temporaryPathFor(destination);
   try {
     if (options.dirExists !== true) await mkdir(dirname(destination), { recursive: true });
-    await copyFile(source, temporary);
-    await rename(temporary, destination);
+    await viaTemporary(destination, options.stagingDir, (temporary) => copyFile(source, temporary));
   } catch (error) {
-    await rm(temporary, { force: true }).catch(() => {});
     throw describe(error, destination, options);
   }
 }

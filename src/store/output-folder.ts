@@ -55,8 +55,31 @@ export function outsideOutputError(folder: string, real: string, root: string): 
   );
 }
 
-export function createOutputFolder(root: string, options: { recorder?: OutputRecorder } = {}): OutputFolder {
+export interface OutputFolderOptions {
+  /** Told every folder made and file placed (the output record). */
+  recorder?: OutputRecorder;
+  /** assetgen's own folder for temporary files (the cache's `tmp/`): used when on the output's file system. */
+  stagingDir?: string;
+}
+
+export function createOutputFolder(root: string, options: OutputFolderOptions = {}): OutputFolder {
   const { recorder } = options;
+  let staging: Promise<string | undefined> | undefined;
+  /** The staging folder when it shares the output folder's file system (a rename between them works). */
+  const stagingDir = (): Promise<string | undefined> => {
+    const wanted = options.stagingDir;
+    if (wanted === undefined) return Promise.resolve(undefined);
+    staging ??= (async () => {
+      try {
+        await mkdir(wanted, { recursive: true });
+        const [a, b] = await Promise.all([stat(wanted), stat(root)]);
+        return a.dev === b.dev ? wanted : undefined;
+      } catch {
+        return undefined;
+      }
+    })();
+    return staging;
+  };
   const relativeName = (path: string): string => toRecordPath(relative(root, path));
   let rootReal: Promise<string> | undefined;
   const realRoot = (): Promise<string> => {
@@ -142,7 +165,12 @@ export function createOutputFolder(root: string, options: { recorder?: OutputRec
     async copyIn(source, destination) {
       const target = { path: destination, doing: 'write the output file', place: 'output' } as const;
       try {
-        await copyFileAtomic(source, destination, { dirExists: true, ...target });
+        const staged = await stagingDir();
+        await copyFileAtomic(source, destination, {
+          dirExists: true,
+          ...target,
+          ...(staged === undefined ? {} : { stagingDir: staged }),
+        });
       } catch (error) {
         if (!(error instanceof WriteError && error.errno === 'ENOTDIR')) throw error;
         // Name the file that stands where the folder should be.

@@ -174,9 +174,9 @@ describe('--json: newline-delimited events on stdout', () => {
     const listed = manifest.recipes['product-shots'].assets.flatMap((a: { outputs: unknown[] }) => a.outputs);
     for (const file of files)
       expect(listed).toContainEqual(expect.objectContaining({ path: file.path, sha256: file.sha256 }));
-    expect(run.lines.at(-3)).toMatchObject({ type: 'run-finished', made: 3, failed: 0 });
-    // After the manifest: nothing of what assetgen wrote there is stale.
-    expect(run.lines.at(-2)).toEqual({
+    expect(run.lines.at(-2)).toMatchObject({ type: 'run-finished', made: 3, failed: 0 });
+    // Once the manifest is written: nothing of what assetgen wrote there is stale.
+    expect(run.lines.at(-3)).toEqual({
       v: 1,
       type: 'stale-outputs',
       outDir: join(dir, 'out'),
