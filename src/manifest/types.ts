@@ -74,6 +74,23 @@ export interface ManifestOutput {
   sha256: string;
   /** Made from an offline stand-in's picture (provider `local`), not from the real model. */
   placeholder: boolean;
+  /** The file's ThumbHash, base64 (absent in manifests written before assetgen made it). */
+  thumbhash?: string;
+  /** A tiny webp of the file (at most 16 pixels a side) as a `data:` URI; absent like `thumbhash`. */
+  lqip?: string;
+}
+
+/**
+ * The files of one image of one recipe output (`outputs[output]`, image number `image`): the same picture
+ * in each of the output's widths, one format. `srcset` lists them (paths as in `outputs`, URL-escaped,
+ * with `w` descriptors), narrowest first; `paths` in the same order.
+ */
+export interface ManifestOutputGroup {
+  output: number;
+  image: number;
+  format: string;
+  paths: string[];
+  srcset: string;
 }
 
 export interface ManifestAsset {
@@ -84,8 +101,12 @@ export interface ManifestAsset {
   error?: string;
   /** Some model step of this asset ran on an offline stand-in: its outputs are placeholders. */
   placeholder: boolean;
+  /** The recipe's `alt:` rendered for this asset (after its text steps ran); absent without one. */
+  alt?: string;
   steps: ManifestStep[];
   outputs: ManifestOutput[];
+  /** The outputs as srcset groups (absent in manifests written before assetgen made them). */
+  groups?: ManifestOutputGroup[];
 }
 
 export interface ManifestRecipe {

@@ -83,6 +83,8 @@ export interface PlannedAsset {
   outputs: PlannedOutput[];
   /** The recipe's `provenance` level: what the output files embed as XMP. */
   provenance: ProvenanceLevel;
+  /** The recipe's `alt:` template, rendered by the runner once the asset's steps ran. */
+  alt?: string;
 }
 
 export interface PlannedRecipe {
@@ -238,7 +240,16 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
           planOutput(output, index, recipe, outputFolder, instance, steps, catalog),
         );
         const key = [recipe.name, instance.assetId, instance.variantLabel].filter(Boolean).join('/');
-        return { key, recipe: recipe.name, instance, steps, outputs, provenance: recipe.provenance ?? 'ids' };
+        const planned: PlannedAsset = {
+          key,
+          recipe: recipe.name,
+          instance,
+          steps,
+          outputs,
+          provenance: recipe.provenance ?? 'ids',
+        };
+        if (recipe.alt !== undefined) planned.alt = recipe.alt;
+        return planned;
       });
       const planned: PlannedRecipe = { loaded, name: recipe.name, outputFolder, assets };
       if (recipe.budget !== undefined) planned.maxUsd = recipe.budget.max_usd;

@@ -4,6 +4,7 @@
  * problem. Returns the validated recipe only when there is none.
  */
 import type { RecipeProblem } from '../errors.js';
+import { checkAlt } from './_check-alt.js';
 import { fileRoots } from './_check-files.js';
 import { checkInputs, type InputsResult } from './_check-inputs.js';
 import { checkOutputs } from './_check-outputs.js';
@@ -80,6 +81,7 @@ export function validateRecipeText(
     scope: (instanceIndex) => scope(listAt(data, 'steps').length, instanceIndex),
     imageCount: createImageCounter(context, inputs),
   });
+  checkAlt(context, instances.length, (instanceIndex) => scope(listAt(data, 'steps').length, instanceIndex));
   const files = [...context.files.values()];
   if (problems.count > 0) return { problems: problems.list(), warnings: [], files };
   applyDefaults(context, inputs);

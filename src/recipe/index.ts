@@ -10,6 +10,7 @@ export {
   matchesPick,
   OUTPUT_VARIABLES,
   RESERVED_VARIABLES,
+  renderAssetText,
   stepTextVariable,
   variantCombinations,
   variantLabel,

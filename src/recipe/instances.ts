@@ -5,7 +5,7 @@
  * through here.
  */
 import type { AssetgenRecipe } from './recipe-types.generated.js';
-import { slugify, type TemplateValue } from './templates.js';
+import { renderTemplate, slugify, type TemplateValue } from './templates.js';
 
 export interface AssetInstance {
   assetId: string;
@@ -27,6 +27,20 @@ export const RESERVED_VARIABLES: readonly string[] = [...BUILTIN_VARIABLES, ...O
 /** The template variable that holds a text step's result. */
 export function stepTextVariable(stepId: string): string {
   return `steps.${stepId}.text`;
+}
+
+/**
+ * Renders a text of the asset as a whole (the recipe's `alt:`) with the instance's variables and the
+ * results of its text steps (validation guarantees every variable exists).
+ */
+export function renderAssetText(
+  template: string,
+  instance: AssetInstance,
+  stepTexts: Readonly<Record<string, string>>,
+): string {
+  const vars: Record<string, TemplateValue> = { ...instance.vars };
+  for (const [id, text] of Object.entries(stepTexts)) vars[stepTextVariable(id)] = text;
+  return renderTemplate(template, vars);
 }
 
 /** Every combination of variant values, in order (one empty combination without variants). */

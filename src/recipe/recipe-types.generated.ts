@@ -69,6 +69,10 @@ $schema?: string
 name: string
 description?: string
 /**
+ * Alt text for each asset's images, rendered per asset and written to the manifest (the Vite plugin gives it as `alt`). May hold {{ templates }}: id, variant, recipe, your variables, and steps.<id>.text for a text step's result (`alt: "{{ steps.alt.text }}"`), rendered once that step ran.
+ */
+alt?: string
+/**
  * Folder inside the output directory (default: the recipe name).
  */
 output?: string

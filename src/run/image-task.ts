@@ -1,7 +1,13 @@
 /** Runs local image work of one asset: image steps (sharp operations) and output files. */
 import { isAbsolute, join, resolve } from 'node:path';
 import { AssetgenError, CancelledError, InternalError } from '../errors.js';
-import { applyOperations, type EncodedImage, encodeImage, encodeRaw } from '../image/index.js';
+import {
+  applyOperations,
+  type EncodedImage,
+  encodeImage,
+  encodeRaw,
+  makePlaceholder,
+} from '../image/index.js';
 import type { ManifestOutput } from '../manifest/types.js';
 import type { PlannedAsset, PlannedImageStep, PlannedOutput, PlannedOutputFile } from '../plan/plan.js';
 import { relativePathProblem, renderOutputPath } from '../recipe/index.js';
@@ -11,7 +17,7 @@ import { sha256, sha256File } from '../store/hash.js';
 import { once, ProbeMissError, type RunContext, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { imageTaskKey, outputKey } from './keys.js';
-import type { StepResult } from './model-task.js';
+import { type StepResult, stepTexts } from './model-task.js';
 import { outputProvenanceXmp } from './output-provenance.js';
 
 /** Content hashes of the overlay files that composite operations name (part of the task key). */
@@ -65,6 +71,7 @@ async function storeEncoded(
   kind: 'image' | 'output',
   started: number,
   encoded: { data: Buffer; width: number; height: number; format: string },
+  placeholder?: { thumbhash: string; lqip: string },
 ): Promise<TaskRecord> {
   const file = await context.cache.putBytes(encoded.data, sha256(encoded.data), `image/${encoded.format}`);
   return {
@@ -74,7 +81,7 @@ async function storeEncoded(
     provider: 'local',
     durationMs: Math.round(performance.now() - started),
     files: [file],
-    image: { width: encoded.width, height: encoded.height, format: encoded.format },
+    image: { width: encoded.width, height: encoded.height, format: encoded.format, ...placeholder },
   };
 }
 
@@ -136,23 +143,30 @@ export async function writeOutputFile(
     imageLibrary: context.imageLibrary,
     ...(xmp === undefined ? {} : { xmpSha256: sha256(Buffer.from(xmp, 'utf8')) }),
   });
-  const { record, cached } = await cachedLocalTask(context, task, key, asset.steps.length, async () => {
-    const started = performance.now();
-    const size = {
-      ...(file.width === undefined ? {} : { width: file.width }),
-      ...(xmp === undefined ? {} : { xmp }),
-    };
-    const pixels = output.operations.length === 0 ? context.pixels.get(source.sha256) : undefined;
-    let encoded: EncodedImage;
-    if (pixels !== undefined) encoded = await encodeRaw(pixels, output.format, size);
-    else {
-      let input: Buffer | string = context.cache.objectPath(source.sha256);
-      if (output.operations.length > 0)
-        input = (await applyOperations(input, output.operations, { baseDir })).data;
-      encoded = await encodeImage(input, output.format, size);
-    }
-    return storeEncoded(context, key, 'output', started, encoded);
-  });
+  const { record: encodedRecord, cached } = await cachedLocalTask(
+    context,
+    task,
+    key,
+    asset.steps.length,
+    async () => {
+      const started = performance.now();
+      const size = {
+        ...(file.width === undefined ? {} : { width: file.width }),
+        ...(xmp === undefined ? {} : { xmp }),
+      };
+      const pixels = output.operations.length === 0 ? context.pixels.get(source.sha256) : undefined;
+      let encoded: EncodedImage;
+      if (pixels !== undefined) encoded = await encodeRaw(pixels, output.format, size);
+      else {
+        let input: Buffer | string = context.cache.objectPath(source.sha256);
+        if (output.operations.length > 0)
+          input = (await applyOperations(input, output.operations, { baseDir })).data;
+        encoded = await encodeImage(input, output.format, size);
+      }
+      return storeEncoded(context, key, 'output', started, encoded, await makePlaceholder(encoded.data));
+    },
+  );
+  const record = await withPlaceholder(context, encodedRecord);
   context.emit({ type: 'task-finished', task, cached, durationMs: record.durationMs, actualUsd: 0 });
   const stored = record.files[0];
   if (stored === undefined || record.image === undefined)
@@ -167,6 +181,8 @@ export async function writeOutputFile(
     bytes: stored.bytes,
     sha256: stored.sha256,
   };
+  if (record.image.thumbhash !== undefined) written.thumbhash = record.image.thumbhash;
+  if (record.image.lqip !== undefined) written.lqip = record.image.lqip;
   if (context.writeOutputs) {
     // The folder is checked (inside the output folder, links followed) before the old file is even read.
     await context.outputs.prepare(destination);
@@ -174,9 +190,29 @@ export async function writeOutputFile(
     if (!unchanged) await context.outputs.copyIn(context.cache.objectPath(stored.sha256), destination);
     // Remembered also when unchanged: the record may have been lost with an earlier cache folder.
     await context.outputs.placed(destination, stored, asset.key).catch(() => {});
-    context.emit({ type: 'file-written', asset: asset.key, ...written, unchanged });
+    const { thumbhash: _, lqip: __, ...file } = written;
+    context.emit({ type: 'file-written', asset: asset.key, ...file, unchanged });
   }
   return written;
+}
+
+/**
+ * An encode's record with its placeholders: a record from before assetgen made them gets them now, from
+ * the cached file, and is stored again (so the next run reads them). Probes compute nothing.
+ */
+async function withPlaceholder(context: RunContext, record: TaskRecord): Promise<TaskRecord> {
+  const file = record.files[0];
+  if (
+    context.probe ||
+    record.image === undefined ||
+    record.image.thumbhash !== undefined ||
+    file === undefined
+  )
+    return record;
+  const placeholder = await makePlaceholder(context.cache.objectPath(file.sha256));
+  const updated: TaskRecord = { ...record, image: { ...record.image, ...placeholder } };
+  if (context.writeOutputs) await context.cache.put(updated);
+  return updated;
 }
 
 async function sameContent(path: string, file: CachedFile): Promise<boolean> {
@@ -195,12 +231,9 @@ function runtimePath(
   file: PlannedOutputFile,
   earlier: ReadonlyMap<string, StepResult>,
 ): string {
-  const stepTexts: Record<string, string> = {};
-  for (const [id, result] of earlier)
-    if (result.record.text !== undefined) stepTexts[id] = result.record.text;
   const options = {
     n: file.image + 1,
-    stepTexts,
+    stepTexts: stepTexts(earlier),
     ...(file.width === undefined ? {} : { width: file.width }),
   };
   const rendered = renderOutputPath(output.spec, asset.instance, options);

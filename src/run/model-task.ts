@@ -30,6 +30,13 @@ export interface StepResult {
   origin?: PredictionOrigin;
 }
 
+/** The results of the text steps among `results`, by step id (`{{ steps.<id>.text }}`). */
+export function stepTexts(results: ReadonlyMap<string, StepResult>): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const [id, result] of results) if (result.record.text !== undefined) texts[id] = result.record.text;
+  return texts;
+}
+
 /** Provider error codes after which a journalled prediction is given up and the task created anew. */
 const RESUME_LOST = new Set([
   'REPLICATE_OUTPUT_EXPIRED',

@@ -11,6 +11,7 @@ import type { ManifestAsset, ManifestOutput, ManifestStep, ManifestStepFile } fr
 import type { Plan, PlannedAsset, PlannedRecipe } from '../plan/plan.js';
 import type { Provider } from '../providers/types.js';
 import { isInputFile } from '../providers/types.js';
+import { renderAssetText } from '../recipe/index.js';
 import type { Cache } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
 import { emptyLock, type LockedModel, type LockFileContent } from '../store/lock.js';
@@ -18,6 +19,7 @@ import { createOutputFolder } from '../store/output-folder.js';
 import type { OutputRecorder } from '../store/output-record.js';
 import type { TaskClaims } from '../store/task-claims.js';
 import { type AdmittedAsset, createAdmission } from './admission.js';
+import { writeAssetOutputs } from './asset-outputs.js';
 import { type Budget, createBudget, nestBudget } from './budget.js';
 import {
   createStopSwitch,
@@ -27,8 +29,8 @@ import {
   SkippedError,
 } from './context.js';
 import type { RunEventListener } from './events.js';
-import { runImageStep, writeOutputFile } from './image-task.js';
-import { runModelStep, type StepResult } from './model-task.js';
+import { runImageStep } from './image-task.js';
+import { runModelStep, type StepResult, stepTexts } from './model-task.js';
 import { createPixelMemo } from './pixel-memo.js';
 import { createPools, type PoolOptions } from './pools.js';
 import { createSpendLedger, type SpendTally } from './spend.js';
@@ -188,12 +190,10 @@ async function runAsset(
       }
     }
     entry.placeholder = madeOffline(steps);
-    for (const output of asset.outputs) {
-      const written = await Promise.all(
-        output.files.map((file) => writeOutputFile(context, asset, output, file, results, recipe.loaded.dir)),
-      );
-      outputs.push(...written.map((file) => ({ ...file, placeholder: entry.placeholder })));
-    }
+    if (asset.alt !== undefined) entry.alt = renderAssetText(asset.alt, instance, stepTexts(results));
+    const written = await writeAssetOutputs(context, asset, results, recipe.loaded.dir, entry.placeholder);
+    outputs.push(...written.outputs);
+    entry.groups = written.groups;
     context.emit({ type: 'asset-finished', asset: asset.key, files: outputs.length, outputs });
   } catch (error) {
     entry.placeholder = madeOffline(steps);

@@ -31,8 +31,11 @@ export interface TaskRecord {
   durationMs: number;
   files: CachedFile[];
   text?: string;
-  /** Output encodes: the encoded image's dimensions and format. */
-  image?: { width: number; height: number; format: string };
+  /**
+   * Output encodes: the encoded image's dimensions and format, and its web placeholders (ThumbHash and
+   * LQIP, image/placeholder.ts; absent in records written before assetgen made them).
+   */
+  image?: { width: number; height: number; format: string; thumbhash?: string; lqip?: string };
 }
 
 export interface Cache {

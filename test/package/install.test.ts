@@ -37,6 +37,7 @@ const plan = await planRecipes(['badges.yaml']);
 const events = [];
 const report = await runRecipes(['badges.yaml'], { out: 'out', onEvent: (event) => events.push(event.type) });
 const manifest = await readManifest('out');
+const vite = await import('assetgen/vite');
 let deepImport = 'allowed';
 try {
   await import('assetgen/dist/run/runner.js');
@@ -53,6 +54,7 @@ console.log(JSON.stringify({
   last: events.at(-1),
   outputs: manifest.recipes.badges.assets[0].outputs.map((o) => [o.path, o.width, o.format]),
   deepImport,
+  vitePlugin: [typeof vite.assetgen, vite.default === vite.assetgen, vite.assetgen({ out: 'out' }).name],
 }));
 `;
 
@@ -135,6 +137,9 @@ describe('npm package', () => {
     expect(files).toContain('package/dist/index.d.ts');
     expect(files).toContain('package/schema/manifest.schema.json');
     expect(files).toContain('package/bin/assetgen.js');
+    expect(files).toContain('package/dist/vite/index.js');
+    expect(files).toContain('package/dist/vite/index.d.ts');
+    expect(files).toContain('package/vite-client.d.ts');
     expect(files.filter((file) => /^package\/(src|test|bench)\//.test(file))).toEqual([]);
   });
 
@@ -159,6 +164,8 @@ describe('npm package', () => {
       last: 'run-finished',
       outputs: [['badges/gold-48.webp', 48, 'webp']],
       deepImport: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+      // The plugin loads without vite installed (vite is an optional peer, only a type in the plugin).
+      vitePlugin: ['function', true, 'assetgen'],
     });
     expect(result.replicateUsd).toBeCloseTo(0.003, 9);
     expect((await readdir(join(app, 'out', 'badges'))).sort()).toEqual(['gold-48.webp']);
@@ -182,18 +189,29 @@ describe('npm package', () => {
     expect(validate.stdout).toMatch(/starter\.yaml: ok \(2 assets\)/);
   });
 
-  it('type-checks a TypeScript consumer and the README example against dist/index.d.ts', async () => {
+  it('type-checks a TypeScript consumer and the README examples (library, Vite plugin) against dist', async () => {
     await writeFile(join(app, 'consumer.ts'), TS_CONSUMER);
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     const example = /## From code[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toContain("from 'assetgen'");
     await writeFile(join(app, 'readme-example.ts'), example ?? '');
+    // The Vite plugin's two examples: the config, and an app file typed by assetgen/vite-client.
+    const [viteConfig, viteApp] = [
+      ...readme.matchAll(/### The Vite plugin[\s\S]*?```ts\n([\s\S]*?)```[\s\S]*?```ts\n([\s\S]*?)```/g),
+    ].flatMap((match) => [match[1], match[2]]);
+    expect(viteConfig).toContain("from 'assetgen/vite'");
+    expect(viteApp).toContain("from 'assetgen:");
+    await writeFile(join(app, 'vite.config.ts'), viteConfig ?? '');
+    await writeFile(
+      join(app, 'hero.ts'),
+      `${viteApp}\nexport const size: number = hero.width + hero.height;\n// @ts-expect-error an import is an AssetgenImage, not any\nhero.nope;\n`,
+    );
     await writeFile(
       join(app, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
           target: 'ES2023',
-          lib: ['ES2023'],
+          lib: ['ES2023', 'DOM'],
           module: 'NodeNext',
           moduleResolution: 'NodeNext',
           strict: true,
@@ -201,8 +219,10 @@ describe('npm package', () => {
           skipLibCheck: false,
           typeRoots: [join(root, 'node_modules', '@types')],
           types: ['node'],
+          // vite is not installed with assetgen (an optional peer): the app's own would be; here, the repo's.
+          paths: { vite: [join(root, 'node_modules', 'vite', 'dist', 'node', 'index.d.ts')] },
         },
-        files: ['consumer.ts', 'readme-example.ts'],
+        files: ['consumer.ts', 'readme-example.ts', 'vite.config.ts', 'hero.ts'],
       }),
     );
     const checked = await run(tsc, ['-p', join(app, 'tsconfig.json')], { cwd: app }).catch(

@@ -700,6 +700,28 @@ const rows: Row[] = [
       { at: '6:22', path: 'steps[0].input.prompt', has: ['step "idea" does not run before this one'] },
     ],
   },
+  // ── alt ──
+  {
+    name: 'alt from a step that does not exist',
+    text: yaml(...HEAD, 'alt: "{{ steps.caption.text }}"', ...GEN, ...OUT),
+    problems: [{ at: '3:6', path: 'alt', has: ['{{ steps.caption.text }}: no step "caption"'] }],
+  },
+  {
+    name: 'alt from a step that makes an image, and from a misspelt step',
+    text: yaml(...HEAD, 'alt: "{{ steps.gen.text }} by {{ steps.gne.text }}"', ...GEN, ...OUT),
+    problems: [
+      { at: '3:6', path: 'alt', has: ['step "gen" makes an image, not text'] },
+      { at: '3:6', path: 'alt', has: ['no step "gne"', 'did you mean "gen"?'] },
+    ],
+  },
+  {
+    name: 'alt with an output-only or unknown variable',
+    text: yaml(...HEAD, 'alt: "{{ width }} {{ subjct }}"', ...GEN, ...OUT),
+    problems: [
+      { at: '3:6', path: 'alt', has: ['{{ width }} is only available in output paths'] },
+      { at: '3:6', path: 'alt', has: ['unknown variable "subjct"'] },
+    ],
+  },
   // ── outputs ──
   {
     name: 'two outputs giving the same file',
