@@ -15,8 +15,10 @@ export interface PlanCommandOptions extends RecipeLimitFlags {
 }
 
 export function formatSummary(summary: PlanSummary): string[] {
+  const shard =
+    summary.shard === undefined ? '' : ` (shard ${summary.shard.index} of ${summary.shard.count})`;
   const lines = [
-    `plan: ${summary.recipes} recipe${summary.recipes === 1 ? '' : 's'}, ${summary.assets} assets, ${summary.tasks} tasks, ${summary.outputFiles} output files (provider: ${summary.provider})`,
+    `plan${shard}: ${summary.recipes} recipe${summary.recipes === 1 ? '' : 's'}, ${summary.assets} assets, ${summary.tasks} tasks, ${summary.outputFiles} output files (provider: ${summary.provider})`,
     `  ${'model'.padEnd(34)} ${'tasks'.padStart(6)} ${'cached'.padStart(7)} ${'est. USD'.padStart(10)}`,
   ];
   for (const model of summary.models) {
@@ -27,6 +29,11 @@ export function formatSummary(summary: PlanSummary): string[] {
   lines.push(
     `  ${'image steps (local)'.padEnd(34)} ${String(summary.imageTasks).padStart(6)} ${''.padStart(7)} ${'$0'.padStart(10)}`,
   );
+  const identical = summary.models.reduce((sum, model) => sum + model.identical, 0);
+  if (identical > 0)
+    lines.push(
+      `  ${identical} task${identical === 1 ? ' is' : 's are'} identical to another: each runs once and is estimated once`,
+    );
   const total = `estimated cost: ${formatUsd(summary.estimatedUsd)}`;
   lines.push(
     summary.paid
