@@ -8,6 +8,7 @@
  * - planRecipes(files)      → assets, tasks per model, cached or not, estimated cost, budget verdict
  * - runRecipes(files)       → runs; events through `onEvent`, cancelled by `signal`; writes files, manifest, lock
  * - checkRecipes(files)     → proves cache and lock match the recipes; spends and writes nothing
+ * - mergeShards({ out })    → the parts of `shard` runs in one output folder → manifest.json and the lock
  * - updatePins(files)       → moves community models' pins in the lock to their latest version
  * - pickVariant(file, asset, values) → pins an asset to one variant in the recipe file (`pick:`), or clears it
  * - initProject(dir)        → a starter recipe, the .gitignore lines and a CI workflow; never overwrites
@@ -18,6 +19,7 @@
 
 export type { LocatedWarning } from './api/budget-check.js';
 export { type ImageInspection, inspectImage } from './api/inspect.js';
+export { type MergeReport, type MergeShardsOptions, mergeShards } from './api/merge.js';
 export type { ProviderName, RecipeLoadOptions, ReplicateOptions, SessionOptions } from './api/options.js';
 export { type PickReport, type PickVariantOptions, pickVariant } from './api/pick.js';
 export type {
@@ -83,6 +85,8 @@ export {
   type ManifestOutput,
   type ManifestProvider,
   type ManifestRecipe,
+  type ManifestShard,
+  type ManifestShardRecipe,
   type ManifestStep,
   type ManifestStepFile,
 } from './manifest/types.js';

@@ -65,10 +65,16 @@ export function recipeShardPath(recipe: PlannedRecipe, cwd: string): string {
 
 /**
  * The plan of one shard: each recipe keeps the assets whose key falls in it (in plan order, each with
- * its index in the whole recipe) and a budget of its `budget.max_usd` ÷ n. Recipes stay even when none
+ * its index in the whole recipe) and a budget of its `budget.max_usd` ÷ n (whole with `divideBudgets:
+ * false`, when the caller gives the shard its own budget). Recipes stay even when none
  * of their assets is in the shard, so every shard's manifest part names every recipe.
  */
-export function selectShard(plan: Plan, spec: ShardSpec, cwd: string): Plan {
+export function selectShard(
+  plan: Plan,
+  spec: ShardSpec,
+  cwd: string,
+  options: { divideBudgets?: boolean } = {},
+): Plan {
   checkShard(spec);
   return {
     shard: { index: spec.index, count: spec.count },
@@ -78,7 +84,8 @@ export function selectShard(plan: Plan, spec: ShardSpec, cwd: string): Plan {
         (asset) => shardOfKey(assetShardKey(path, asset), spec.count) === spec.index,
       );
       const shard: PlannedRecipe = { ...recipe, assets };
-      if (recipe.maxUsd !== undefined) shard.maxUsd = recipe.maxUsd / spec.count;
+      if (recipe.maxUsd !== undefined && options.divideBudgets !== false)
+        shard.maxUsd = recipe.maxUsd / spec.count;
       return shard;
     }),
   };

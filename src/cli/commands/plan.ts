@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { planRecipes } from '../../api/plan.js';
 import { formatUsd } from '../../plan/cost.js';
+import type { ShardSpec } from '../../plan/shard.js';
 import type { PlanSummary } from '../../plan/summary.js';
 import type { CommandOutput } from '../command-output.js';
 import { EXIT } from '../exit-codes.js';
@@ -12,6 +13,7 @@ export interface PlanCommandOptions extends RecipeLimitFlags {
   maxCost?: number;
   cacheDir: string;
   lock?: string;
+  shard?: ShardSpec;
 }
 
 export function formatSummary(summary: PlanSummary): string[] {
@@ -67,6 +69,7 @@ export async function planCommand(
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
     ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
   });
   output.plan(report);
   for (const line of formatSummary(report.summary)) io.out(line);

@@ -1,5 +1,6 @@
 import { checkRecipes, type RunReport, runRecipes } from '../../api/run.js';
 import { formatUsd } from '../../plan/cost.js';
+import type { ShardSpec } from '../../plan/shard.js';
 import type { RunEvent } from '../../run/events.js';
 import { formatSpend } from '../../run/spend.js';
 import type { CommandOutput } from '../command-output.js';
@@ -19,6 +20,10 @@ export interface RunCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   force?: boolean | string[];
   frozen?: boolean;
   lock?: string;
+  /** `--shard i/n`, parsed. */
+  shard?: ShardSpec;
+  /** `--rate`: creates per minute. */
+  rate?: number;
   quiet?: boolean;
   /** Write the review page at the end (`assetgen review` with the same output and cache folders). */
   review?: boolean;
@@ -63,7 +68,10 @@ export async function runCommand(
   const common = {
     cwd: io.cwd,
     cacheDir: options.cacheDir,
-    replicate: replicateOptions(options, io),
+    replicate: {
+      ...replicateOptions(options, io),
+      ...(options.rate === undefined ? {} : { createsPerMinute: options.rate }),
+    },
     ...recipeLimits(options),
     signal: controller.signal,
     onEvent: (event: RunEvent) => {
@@ -73,6 +81,7 @@ export async function runCommand(
     },
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
   };
   try {
     const report =
@@ -84,6 +93,7 @@ export async function runCommand(
             force: options.force ?? false,
             frozen: options.frozen === true,
             offlineFallback: !isCi(io.env),
+            returnManifest: false,
             ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
             ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
             ...(options.localConcurrency === undefined ? {} : { localConcurrency: options.localConcurrency }),
