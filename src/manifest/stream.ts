@@ -9,7 +9,7 @@
  * `discard`, leaves the old manifest as it was and no spool behind.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFailure } from '../store/write-errors.js';
 import { providerEntry, providerTotalsOf } from './placeholders.js';
@@ -73,6 +73,7 @@ export async function openManifestStream(
   let spool: FileHandle;
   try {
     await mkdir(outDir, { recursive: true });
+    await removeDeadSpools(outDir);
     spool = await open(spoolPath, 'w+');
   } catch (error) {
     throw failure(error, join(outDir, 'manifest.json'));
@@ -199,6 +200,26 @@ export async function openManifestStream(
     },
     discard: close,
   };
+}
+
+const SPOOL = /^\.manifest\.(\d+)\.[0-9a-f]+\.spool$/;
+
+/** Spools of runs that were killed (their process is gone): nothing will ever finish them. */
+async function removeDeadSpools(outDir: string): Promise<void> {
+  for (const name of await readdir(outDir)) {
+    const pid = Number(SPOOL.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    await rm(join(outDir, name), { force: true }).catch(() => {});
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 interface BufferedWriter {
