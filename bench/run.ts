@@ -43,8 +43,8 @@ async function main(): Promise<number> {
     time: workloadTime(options.unitMs),
     workDir: await mkdtemp(join(root, 'bench-')),
     sizes: options.quick
-      ? { pipelineAssets: 100, concurrency: 32, images: 20, scale: [500, 2_000], starts: 3 }
-      : { pipelineAssets: 1_000, concurrency: 32, images: 200, scale: [2_500, 10_000], starts: 10 },
+      ? { pipelineAssets: 100, concurrency: 32, images: 20, scale: [500, 2_000, 5_000], starts: 3 }
+      : { pipelineAssets: 1_000, concurrency: 32, images: 200, scale: [1_000, 10_000, 100_000], starts: 10 },
     memo: new Map(),
     log: (message) => process.stderr.write(`  … ${message}\n`),
   };

@@ -99,7 +99,7 @@ export class ManifestError extends AssetgenError {
   /** What is wrong, one entry per problem (`/recipes/x/assets/0/status: must be …`). */
   readonly problems: readonly string[];
   constructor(
-    code: 'MANIFEST_MISSING' | 'MANIFEST_INVALID' | 'MANIFEST_VERSION',
+    code: 'MANIFEST_MISSING' | 'MANIFEST_INVALID' | 'MANIFEST_VERSION' | 'SHARD_MISSING' | 'SHARD_MISMATCH',
     path: string,
     message: string,
     problems: readonly string[] = [],

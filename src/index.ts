@@ -11,6 +11,7 @@
  * - findStaleOutputs(…)     → files assetgen wrote into an output folder that its manifest no longer lists;
  *                             `prune: true` removes them (never a file someone replaced since)
  * - checkRecipes(files)     → proves cache and lock match the recipes; spends and writes nothing
+ * - mergeShards({ out })    → the parts of `shard` runs in one output folder → manifest.json and the lock
  * - updatePins(files)       → moves community models' pins in the lock to their latest version
  * - pickVariant(file, asset, values) → pins an asset to one variant in the recipe file (`pick:`), or clears it
  * - initProject(dir)        → a starter recipe, the .gitignore lines and a CI workflow; never overwrites
@@ -21,6 +22,7 @@
 
 export type { LocatedWarning } from './api/budget-check.js';
 export { type ImageInspection, inspectImage } from './api/inspect.js';
+export { type MergeReport, type MergeShardsOptions, mergeShards } from './api/merge.js';
 export type { ProviderName, RecipeLoadOptions, ReplicateOptions, SessionOptions } from './api/options.js';
 export { type PickReport, type PickVariantOptions, pickVariant } from './api/pick.js';
 export type {
@@ -92,6 +94,8 @@ export {
   type ManifestOutput,
   type ManifestProvider,
   type ManifestRecipe,
+  type ManifestShard,
+  type ManifestShardRecipe,
   type ManifestStep,
   type ManifestStepFile,
 } from './manifest/types.js';

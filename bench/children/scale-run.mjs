@@ -9,37 +9,47 @@ import { join } from 'node:path';
 
 const dist = new URL('../../dist/', import.meta.url);
 const load = (path) => import(new URL(path, dist).href);
-const [{ writeManifest }, { createCatalog }, { createPlan }, { createReplicateProvider }, { realSleep }] =
-  await Promise.all([
-    load('manifest/write.js'),
-    load('models/catalog.js'),
-    load('plan/plan.js'),
-    load('providers/replicate/index.js'),
-    load('providers/replicate/retry.js'),
-  ]);
-const [{ loadRecipes }, { runPlan }, { createCache }, { openJournal }, { manifestRecipes }] =
-  await Promise.all([
+const [
+  { openManifestStream },
+  { createCatalog },
+  { createPlan },
+  { createReplicateProvider },
+  { realSleep },
+] = await Promise.all([
+  load('manifest/stream.js'),
+  load('models/catalog.js'),
+  load('plan/plan.js'),
+  load('providers/replicate/index.js'),
+  load('providers/replicate/retry.js'),
+]);
+const [{ loadRecipes }, { runPlan }, { createCache }, { openJournal }, { providerEntry }] = await Promise.all(
+  [
     load('recipe/index.js'),
     load('run/runner.js'),
     load('store/cache.js'),
     load('store/journal.js'),
-    load('api/manifest-entries.js'),
-  ]);
+    load('manifest/placeholders.js'),
+  ],
+);
 
 const input = JSON.parse(process.env.BENCH_SCALE_INPUT ?? '{}');
 const startRss = process.memoryUsage().rss;
 let peakRss = startRss;
 let peakHeapUsed = 0;
+let peakHeapTotal = 0;
+let peakExternal = 0;
 const sample = () => {
   const usage = process.memoryUsage();
   peakRss = Math.max(peakRss, usage.rss);
   peakHeapUsed = Math.max(peakHeapUsed, usage.heapUsed);
+  peakHeapTotal = Math.max(peakHeapTotal, usage.heapTotal);
+  peakExternal = Math.max(peakExternal, usage.external);
 };
 const timer = setInterval(sample, 50);
 
 const started = performance.now();
 const catalog = createCatalog();
-const plan = createPlan(await loadRecipes([input.recipe], { catalog }), catalog);
+const plan = createPlan(await loadRecipes([input.recipe], { catalog, maxInstances: 1_000_000 }), catalog);
 const planned = performance.now();
 const origin = Date.now();
 const provider = createReplicateProvider({
@@ -52,18 +62,36 @@ const provider = createReplicateProvider({
 });
 const journal = await openJournal(input.cacheDir);
 const cache = createCache(input.cacheDir);
+// As api/run.ts does: entries stream into the manifest as assets finish (manifest/stream.ts).
+const manifest = await openManifestStream(
+  input.outDir,
+  plan.recipes.map((recipe) => ({
+    name: recipe.name,
+    source: recipe.loaded.file,
+    output: recipe.outputFolder,
+    count: recipe.assets.length,
+  })),
+);
 const result = await runPlan(plan, {
   provider,
   cache,
   outDir: input.outDir,
   journal,
   pools: { remote: input.concurrency },
+  onAsset: manifest.add,
 });
 const ran = performance.now();
-// What the finished run still holds (plan, results, lock entries), without garbage: needs --expose-gc.
+// What the finished run still holds (plan, lock entries, keys), without garbage: needs --expose-gc.
 globalThis.gc?.();
 const liveHeapAfterRun = process.memoryUsage().heapUsed;
-await writeManifest(input.outDir, manifestRecipes(result, process.cwd()), { generatorVersion: 'bench' });
+// For profiling: what the finished run still holds (`BENCH_HEAP_SNAPSHOT=file`).
+if (process.env.BENCH_HEAP_SNAPSHOT)
+  (await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
+await manifest.finish({
+  file: 'manifest.json',
+  generatorVersion: 'bench',
+  fallback: providerEntry('replicate'),
+});
 const written = performance.now();
 await journal.close(async (key) => (await cache.get(key)) !== undefined);
 await provider.close();
@@ -71,7 +99,7 @@ sample();
 clearInterval(timer);
 
 const output = {
-  assets: result.recipes.reduce((n, r) => n + r.assets.length, 0),
+  assets: plan.recipes.reduce((n, r) => n + r.assets.length, 0),
   failed: result.failed,
   planMs: planned - started,
   runMs: ran - planned,
@@ -81,6 +109,8 @@ const output = {
   peakRss,
   maxRss: process.resourceUsage().maxRSS * 1024,
   peakHeapUsed,
+  peakHeapTotal,
+  peakExternal,
   liveHeapAfterRun,
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);

@@ -39,7 +39,8 @@ export interface BenchContext {
     pipelineAssets: number;
     concurrency: number;
     images: number;
-    scale: [number, number];
+    /** S5: small, middle (the no-heap-flag row) and large (time per asset against small). */
+    scale: [number, number, number];
     starts: number;
   };
   /** Results computed once and reused by later scenarios (S1's run feeds S2 and S3). */

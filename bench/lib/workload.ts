@@ -96,21 +96,30 @@ export function pipelineRecipe(count: number, concurrency: number): string {
   );
 }
 
+/**
+ * `count` instances of one fast step (fewer than 100, or a multiple of 100): assets × up to 100 variants, so that a
+ * recipe of 100,000 instances stays under the 1 MiB recipe size limit.
+ */
 export function fastRecipe(count: number, concurrency: number): string {
   return (
     header +
     stringify({
       name: 'bench-scale',
       concurrency: { remote: concurrency },
-      assets: assets(count),
+      assets: assets(Math.ceil(count / 100)),
+      variants: { k: Array.from({ length: Math.min(100, count) }, (_, i) => i) },
       steps: [
         {
           id: 'generate',
           model: MODELS.generate,
-          input: { prompt: 'a tiny icon of {{ subject }}', megapixels: '0.25', output_format: 'png' },
+          input: {
+            prompt: 'a tiny icon of {{ subject }}, take {{ k }}',
+            megapixels: '0.25',
+            output_format: 'png',
+          },
         },
       ],
-      outputs: [{ path: '{{ id }}.png' }],
+      outputs: [{ path: '{{ id }}-{{ k }}.png' }],
     })
   );
 }

@@ -2,16 +2,16 @@
  * The lock after a run: a complete run of a recipe replaces its entries (removed assets drop out); after a
  * run with failures or an interruption, entries of tasks that did not finish are kept. Other recipes stay.
  */
-import type { Plan } from '../plan/plan.js';
 import type { LockFileContent } from '../store/lock.js';
 
 export function mergeLock(
   before: LockFileContent,
   run: LockFileContent,
-  plan: Plan,
+  /** The recipes the run ran. */
+  recipes: readonly string[],
   complete: boolean,
 ): LockFileContent {
-  const ran = new Set(complete ? plan.recipes.map((recipe) => recipe.name) : []);
+  const ran = new Set(complete ? recipes : []);
   const tasks = Object.fromEntries(
     Object.entries(before.tasks).filter(([id]) => !ran.has(id.slice(0, id.indexOf('/')))),
   );

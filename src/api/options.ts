@@ -15,6 +15,11 @@ export interface ReplicateOptions {
   waitSeconds?: number;
   /** Time limit per model step, in seconds; also sent as `Cancel-After`. */
   stepTimeoutSeconds?: number;
+  /**
+   * Most prediction creates per minute (`--rate`); default the account's limit (600), for a shard that
+   * ÷ the shard count. The limiter also follows what Replicate reports (ratelimit headers, 429s).
+   */
+  createsPerMinute?: number;
   /** Completion by webhook instead of polling. */
   webhook?: {
     /** Public URL that forwards to the local listener. */
@@ -66,7 +71,16 @@ export interface SessionOptions extends RecipeLoadOptions {
   /** Budget in USD for the whole run (on top of each recipe's own `budget.max_usd`). */
   maxUsd?: number;
   replicate?: ReplicateOptions;
+  /**
+   * Only this shard's assets (1-based, `{ index: 2, count: 4 }` = `--shard 2/4`; plan/shard.ts): each
+   * recipe's budget is its `budget.max_usd` ÷ count, unless `maxUsd` is given — then that is the shard's
+   * budget and the recipes' budgets hold whole. A run writes its manifest and lock parts for `mergeShards`.
+   */
+  shard?: { index: number; count: number };
 }
+
+/** Replicate's default create limit per account, per minute. */
+export const REPLICATE_CREATES_PER_MINUTE = 600;
 
 export const DEFAULT_CACHE_DIR = '.assetgen/cache';
 export const DEFAULT_OUT_DIR = 'output';

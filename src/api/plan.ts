@@ -6,6 +6,7 @@
 import { formatProblem, type SourceLocation } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import type { PlanSummary } from '../plan/summary.js';
+import { stepIdentities } from '../plan/task-identity.js';
 import { type LockFileContent, lockTaskId } from '../store/lock.js';
 import { type CachedSteps, checkBudget, type LocatedWarning } from './budget-check.js';
 import type { SessionOptions } from './options.js';
@@ -27,8 +28,13 @@ export interface PlannedAssetReport {
     /** `owner/name` for model steps. */
     model?: string;
     cached: boolean;
-    /** USD on Replicate when it has to run there (null: price unknown); 0 for image steps and for Replicate results in the cache. */
+    /**
+     * USD on Replicate when it has to run there (null: price unknown); 0 for image steps, for Replicate
+     * results in the cache and for a task identical to an earlier one (`identicalTo`).
+     */
     estimatedUsd: number | null;
+    /** The earlier task of the plan (`recipe/asset[/variant]#step`) this one is identical to: it runs once. */
+    identicalTo?: string;
   }>;
   /** Output paths relative to the output folder; paths made from step texts stay templates. */
   outputs: string[];
@@ -94,26 +100,34 @@ function assetReports(
   isCached: CachedSteps,
   isCachedOnReplicate: CachedSteps,
 ): PlannedAssetReport[] {
+  const firstOf = new Map<string, string>();
   return plan.recipes.flatMap((recipe) =>
-    recipe.assets.map((asset) => ({
-      key: asset.key,
-      recipe: recipe.name,
-      id: asset.instance.assetId,
-      variant: asset.instance.variant,
-      steps: asset.steps.map((step) => {
-        const cached = isCached(asset.key, step.id);
-        return step.kind === 'model'
-          ? {
-              id: step.id,
-              kind: step.kind,
-              model: step.model,
-              cached,
-              estimatedUsd: isCachedOnReplicate(asset.key, step.id) ? 0 : step.estimatedUsd,
-            }
-          : { id: step.id, kind: step.kind, cached, estimatedUsd: 0 };
-      }),
-      outputs: asset.outputs.flatMap((output) => output.files.map((file) => file.path)),
-    })),
+    recipe.assets.map((asset) => {
+      const identities = stepIdentities(asset, recipe.loaded.dir);
+      return {
+        key: asset.key,
+        recipe: recipe.name,
+        id: asset.instance.assetId,
+        variant: asset.instance.variant,
+        steps: asset.steps.map((step) => {
+          const cached = isCached(asset.key, step.id);
+          if (step.kind !== 'model') return { id: step.id, kind: step.kind, cached, estimatedUsd: 0 };
+          const identity = identities.get(step.id) ?? '';
+          const first = firstOf.get(identity);
+          if (first === undefined) firstOf.set(identity, lockTaskId(asset.key, step.id));
+          const paidCached = isCachedOnReplicate(asset.key, step.id);
+          return {
+            id: step.id,
+            kind: step.kind,
+            model: step.model,
+            cached,
+            estimatedUsd: paidCached || first !== undefined ? 0 : step.estimatedUsd,
+            ...(first === undefined ? {} : { identicalTo: first }),
+          };
+        }),
+        outputs: asset.outputs.flatMap((output) => output.files.map((file) => file.path)),
+      };
+    }),
   );
 }
 

@@ -84,6 +84,7 @@ export async function createProvider(
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
     ...(options.waitSeconds === undefined ? {} : { waitSeconds: options.waitSeconds }),
     ...(options.stepTimeoutSeconds === undefined ? {} : { stepTimeoutMs: options.stepTimeoutSeconds * 1000 }),
+    ...(options.createsPerMinute === undefined ? {} : { createsPerMinute: options.createsPerMinute }),
     ...(webhook === undefined
       ? {}
       : {

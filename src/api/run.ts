@@ -9,9 +9,9 @@
  */
 import { join, resolve } from 'node:path';
 import { CancelledError, formatProblem, type SourceLocation } from '../errors.js';
-import { providerEntry } from '../manifest/placeholders.js';
 import type { Manifest } from '../manifest/types.js';
-import { readExistingRecipes, writeManifest } from '../manifest/write.js';
+import { readExistingRecipes } from '../manifest/write.js';
+import type { Plan } from '../plan/plan.js';
 import type { PlanSummary } from '../plan/summary.js';
 import type { RunEvent, RunEventListener } from '../run/events.js';
 import { preflight } from '../run/preflight.js';
@@ -19,16 +19,17 @@ import { type RunOptions, type RunResult, runPlan } from '../run/runner.js';
 import type { SpendTally } from '../run/spend.js';
 import { createCache } from '../store/cache.js';
 import { type Journal, openJournal } from '../store/journal.js';
-import { writeLock } from '../store/lock.js';
 import { type OutputRecord, openOutputRecord, type RunRecorder } from '../store/output-record.js';
 import { createTaskClaims, type TaskClaims } from '../store/task-claims.js';
-import { VERSION } from '../version.js';
 import { assetLocator, withAssetLocations } from './asset-locations.js';
 import { checkBudget } from './budget-check.js';
 import { completed, runFrozenInTwoPasses } from './frozen-run.js';
-import { mergeLock } from './lock-merge.js';
-import { manifestRecipes } from './manifest-entries.js';
-import { DEFAULT_OUT_DIR, type SessionOptions } from './options.js';
+import {
+  DEFAULT_OUT_DIR,
+  REPLICATE_CREATES_PER_MINUTE,
+  type ReplicateOptions,
+  type SessionOptions,
+} from './options.js';
 import { poolLimits } from './pool-limits.js';
 import {
   createProvider,
@@ -36,8 +37,9 @@ import {
   type ProviderChoice,
   refuseOfflineFallback,
 } from './provider-choice.js';
+import { type AssetProblem, openRunOutput, type RunOutput } from './run-output.js';
 import { openSession } from './session.js';
-import { judgeStaleOutputs, listedPaths, type StaleOutputs } from './stale-outputs.js';
+import { judgeStaleOutputs, type StaleOutputs } from './stale-outputs.js';
 
 export interface CheckRecipesOptions extends Omit<SessionOptions, 'maxUsd'> {
   /** Cancels the run: in-flight work stops, the report says `cancelled`. */
@@ -70,17 +72,14 @@ export interface RunRecipesOptions extends SessionOptions, CheckRecipesOptions {
    * finish in this run. Not after a cancelled run. Without it they are only reported (`RunReport.stale`).
    */
   prune?: boolean;
+  /**
+   * Read the manifest written back into `RunReport.manifest` (default `true`). A run streams its manifest
+   * to disk and holds no entries; `false` keeps it that way to the end (the CLI sets it; large runs should).
+   */
+  returnManifest?: boolean;
 }
 
-/** An asset that did not finish, and why. */
-export interface AssetProblem {
-  /** `recipe/asset[/variant]` */
-  asset: string;
-  status: 'failed' | 'skipped' | 'cancelled';
-  error: string;
-  /** Where the asset is declared in its recipe (file absolute). */
-  location: SourceLocation;
-}
+export type { AssetProblem } from './run-output.js';
 
 export interface RunReport {
   /** `ok`: every asset made or restored; `failed`: some failed or were skipped; `cancelled`: by `signal`. */
@@ -99,7 +98,10 @@ export interface RunReport {
   durationMs: number;
   /** Every asset that did not finish; for `frozen` and `check`, what would have to run and why. */
   problems: AssetProblem[];
-  /** The manifest written, or null when none was (`check`, a failing `frozen` run). */
+  /**
+   * The manifest written (for a shard: its manifest part), or null when none was (`check`, a failing
+   * `frozen` run) or when `returnManifest` is false.
+   */
   manifest: Manifest | null;
   manifestPath: string | null;
   lockPath: string;
@@ -181,7 +183,9 @@ async function execute(
     for (const warning of recipe.loaded.warnings)
       emit({ type: 'warning', message: formatProblem(warning), location: warning.location });
   for (const warning of writable.warnings) warn(warning);
-  const provider = frozen ? offlineStandIn(choice) : await createProvider(choice, options.replicate, warn);
+  const provider = frozen
+    ? offlineStandIn(choice)
+    : await createProvider(choice, replicateFor(options.replicate, plan), warn);
   const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
   // Runs sharing the cache folder pay for each task once between them (store/task-claims.ts).
   const claims: TaskClaims | undefined = journal === undefined ? undefined : createTaskClaims(cacheDir);
@@ -213,54 +217,69 @@ async function execute(
     ...(journal === undefined ? {} : { journal }),
     ...(claims === undefined ? {} : { claims }),
   };
-  const report = (
-    result: RunResult,
-    written: { manifest: Manifest; path: string } | null,
-    lockWritten: boolean,
-    stale: StaleOutputs | null,
-  ) => toReport(result, { mode, choice, estimate, lockPath, lockWritten, written, locate, stale });
+  const writesLock = choice.paid && mode === 'run';
+  // The manifest streams to disk as assets finish (run-output.ts); `check` writes none.
+  let output: RunOutput | undefined;
+  let written: { manifest: Manifest | null; path: string } | null = null;
   try {
     throwIfCancelled(options.signal); // cancelled while the provider was being set up
     if (record !== undefined) {
       recorder = await record.startRun();
       base.recorder = recorder;
     }
+    if (mode !== 'check') {
+      output = await openRunOutput({
+        plan,
+        outDir,
+        cwd: session.cwd,
+        provider: choice.name,
+        locate,
+        returnManifest: options.returnManifest !== false,
+        spoolDir: join(cacheDir, 'tmp'),
+        lock: writesLock ? { path: lockPath, before: lock } : null,
+      });
+    }
     // A frozen run the probe cannot prove complete verifies before it writes (frozen-run.ts).
-    const result =
-      mode === 'frozen' && !session.probe.complete
-        ? await runFrozenInTwoPasses(plan, base, runnerEmit)
-        : await runPlan(plan, { ...base, onEvent: runnerEmit, writeOutputs: mode !== 'check' });
+    const twoPasses = mode === 'frozen' && !session.probe.complete;
+    const result = twoPasses
+      ? await runFrozenInTwoPasses(plan, base, runnerEmit)
+      : await runPlan(plan, {
+          ...base,
+          onEvent: runnerEmit,
+          writeOutputs: mode !== 'check',
+          ...(output === undefined ? {} : { onAsset: output.onAsset }),
+        });
+    if (twoPasses) await output?.addAll(result);
     const complete = completed(result);
     await recorder?.close(); // this run's segment is complete: the record folds it in below
     if (recorder?.error !== undefined) warn(recorder.error);
-    let written: { manifest: Manifest; path: string } | null = null;
     let stale: StaleOutputs | null = null;
-    if (record !== undefined && (mode === 'run' || (mode === 'frozen' && complete))) {
-      const made = providerEntry(choice.name);
-      const outputRecord = record;
-      // Under the output folder's lock: runs writing to it at once neither lose manifest entries nor
-      // judge each other's files stale.
-      ({ written, stale } = await outputRecord.locked(async (recorded) => {
-        const manifest = await writeManifest(outDir, manifestRecipes(result, session.cwd, made), {
-          generatorVersion: VERSION,
-          provider: made,
-          stagingDir: join(cacheDir, 'tmp'),
-        });
-        const judged = await judgeStaleOutputs(recorded, {
-          outDir: outputRecord.outDir,
-          listed: listedPaths(manifest.manifest.recipes),
-          unfinished: unfinishedKeys(result),
-          prune: options.prune === true && !result.cancelled,
-        });
-        return { written: manifest, stale: judged };
-      }));
-      emit({ type: 'stale-outputs', ...stale });
+    const runOutput = output;
+    if (runOutput !== undefined && (mode === 'run' || complete)) {
+      if (record === undefined || plan.shard !== undefined) written = await runOutput.writeManifest();
+      else {
+        const outputRecord = record;
+        // Under the output folder's lock: runs writing to it at once neither lose manifest entries nor
+        // judge each other's files stale. A shard's part is judged by nobody: `merge` makes the manifest.
+        ({ written, stale } = await outputRecord.locked(async (recorded) => {
+          const manifest = await runOutput.writeManifest();
+          const judged = await judgeStaleOutputs(recorded, {
+            outDir: outputRecord.outDir,
+            listed: runOutput.listedPaths(),
+            unfinished: new Set(runOutput.problems.map((problem) => problem.asset)),
+            prune: options.prune === true && !result.cancelled,
+          });
+          return { written: manifest, stale: judged };
+        }));
+        emit({ type: 'stale-outputs', ...stale });
+      }
     }
-    const writesLock = choice.paid && mode === 'run';
-    if (writesLock) await writeLock(lockPath, mergeLock(lock, result.lock, plan, complete));
+    const lockWritten = (await output?.writeLock(result, complete)) ?? false;
+    const problems = output?.problems ?? problemsOf(result, locate);
     emitFinished();
-    return report(result, written, writesLock, stale);
+    return toReport(result, { mode, choice, estimate, lockPath, lockWritten, written, problems, stale });
   } finally {
+    if (written === null) await output?.discard();
     emitFinished();
     await recorder?.close().catch(() => {});
     await record?.close();
@@ -272,17 +291,35 @@ async function execute(
   }
 }
 
-/** The assets of this run that did not finish: their earlier files are their last good ones. */
-function unfinishedKeys(result: RunResult): Set<string> {
-  const keys = new Set<string>();
-  for (const { recipe, assets } of result.recipes)
-    for (const [index, asset] of assets.entries())
-      if (asset.status !== 'ok') keys.add(recipe.assets[index]?.key ?? `${recipe.name}/${asset.id}`);
-  return keys;
+/**
+ * The Replicate options of a run: a shard paces its creates at the account's default limit ÷ n unless
+ * `createsPerMinute` says otherwise (the limiter still follows what the service reports).
+ */
+function replicateFor(replicate: ReplicateOptions | undefined, plan: Plan): ReplicateOptions | undefined {
+  if (plan.shard === undefined || replicate?.createsPerMinute !== undefined) return replicate;
+  const createsPerMinute = Math.max(1, Math.floor(REPLICATE_CREATES_PER_MINUTE / plan.shard.count));
+  return { ...replicate, createsPerMinute };
 }
 
 function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError('cancelled before the run started; nothing was run');
+}
+
+function problemsOf(result: RunResult, locate: (assetKey: string) => SourceLocation): AssetProblem[] {
+  const problems: AssetProblem[] = [];
+  for (const { recipe, assets } of result.recipes) {
+    for (const [index, asset] of assets.entries()) {
+      if (asset.status === 'ok') continue;
+      const key = recipe.assets[index]?.key ?? `${recipe.name}/${asset.id}`;
+      problems.push({
+        asset: key,
+        status: asset.status,
+        error: asset.error ?? asset.status,
+        location: locate(key),
+      });
+    }
+  }
+  return problems;
 }
 
 function toReport(
@@ -293,24 +330,11 @@ function toReport(
     estimate: PlanSummary;
     lockPath: string;
     lockWritten: boolean;
-    written: { manifest: Manifest; path: string } | null;
-    locate: (assetKey: string) => SourceLocation;
+    written: { manifest: Manifest | null; path: string } | null;
+    problems: AssetProblem[];
     stale: StaleOutputs | null;
   },
 ): RunReport {
-  const problems: AssetProblem[] = [];
-  for (const { recipe, assets } of result.recipes) {
-    for (const [index, asset] of assets.entries()) {
-      if (asset.status === 'ok') continue;
-      const key = recipe.assets[index]?.key ?? `${recipe.name}/${asset.id}`;
-      problems.push({
-        asset: key,
-        status: asset.status,
-        error: asset.error ?? asset.status,
-        location: context.locate(key),
-      });
-    }
-  }
   return {
     status: result.cancelled ? 'cancelled' : completed(result) ? 'ok' : 'failed',
     mode: context.mode,
@@ -323,7 +347,7 @@ function toReport(
     spentUsd: result.spentUsd,
     spend: result.spend,
     durationMs: result.durationMs,
-    problems,
+    problems: context.problems,
     manifest: context.written?.manifest ?? null,
     manifestPath: context.written?.path ?? null,
     lockPath: context.lockPath,

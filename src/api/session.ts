@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { type Catalog, createCatalog } from '../models/catalog.js';
 import { createPlan, type Plan } from '../plan/plan.js';
+import { checkShard, selectShard } from '../plan/shard.js';
 import { loadRecipes } from '../recipe/index.js';
 import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
@@ -58,7 +59,12 @@ export async function openSession(
   mode: { frozen?: boolean } = {},
 ): Promise<Session> {
   const cwd = options.cwd ?? process.cwd();
-  const plan = await loadPlan(files, cwd, options);
+  if (options.shard !== undefined) checkShard(options.shard); // before the recipes are read
+  const whole = await loadPlan(files, cwd, options);
+  const plan =
+    options.shard === undefined
+      ? whole
+      : selectShard(whole, options.shard, cwd, { divideBudgets: options.maxUsd === undefined });
   const choice = chooseProvider(options.provider, options.replicate, mode);
   const cacheDir = resolve(cwd, options.cacheDir ?? DEFAULT_CACHE_DIR);
   const lockPath = lockPathFor(plan, options.lock, cwd);
@@ -83,22 +89,21 @@ export async function probeCache(
   cacheDir: string,
   lock: LockFileContent,
 ): Promise<CacheProbe> {
-  const result = await runPlan(plan, {
+  const cached = new Set<string>();
+  let complete = true;
+  // Entries are looked at as they come and dropped: a probe of 100,000 assets holds none of them.
+  await runPlan(plan, {
     provider: offlineStandIn(choice),
     cache: createCache(cacheDir),
     outDir: cacheDir,
     probe: true,
     lock,
-  });
-  const cached = new Set<string>();
-  let complete = true;
-  for (const recipe of result.recipes) {
-    for (const [index, asset] of recipe.assets.entries()) {
+    onAsset: (recipeIndex, position, asset) => {
       if (asset.status !== 'ok') complete = false;
-      const key = recipe.recipe.assets[index]?.key ?? '';
+      const key = plan.recipes[recipeIndex]?.assets[position]?.key ?? '';
       for (const step of asset.steps) if (step.cache_hit) cached.add(`${key}#${step.id}`);
-    }
-  }
+    },
+  });
   return { isCached: (asset, step) => cached.has(`${asset}#${step}`), complete };
 }
 

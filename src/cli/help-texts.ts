@@ -46,6 +46,7 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
       ['assetgen run recipes/shop.yaml --force mug', 're-make one asset despite the cache'],
       ['assetgen run recipes/*.yaml --review', 'then write the review page (.assetgen/review/index.html)'],
       ['assetgen run recipes/heroes.yaml --prune', 'then remove the files the manifest no longer lists'],
+      ['assetgen run recipes/*.yaml --shard 2/4', 'CI matrix: shard 2 of 4 (then assetgen merge)'],
     ],
     exits: [
       [0, 'every asset was made'],
@@ -56,8 +57,24 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
     ],
   },
   check: {
-    examples: [['assetgen check recipes/*.yaml', 'CI: prove the cache and lock match the recipes']],
+    examples: [
+      ['assetgen check recipes/*.yaml', 'CI: prove the cache and lock match the recipes'],
+      ['assetgen check recipes/*.yaml --shard 2/4', 'only shard 2 of 4'],
+    ],
     exits: [[0, 'everything is in the cache'], [1, 'some paid task would have to run (named)'], INVALID],
+  },
+  merge: {
+    examples: [
+      ['assetgen merge', 'the parts of run --shard i/n in output/ → output/manifest.json and the lock'],
+      ['assetgen merge --out dist/img --lock recipes/assetgen.lock', 'another folder, another lock'],
+    ],
+    exits: [
+      [0, 'merged: manifest.json and the lock written, the parts removed'],
+      [
+        2,
+        'a part is missing, or the parts are not of one run (count, recipe text, assetgen): nothing written',
+      ],
+    ],
   },
   update: {
     examples: [

@@ -10,7 +10,7 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatAnnotation } from './github/workflow-commands.js';
 import { addHelpTexts } from './help-texts.js';
 import { writeUsageFailure } from './json-lines.js';
-import { collectFolder, httpUrl, port } from './option-parsers.js';
+import { collectFolder, httpUrl, port, shard } from './option-parsers.js';
 import { type CliIO, processIO, secretsOf } from './output.js';
 
 function positiveInteger(value: string): number {
@@ -24,6 +24,9 @@ function nonNegativeNumber(value: string): number {
   if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a number >= 0 (USD)');
   return number;
 }
+
+const SHARD_HELP =
+  'run only shard i of n (1-based): the assets whose stable key falls in it, with recipe budgets ÷ n; writes manifest.shard-i-of-n.json (then assetgen merge)';
 
 function reportError(error: unknown, io: CliIO, verbose: boolean): number {
   if (error instanceof RecipeError) {
@@ -131,7 +134,8 @@ export async function main(
     .addOption(providerOption())
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
-    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)');
+    .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
+    .option('--shard <i/n>', SHARD_HELP, shard);
   recipeLimits(plan).action(async (files: string[], options) => {
     const { planCommand } = await import('./commands/plan.js');
     await withOutput('plan', options.json, (output) => planCommand(files, options, output));
@@ -150,6 +154,12 @@ export async function main(
     .option('--force [assets...]', 're-run despite the cache: everything, or the given asset ids')
     .option('--frozen', 'CI: never start a paid task; restore from the cache or fail naming what changed')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
+    .option('--shard <i/n>', SHARD_HELP, shard)
+    .option(
+      '--rate <creates-per-minute>',
+      'most prediction creates per minute (default: the account’s 600; with --shard ÷ n)',
+      positiveInteger,
+    )
     .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)', httpUrl)
     .option('--wait <seconds>', 'Prefer: wait window for creates, 1-60', positiveInteger)
     .option(
@@ -177,6 +187,18 @@ export async function main(
   });
 
   program
+    .command('merge')
+    .description(
+      'put the parts of run --shard i/n together: manifest.shard-*.json and lock parts → manifest.json and the lock',
+    )
+    .option('-o, --out <dir>', 'output folder holding every shard’s outputs and parts', 'output')
+    .option('--lock <file>', 'lock file to merge into (default: the one the shards used)')
+    .action(async (options: { out: string; lock?: string }) => {
+      const { mergeCommand } = await import('./commands/merge.js');
+      exitCode = await mergeCommand(options, io);
+    });
+
+  program
     .command('review')
     .description(
       'write the review page of an output folder: every variant side by side, with how it was made',
@@ -199,6 +221,7 @@ export async function main(
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
     .addOption(new Option('--prune').hideHelp()) // refused with a reason (check writes nothing)
+    .option('--shard <i/n>', SHARD_HELP, shard)
     .addOption(jsonOption());
   recipeLimits(check).action(async (files: string[], options) => {
     const { runCommand } = await import('./commands/run.js');

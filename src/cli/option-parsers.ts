@@ -1,6 +1,8 @@
 /** Parsers for option values that commander hands over as strings: a bad value is a usage error (exit 2). */
 import { InvalidArgumentError } from 'commander';
 import type { RecipeLoadOptions } from '../api/options.js';
+import { UsageError } from '../errors.js';
+import { parseShard, type ShardSpec } from '../plan/shard.js';
 
 /** What is wrong with a value that should be an http(s) URL, or undefined. */
 export function httpUrlProblem(value: string): string | undefined {
@@ -47,4 +49,15 @@ export function recipeLimits(flags: RecipeLimitFlags): RecipeLoadOptions {
     ...(flags.maxInstances === undefined ? {} : { maxInstances: flags.maxInstances }),
     ...(flags.allowRoot === undefined ? {} : { allowRoots: flags.allowRoot }),
   };
+}
+
+/** `--shard i/n` (1-based, as Playwright's). */
+export function shard(value: string): ShardSpec {
+  try {
+    return parseShard(value);
+  } catch (error) {
+    // commander prefixes "option '--shard <i/n>' argument '…' is invalid."; the reason follows.
+    if (error instanceof UsageError) throw new InvalidArgumentError(error.message.replace(/^--shard: /, ''));
+    throw error;
+  }
 }

@@ -34,11 +34,25 @@ export function providerTotals(
   recipes: Readonly<Record<string, ManifestRecipe>>,
   fallback: ManifestProvider,
 ): { provider: ManifestProvider; placeholders: number } {
-  const entries = Object.values(recipes);
+  return providerTotalsOf(
+    Object.values(recipes).map((recipe) => ({
+      provider: recipe.provider,
+      placeholders: recipe.assets.reduce(
+        (total, asset) => total + asset.outputs.filter((output) => output.placeholder).length,
+        0,
+      ),
+    })),
+    fallback,
+  );
+}
+
+/** `providerTotals` from each recipe's provider and placeholder count (what a streamed manifest tallies). */
+export function providerTotalsOf(
+  entries: ReadonlyArray<{ provider: ManifestProvider; placeholders: number }>,
+  fallback: ManifestProvider,
+): { provider: ManifestProvider; placeholders: number } {
   const names = new Set(entries.map((recipe) => recipe.provider.name));
-  const placeholders = entries
-    .flatMap((recipe) => recipe.assets)
-    .reduce((total, asset) => total + asset.outputs.filter((output) => output.placeholder).length, 0);
+  const placeholders = entries.reduce((total, recipe) => total + recipe.placeholders, 0);
   const [only] = names;
   const provider =
     only === undefined

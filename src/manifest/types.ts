@@ -126,4 +126,27 @@ export interface Manifest {
   /** How many output files are placeholders (0: nothing offline shipped). */
   placeholders: number;
   recipes: Record<string, ManifestRecipe>;
+  /** Only in a shard's part (`manifest.shard-i-of-n.json`): what `assetgen merge` needs. */
+  shard?: ManifestShard;
+}
+
+/** A shard part's own record: which shard, and where its assets go in the whole recipes. */
+export interface ManifestShard {
+  /** 1-based. */
+  index: number;
+  count: number;
+  /** The run's provider (for recipes none of whose model steps ran). */
+  provider: ManifestProvider;
+  /** The lock its lock part merges into, relative to the folder assetgen ran in; null: no lock part. */
+  lock: string | null;
+  recipes: Record<string, ManifestShardRecipe>;
+}
+
+export interface ManifestShardRecipe {
+  /** sha256 of the recipe file's text. */
+  sha256: string;
+  /** Assets of the whole recipe. */
+  assets: number;
+  /** Each of the part's assets' place in the whole recipe, in order. */
+  positions: number[];
 }

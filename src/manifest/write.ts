@@ -49,6 +49,15 @@ export function buildManifest(
   generatorVersion: string,
   provider: ManifestProvider,
 ): Manifest {
+  return manifestTop(recipes, generatorVersion, providerTotals(recipes, provider));
+}
+
+/** The manifest around its recipes (sorted by name), with the top's totals as given. */
+export function manifestTop(
+  recipes: Readonly<Record<string, ManifestRecipe>>,
+  generatorVersion: string,
+  totals: { provider: ManifestProvider; placeholders: number },
+): Manifest {
   const sorted: Record<string, ManifestRecipe> = {};
   for (const name of Object.keys(recipes).sort()) {
     const recipe = recipes[name];
@@ -58,7 +67,7 @@ export function buildManifest(
     $schema: SCHEMA_URL,
     manifest_version: MANIFEST_VERSION,
     generator: { name: 'assetgen', version: generatorVersion },
-    ...providerTotals(sorted, provider),
+    ...totals,
     recipes: sorted,
   };
 }

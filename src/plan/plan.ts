@@ -77,6 +77,8 @@ export interface PlannedOutput {
 export interface PlannedAsset {
   /** Unique in the plan: `recipe/asset[/variant]`. */
   key: string;
+  /** Its position among the recipe's assets (in the whole plan, also when a shard runs only some). */
+  index: number;
   recipe: string;
   instance: AssetInstance;
   steps: PlannedStep[];
@@ -93,11 +95,15 @@ export interface PlannedRecipe {
   /** Folder inside the output directory. */
   outputFolder: string;
   assets: PlannedAsset[];
+  /** How many assets the whole recipe has (a shard's plan holds only some of them). */
+  assetCount: number;
   maxUsd?: number;
 }
 
 export interface Plan {
   recipes: PlannedRecipe[];
+  /** Set when the plan is one shard's part of a bigger one (plan/shard.ts). */
+  shard?: { index: number; count: number };
 }
 
 const STEP_TEXT = /^steps\.([^.]+)\.text$/;
@@ -225,7 +231,7 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
     recipes: recipes.map((loaded) => {
       const { recipe } = loaded;
       const outputFolder = (recipe.output ?? recipe.name).replace(/\/+$/, '');
-      const assets = expandInstances(recipe).map((instance): PlannedAsset => {
+      const assets = expandInstances(recipe).map((instance, assetIndex): PlannedAsset => {
         const steps: PlannedStep[] = recipe.steps.map((step, index) =>
           step.image !== undefined
             ? {
@@ -242,6 +248,7 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
         const key = [recipe.name, instance.assetId, instance.variantLabel].filter(Boolean).join('/');
         const planned: PlannedAsset = {
           key,
+          index: assetIndex,
           recipe: recipe.name,
           instance,
           steps,
@@ -251,7 +258,13 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
         if (recipe.alt !== undefined) planned.alt = recipe.alt;
         return planned;
       });
-      const planned: PlannedRecipe = { loaded, name: recipe.name, outputFolder, assets };
+      const planned: PlannedRecipe = {
+        loaded,
+        name: recipe.name,
+        outputFolder,
+        assets,
+        assetCount: assets.length,
+      };
       if (recipe.budget !== undefined) planned.maxUsd = recipe.budget.max_usd;
       return planned;
     }),

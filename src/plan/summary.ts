@@ -2,16 +2,24 @@
  * What `plan` prints and `run` checks against the budget: counts, cost per model and every budget with
  * the estimate it is held against. The estimate is always the Replicate one — also offline, where the
  * local provider spends nothing — and counts as paid only the results of Replicate runs in the cache
- * (`isCachedOnReplicate`), never offline placeholders.
+ * (`isCachedOnReplicate`), never offline placeholders. Identical tasks (plan/task-identity.ts) run once
+ * and are counted once: in the run's estimate once, and in each recipe's once (a task two recipes share
+ * counts in both of their budgets, since either may be the one that runs it).
  */
 import type { SourceLocation } from '../errors.js';
 import type { Plan } from './plan.js';
+import { stepIdentities } from './task-identity.js';
 
 export interface ModelSummary {
   model: string;
   tasks: number;
   /** Tasks whose result for this run's provider is already in the cache. */
   cached: number;
+  /**
+   * Tasks identical to an earlier task of the plan (same model, version, input and upstream): they run
+   * once, so neither the estimate nor a budget counts them again.
+   */
+  identical: number;
   /** USD on Replicate for the tasks whose Replicate result is not in the cache; null when the price is unknown. */
   estimatedUsd: number | null;
 }
@@ -45,6 +53,8 @@ export interface PlanSummary {
   /** What the plan costs on Replicate (its results already in the cache excluded), whatever the provider. */
   replicateUsd: number | null;
   maxUsd?: number;
+  /** Set when the plan is one shard's: the counts and the estimate are the shard's alone. */
+  shard?: { index: number; count: number };
   /** Every recipe budget, then `maxUsd`, against the Replicate estimate. */
   budgets: BudgetStatus[];
 }
@@ -71,27 +81,43 @@ export function summarizePlan(plan: Plan, options: SummarizeOptions): PlanSummar
   let imageTasks = 0;
   let outputFiles = 0;
   let replicateUsd: number | null = 0;
+  const counted = new Set<string>();
   for (const recipe of plan.recipes) {
     let recipeUsd: number | null = 0;
+    const countedInRecipe = new Set<string>();
     for (const asset of recipe.assets) {
       assets++;
       for (const output of asset.outputs) outputFiles += output.files.length;
+      const identities = stepIdentities(asset, recipe.loaded.dir);
       for (const step of asset.steps) {
         if (step.kind === 'image') {
           imageTasks++;
           continue;
         }
-        const summary = models.get(step.model) ?? { model: step.model, tasks: 0, cached: 0, estimatedUsd: 0 };
+        const summary = models.get(step.model) ?? {
+          model: step.model,
+          tasks: 0,
+          cached: 0,
+          identical: 0,
+          estimatedUsd: 0,
+        };
         summary.tasks++;
         if (isCached(asset.key, step.id)) summary.cached++;
+        const identity = identities.get(step.id) ?? `${asset.key}#${step.id}`;
+        const first = !counted.has(identity);
+        if (!first) summary.identical++;
         if (!isPaidCached(asset.key, step.id)) {
-          summary.estimatedUsd = addUsd(summary.estimatedUsd, step.estimatedUsd);
-          recipeUsd = addUsd(recipeUsd, step.estimatedUsd);
+          if (first) {
+            summary.estimatedUsd = addUsd(summary.estimatedUsd, step.estimatedUsd);
+            replicateUsd = addUsd(replicateUsd, step.estimatedUsd);
+          }
+          if (!countedInRecipe.has(identity)) recipeUsd = addUsd(recipeUsd, step.estimatedUsd);
         }
+        counted.add(identity);
+        countedInRecipe.add(identity);
         models.set(step.model, summary);
       }
     }
-    replicateUsd = addUsd(replicateUsd, recipeUsd);
     if (recipe.maxUsd !== undefined)
       budgets.push(budgetStatus('recipe', recipe.maxUsd, recipeUsd, recipe.name));
   }
@@ -111,6 +137,7 @@ export function summarizePlan(plan: Plan, options: SummarizeOptions): PlanSummar
     budgets,
   };
   if (options.maxUsd !== undefined) summary.maxUsd = options.maxUsd;
+  if (plan.shard !== undefined) summary.shard = { ...plan.shard };
   return summary;
 }
 

@@ -59,10 +59,17 @@ export interface RunOptions {
   writeOutputs?: boolean;
   /** Told every file and folder put into outDir (the output record: stale outputs, `--prune`). */
   recorder?: OutputRecorder;
+  /**
+   * Each asset's entry as it finishes (any order; `position` is its index in `recipe.assets`). When set,
+   * the run keeps no entries (`RecipeRunResult.assets` stays empty): memory does not grow with the plan.
+   * The run waits for the returned promise before the asset's place goes to the next one.
+   */
+  onAsset?: (recipeIndex: number, position: number, entry: ManifestAsset) => void | Promise<void>;
 }
 
 export interface RecipeRunResult {
   recipe: PlannedRecipe;
+  /** Each asset's entry, in plan order; empty when they went to `RunOptions.onAsset`. */
   assets: ManifestAsset[];
 }
 
@@ -279,30 +286,45 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
   for (const [model, pin] of Object.entries(pins)) if (pin.version !== null) versions.set(model, pin.version);
 
   // Assets enter through windows, in plan order (admission.ts): every pool stays busy, memory stays bounded.
+  // Only the admitted assets exist as promises: a plan of 100,000 holds as many as one of 200.
   const admission = createAdmission(options.pools);
-  const admitted = async (recipe: PlannedRecipe, asset: PlannedAsset): Promise<ManifestAsset> => {
-    const ticket = await admission.enter();
+  const counts = { made: 0, cached: 0, failed: 0, skipped: 0 };
+  const recipes: RecipeRunResult[] = plan.recipes.map((recipe) => ({ recipe, assets: [] }));
+  const running = new Set<Promise<void>>();
+  let sinkError: { error: unknown } | undefined;
+  const finish = async (recipeIndex: number, position: number, entry: ManifestAsset): Promise<void> => {
+    if (entry.status === 'ok') {
+      if (entry.steps.every((step) => step.cache_hit)) counts.cached++;
+      else counts.made++;
+    } else if (entry.status === 'skipped') counts.skipped++;
+    else counts.failed++;
+    if (options.onAsset === undefined) {
+      (recipes[recipeIndex] as RecipeRunResult).assets[position] = entry;
+      return;
+    }
     try {
-      return await runAsset(context, recipe, asset, ticket);
-    } finally {
-      ticket.leave();
+      await options.onAsset(recipeIndex, position, entry);
+    } catch (error) {
+      sinkError ??= { error };
     }
   };
-  const recipes = await Promise.all(
-    plan.recipes.map(async (recipe) => ({
-      recipe,
-      assets: await Promise.all(recipe.assets.map((asset) => admitted(recipe, asset))),
-    })),
-  );
-  const all = recipes.flatMap((recipe) => recipe.assets);
-  const ok = all.filter((asset) => asset.status === 'ok');
-  const cached = ok.filter((asset) => asset.steps.every((step) => step.cache_hit)).length;
+  for (const [recipeIndex, recipe] of plan.recipes.entries()) {
+    for (const [position, asset] of recipe.assets.entries()) {
+      const ticket = await admission.enter();
+      const done = runAsset(context, recipe, asset, ticket)
+        .then((entry) => finish(recipeIndex, position, entry))
+        .finally(() => {
+          ticket.leave();
+          running.delete(done);
+        });
+      running.add(done);
+    }
+  }
+  while (running.size > 0) await Promise.all(running);
+  if (sinkError !== undefined) throw sinkError.error;
   const result: RunResult = {
     recipes,
-    made: ok.length - cached,
-    cached,
-    failed: all.filter((asset) => asset.status === 'failed' || asset.status === 'cancelled').length,
-    skipped: all.filter((asset) => asset.status === 'skipped').length,
+    ...counts,
     spentUsd: context.budget.spentUsd(),
     spend: context.spend.tally(),
     cancelled: signal.aborted,
@@ -310,7 +332,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     lock: { lockfile_version: 1, models: pins, tasks: Object.fromEntries(context.lockEntries) },
   };
   if (context.stop.reason !== undefined) result.stopped = context.stop.reason;
-  const { made, failed, skipped, spentUsd, cancelled, durationMs } = result;
+  const { made, cached, failed, skipped, spentUsd, cancelled, durationMs } = result;
   emit({ type: 'run-finished', made, cached, failed, skipped, spentUsd, cancelled, durationMs });
   return result;
 }

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { planRecipes } from '../../api/plan.js';
 import { formatUsd } from '../../plan/cost.js';
+import type { ShardSpec } from '../../plan/shard.js';
 import type { PlanSummary } from '../../plan/summary.js';
 import type { CommandOutput } from '../command-output.js';
 import { EXIT } from '../exit-codes.js';
@@ -12,11 +13,14 @@ export interface PlanCommandOptions extends RecipeLimitFlags {
   maxCost?: number;
   cacheDir: string;
   lock?: string;
+  shard?: ShardSpec;
 }
 
 export function formatSummary(summary: PlanSummary): string[] {
+  const shard =
+    summary.shard === undefined ? '' : ` (shard ${summary.shard.index} of ${summary.shard.count})`;
   const lines = [
-    `plan: ${summary.recipes} recipe${summary.recipes === 1 ? '' : 's'}, ${summary.assets} assets, ${summary.tasks} tasks, ${summary.outputFiles} output files (provider: ${summary.provider})`,
+    `plan${shard}: ${summary.recipes} recipe${summary.recipes === 1 ? '' : 's'}, ${summary.assets} assets, ${summary.tasks} tasks, ${summary.outputFiles} output files (provider: ${summary.provider})`,
     `  ${'model'.padEnd(34)} ${'tasks'.padStart(6)} ${'cached'.padStart(7)} ${'est. USD'.padStart(10)}`,
   ];
   for (const model of summary.models) {
@@ -27,6 +31,11 @@ export function formatSummary(summary: PlanSummary): string[] {
   lines.push(
     `  ${'image steps (local)'.padEnd(34)} ${String(summary.imageTasks).padStart(6)} ${''.padStart(7)} ${'$0'.padStart(10)}`,
   );
+  const identical = summary.models.reduce((sum, model) => sum + model.identical, 0);
+  if (identical > 0)
+    lines.push(
+      `  ${identical} task${identical === 1 ? ' is' : 's are'} identical to another: each runs once and is estimated once`,
+    );
   const total = `estimated cost: ${formatUsd(summary.estimatedUsd)}`;
   lines.push(
     summary.paid
@@ -60,6 +69,7 @@ export async function planCommand(
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
     ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
   });
   output.plan(report);
   for (const line of formatSummary(report.summary)) io.out(line);

@@ -1,6 +1,7 @@
 import { checkRecipes, type RunReport, runRecipes } from '../../api/run.js';
 import { UsageError } from '../../errors.js';
 import { formatUsd } from '../../plan/cost.js';
+import type { ShardSpec } from '../../plan/shard.js';
 import type { RunEvent } from '../../run/events.js';
 import { formatSpend } from '../../run/spend.js';
 import type { CommandOutput } from '../command-output.js';
@@ -21,6 +22,10 @@ export interface RunCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   force?: boolean | string[];
   frozen?: boolean;
   lock?: string;
+  /** `--shard i/n`, parsed. */
+  shard?: ShardSpec;
+  /** `--rate`: creates per minute. */
+  rate?: number;
   quiet?: boolean;
   /** Write the review page at the end (`assetgen review` with the same output and cache folders). */
   review?: boolean;
@@ -71,7 +76,10 @@ export async function runCommand(
   const common = {
     cwd: io.cwd,
     cacheDir: options.cacheDir,
-    replicate: replicateOptions(options, io),
+    replicate: {
+      ...replicateOptions(options, io),
+      ...(options.rate === undefined ? {} : { createsPerMinute: options.rate }),
+    },
     ...recipeLimits(options),
     signal: controller.signal,
     onEvent: (event: RunEvent) => {
@@ -81,6 +89,7 @@ export async function runCommand(
     },
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
   };
   try {
     const report =
@@ -93,6 +102,7 @@ export async function runCommand(
             frozen: options.frozen === true,
             offlineFallback: !isCi(io.env),
             prune: options.prune === true,
+            returnManifest: false,
             ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
             ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
             ...(options.localConcurrency === undefined ? {} : { localConcurrency: options.localConcurrency }),
