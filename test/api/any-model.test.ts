@@ -144,3 +144,37 @@ describe('a model outside the catalog', () => {
     expect(result.problems.map((p) => p.message)).toEqual([expect.stringContaining('unknown input "seed"')]);
   });
 });
+
+describe('a catalog model at a version the catalog does not describe', () => {
+  it('is checked against that version’s fetched schema, and the catalog version against the catalog’s', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'assetgen-any-'));
+    const fake = await startFakeReplicate({ token: TOKEN, makeOutputs: tinyMaker });
+    try {
+      const newer = fake.models.addVersion('stability-ai/sdxl', {
+        openapiSchema: buildOpenApiSchema(
+          { type: 'object', properties: { prompt: { type: 'string' }, style_preset: { type: 'string' } } },
+          FILES,
+        ),
+      });
+      const recipe = (version: string) =>
+        `name: sd\nassets:\n  - id: a\nsteps:\n  - id: gen\n    model: stability-ai/sdxl:${version}\n    input: { prompt: hi, style_preset: anime }\noutputs:\n  - path: "{{ id }}.png"\n`;
+      const file = join(dir, 'sd.yaml');
+      const replicate = { token: TOKEN, baseUrl: fake.baseUrl };
+      await writeFile(file, recipe(newer.id));
+      expect((await validateRecipes([file], { cwd: dir, replicate })).ok).toBe(true);
+      expect(fake.counts.versionGet).toBe(1);
+      // Offline afterwards, from the cache (a version's schema never changes).
+      expect((await validateRecipes([file], { cwd: dir })).ok).toBe(true);
+      const catalogVersion = '7762fd07cf82c948538e41f63f77d685e02b063e37e496e96eefd46c929f9bdc';
+      await writeFile(file, recipe(catalogVersion));
+      const old = await validateRecipes([file], { cwd: dir, replicate });
+      expect(old.problems.map((p) => p.message)).toEqual([
+        expect.stringContaining('unknown input "style_preset"'),
+      ]);
+      expect(fake.counts.versionGet).toBe(1);
+    } finally {
+      await fake.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
