@@ -12,7 +12,8 @@
  *                             `prune: true` removes them (never a file someone replaced since)
  * - checkRecipes(files)     → proves cache and lock match the recipes; spends and writes nothing
  * - mergeShards({ out })    → the parts of `shard` runs in one output folder → manifest.json and the lock
- * - updatePins(files)       → moves community models' pins in the lock to their latest version
+ * - updatePins(files)       → moves the lock's pins to the latest versions and schemas, with what changed
+ * - addModels(refs)         → fetches any Replicate model's schema into the cache and pins it in the lock
  * - pickVariant(file, asset, values) → pins an asset to one variant in the recipe file (`pick:`), or clears it
  * - initProject(dir)        → a starter recipe, the .gitignore lines and a CI workflow; never overwrites
  * - readManifest(path)      → a manifest, checked against its schema and format version
@@ -23,6 +24,12 @@
 export type { LocatedWarning } from './api/budget-check.js';
 export { type ImageInspection, inspectImage } from './api/inspect.js';
 export { type MergeReport, type MergeShardsOptions, mergeShards } from './api/merge.js';
+export {
+  type AddedModel,
+  type AddModelsOptions,
+  type AddModelsReport,
+  addModels,
+} from './api/models-add.js';
 export type { ProviderName, RecipeLoadOptions, ReplicateOptions, SessionOptions } from './api/options.js';
 export { type PickReport, type PickVariantOptions, pickVariant } from './api/pick.js';
 export type {
@@ -99,6 +106,9 @@ export {
   type ManifestStep,
   type ManifestStepFile,
 } from './manifest/types.js';
+export { type CogOutputShape, type CogSchema, readCogSchema } from './models/cog-schema.js';
+export { type DerivedKind, deriveKind, type KindOverrides } from './models/model-kinds.js';
+export { diffInputSchemas, type SchemaChange } from './models/schema-diff.js';
 export type { BudgetStatus, ModelSummary, PlanSummary } from './plan/summary.js';
 export type { AssetgenRecipe } from './recipe/recipe-types.generated.js';
 export { type ReviewReport, type WriteReviewOptions, writeReviewPage } from './review/index.js';

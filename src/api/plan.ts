@@ -78,6 +78,7 @@ export async function planRecipes(
           location: warning.location,
         })),
       ),
+      ...session.modelNotes.map((message) => ({ message })),
       ...(choice.paid ? officialRerunWarnings(plan, lock, isCached) : []).map((message) => ({ message })),
       ...verdict.warnings,
     ],

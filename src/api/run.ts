@@ -139,7 +139,7 @@ async function execute(
 ): Promise<RunReport> {
   const frozen = mode !== 'run';
   if (mode === 'run') refuseOfflineFallback(options);
-  const session = await openSession(files, options, { frozen });
+  const session = await openSession(files, options, { frozen, signal: options.signal });
   const { plan, choice, cacheDir, lock, lockPath } = session;
   const outDir = resolve(session.cwd, options.out ?? DEFAULT_OUT_DIR);
   // Before the first request: can the run write everything it will write? (PreflightError if not)
@@ -183,6 +183,7 @@ async function execute(
     for (const warning of recipe.loaded.warnings)
       emit({ type: 'warning', message: formatProblem(warning), location: warning.location });
   for (const warning of writable.warnings) warn(warning);
+  for (const note of session.modelNotes) warn(note);
   const provider = frozen
     ? offlineStandIn(choice)
     : await createProvider(choice, replicateFor(options.replicate, plan), warn);

@@ -9,14 +9,10 @@ import { checkShard, selectShard } from '../plan/shard.js';
 import { loadRecipes } from '../recipe/index.js';
 import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
-import { LOCK_FILE, type LockFileContent, readLock } from '../store/lock.js';
+import { LOCK_FILE, type LockFileContent } from '../store/lock.js';
 import type { CachedSteps } from './budget-check.js';
-import {
-  DEFAULT_CACHE_DIR,
-  type RecipeLoadOptions,
-  recipeLoadLimits,
-  type SessionOptions,
-} from './options.js';
+import { resolveRecipeModels } from './model-resolution.js';
+import { type RecipeLoadOptions, recipeLoadLimits, type SessionOptions } from './options.js';
 import { chooseProvider, offlineStandIn, type ProviderChoice } from './provider-choice.js';
 import { recipePaths } from './recipe-paths.js';
 
@@ -34,6 +30,8 @@ export interface Session {
    * offline a second one under Replicate's task keys, so that placeholders never count as paid results.
    */
   replicateProbe: CacheProbe;
+  /** What resolving the models' schemas found worth saying (a pinned official schema that changed). */
+  modelNotes: string[];
 }
 
 export interface CacheProbe {
@@ -46,33 +44,46 @@ export interface CacheProbe {
 export async function loadPlan(
   files: readonly string[],
   cwd: string,
-  limits: RecipeLoadOptions = {},
+  limits: RecipeLoadOptions & { requireSchemas?: boolean } = {},
   catalog: Catalog = createCatalog(),
 ): Promise<Plan> {
-  const recipes = await loadRecipes(recipePaths(files, cwd), { catalog, ...recipeLoadLimits(limits, cwd) });
+  const recipes = await loadRecipes(recipePaths(files, cwd), {
+    catalog,
+    ...recipeLoadLimits(limits, cwd),
+    ...(limits.requireSchemas === true ? { requireSchemas: true } : {}),
+  });
   return createPlan(recipes, catalog);
 }
 
 export async function openSession(
   files: readonly string[],
   options: SessionOptions,
-  mode: { frozen?: boolean } = {},
+  mode: { frozen?: boolean; signal?: AbortSignal | undefined } = {},
 ): Promise<Session> {
   const cwd = options.cwd ?? process.cwd();
   if (options.shard !== undefined) checkShard(options.shard); // before the recipes are read
-  const whole = await loadPlan(files, cwd, options);
+  // Schemas of models outside the catalog, before the recipes are checked against them (frozen: from the
+  // lock and the cache only, and a model never fetched is refused).
+  const models = await resolveRecipeModels(recipePaths(files, cwd), {
+    cwd,
+    cacheDir: options.cacheDir,
+    lock: options.lock,
+    replicate: options.replicate,
+    offline: mode.frozen === true,
+    signal: mode.signal,
+  });
+  const limits = mode.frozen === true ? { ...options, requireSchemas: true } : options;
+  const whole = await loadPlan(files, cwd, limits, models.catalog);
   const plan =
     options.shard === undefined
       ? whole
       : selectShard(whole, options.shard, cwd, { divideBudgets: options.maxUsd === undefined });
   const choice = chooseProvider(options.provider, options.replicate, mode);
-  const cacheDir = resolve(cwd, options.cacheDir ?? DEFAULT_CACHE_DIR);
-  const lockPath = lockPathFor(plan, options.lock, cwd);
-  const lock = await readLock(lockPath);
+  const { cacheDir, lockPath, lock } = models;
   const probe = await probeCache(plan, choice, cacheDir, lock);
   const replicateProbe =
     choice.name === 'replicate' ? probe : await probeCache(plan, REPLICATE_ESTIMATE, cacheDir, lock);
-  return { cwd, plan, choice, cacheDir, lockPath, lock, probe, replicateProbe };
+  return { cwd, plan, choice, cacheDir, lockPath, lock, probe, replicateProbe, modelNotes: models.notes };
 }
 
 /** Replicate, named only to look up its task keys in the cache (it is never called). */

@@ -1,18 +1,28 @@
 /**
  * `validateRecipes`: loads and checks recipe files — the recipe schema, each model's input schema and the
  * cross-field rules, the local files each names (decoded) — and answers with data: every problem of every
- * file (file:line:column, recipe path, message), never a thrown wall of text. Reads only; writes nothing.
+ * file (file:line:column, recipe path, message), never a thrown wall of text. Writes nothing but the
+ * schemas it fetched (with a token) into the cache's `schemas/`.
  */
 import { RecipeError, type RecipeProblem } from '../errors.js';
-import { createCatalog } from '../models/catalog.js';
 import { loadRecipes } from '../recipe/index.js';
 import type { AssetgenRecipe } from '../recipe/recipe-types.generated.js';
-import { type RecipeLoadOptions, recipeLoadLimits } from './options.js';
+import { resolveRecipeModels } from './model-resolution.js';
+import { type RecipeLoadOptions, type ReplicateOptions, recipeLoadLimits } from './options.js';
 import { recipePaths } from './recipe-paths.js';
 
 export interface ValidateRecipesOptions extends RecipeLoadOptions {
   /** Folder that relative paths resolve against. Default: `process.cwd()`. */
   cwd?: string;
+  /** Where fetched model schemas are kept (default `.assetgen/cache`); the only place validate writes. */
+  cacheDir?: string;
+  /** The lock that pins fetched schemas (default: `assetgen.lock` beside the first recipe). */
+  lock?: string;
+  /** With a token, models outside the catalog are looked up on Replicate (nothing is created). */
+  replicate?: ReplicateOptions;
+  /** `check`-strict: a model whose schema was never fetched is a problem, not a warning. */
+  requireSchemas?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface ValidRecipe {
@@ -30,7 +40,15 @@ export interface ValidRecipe {
 }
 
 export type ValidationResult =
-  | { ok: true; recipes: ValidRecipe[]; problems: [] }
+  | {
+      ok: true;
+      recipes: ValidRecipe[];
+      problems: [];
+      /** Unlocated notes about the models' schemas (a pinned official schema that changed). */
+      notes: string[];
+      /** `owner/name` of the models whose schema was fetched from Replicate by this call. */
+      fetched: string[];
+    }
   | { ok: false; recipes: []; problems: RecipeProblem[] };
 
 export async function validateRecipes(
@@ -38,10 +56,20 @@ export async function validateRecipes(
   options: ValidateRecipesOptions = {},
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
+  const paths = recipePaths(files, cwd);
+  const models = await resolveRecipeModels(paths, {
+    cwd,
+    cacheDir: options.cacheDir,
+    lock: options.lock,
+    replicate: options.replicate,
+    offline: options.requireSchemas === true,
+    signal: options.signal,
+  });
   try {
-    const loaded = await loadRecipes(recipePaths(files, cwd), {
-      catalog: createCatalog(),
+    const loaded = await loadRecipes(paths, {
+      catalog: models.catalog,
       ...recipeLoadLimits(options, cwd),
+      ...(options.requireSchemas === true ? { requireSchemas: true } : {}),
     });
     const recipes = loaded.map((recipe) => ({
       file: recipe.file,
@@ -51,7 +79,7 @@ export async function validateRecipes(
       recipe: recipe.recipe,
       warnings: recipe.warnings,
     }));
-    return { ok: true, recipes, problems: [] };
+    return { ok: true, recipes, problems: [], notes: models.notes, fetched: models.fetched };
   } catch (error) {
     if (error instanceof RecipeError) return { ok: false, recipes: [], problems: [...error.problems] };
     throw error;

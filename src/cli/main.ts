@@ -118,8 +118,13 @@ export async function main(
   recipeLimits(
     program
       .command('validate')
-      .description('check recipes against the schema and every rule; writes nothing (exit 2 on problems)')
+      .description(
+        'check recipes against the schema, every rule and each model’s input schema (exit 2 on problems); writes only fetched schemas into the cache',
+      )
       .argument('<files...>', 'recipe files')
+      .option('--cache-dir <dir>', 'cache folder (fetched model schemas)', '.assetgen/cache')
+      .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
+      .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)', httpUrl)
       .addOption(jsonOption()),
   ).action(async (files: string[], options) => {
     const { validateCommand } = await import('./commands/validate.js');
@@ -231,10 +236,13 @@ export async function main(
 
   const update = program
     .command('update')
-    .description('move community models pinned in the lock to their latest version (all, or --model)')
+    .description(
+      'move the lock’s pins to the latest versions and schemas (all models, or --model) and show what changed',
+    )
     .argument('<files...>', 'recipe files')
     .option('--model <owner/name...>', 'only these models')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
+    .option('--cache-dir <dir>', 'cache folder (fetched schemas)', '.assetgen/cache')
     .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)', httpUrl);
   recipeLimits(update).action(async (files: string[], options) => {
     const { updateCommand } = await import('./commands/update.js');
@@ -285,13 +293,28 @@ export async function main(
       exitCode = await diffCommand(base, head, options, io);
     });
 
-  program
+  const models = program
     .command('models')
     .description('list the catalog: supported models, their kind, price and offline stand-in')
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }) => {
       const { modelsCommand } = await import('./commands/models.js');
       exitCode = await modelsCommand(options, io);
+    });
+  models
+    .command('add')
+    .description(
+      'fetch any Replicate model’s schema (owner/name[:version]) into the cache and pin it in the lock, so recipes using it validate offline',
+    )
+    .argument('<models...>', 'owner/name or owner/name:version')
+    .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .option('--lock <file>', 'lock file', 'assetgen.lock')
+    .option('--official', 'the models are official (instead of asking Replicate)')
+    .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)', httpUrl)
+    .option('--json', 'print as JSON')
+    .action(async (refs: string[], options) => {
+      const { modelsAddCommand } = await import('./commands/models.js');
+      exitCode = await modelsAddCommand(refs, options, io);
     });
 
   program

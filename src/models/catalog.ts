@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { schemaPath } from '../paths.js';
+import type { CogOutputShape } from './cog-schema.js';
 
 export type ModelKind = 'text-to-image' | 'upscale' | 'background-removal' | 'text';
 
-/** How the model returns its result. */
-export type OutputShape = 'file-array' | 'file' | 'text-tokens';
+/** How the model returns its result (cog-schema.ts). */
+export type OutputShape = CogOutputShape;
 
 export type Pricing =
   /** Official models: a price per output image. */
@@ -23,7 +24,10 @@ export interface CatalogModel {
   /** `owner/name` */
   ref: string;
   official: boolean;
-  /** The version the catalog's schema was taken from (community models are pinned to it by default). */
+  /**
+   * The version the schema was taken from (community models are pinned to it by default); for official
+   * models the one the catalog's snapshot showed, and `''` for fetched official models (they have none).
+   */
   version: string;
   kind: ModelKind;
   output: OutputShape;
@@ -31,7 +35,15 @@ export interface CatalogModel {
   imageInput?: string;
   /** Input schema, draft 2020-12. */
   inputSchema: Record<string, unknown>;
-  pricing: Pricing;
+  /** Unknown for models outside the catalog (the step's `price:` gives one). */
+  pricing?: Pricing;
+  /** Set when the schema was fetched from Replicate (model-resolution.ts), not read from schema/models/. */
+  fetched?: {
+    /** sha256 of the canonical `openapi_schema` (what the lock pins). */
+    schemaHash: string;
+  };
+  /** A model whose schema was never fetched: only the recipe's shape is checked, not its inputs. */
+  unchecked?: boolean;
 }
 
 interface CatalogEntrySpec {
@@ -85,8 +97,11 @@ const ENTRIES: readonly CatalogEntrySpec[] = [
 ];
 
 export interface Catalog {
+  /** `owner/name`, or `owner/name:version` (a catalog model at any version answers with its entry). */
   get(ref: string): CatalogModel | undefined;
   list(): readonly CatalogModel[];
+  /** `owner/name` of models Replicate said it does not have (set by model resolution). */
+  missing?: ReadonlySet<string>;
 }
 
 function loadModel(spec: CatalogEntrySpec): CatalogModel {
@@ -117,7 +132,7 @@ export function createCatalog(): Catalog {
     return models;
   };
   return {
-    get: (ref) => all().get(ref),
+    get: (ref) => all().get(ref) ?? all().get(ref.replace(/:.*$/, '')),
     list: () => [...all().values()],
   };
 }

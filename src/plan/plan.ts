@@ -6,6 +6,7 @@
 
 import type { Catalog, CatalogModel, Pricing } from '../models/catalog.js';
 import { parseModelRef } from '../models/catalog.js';
+import { takesImageList } from '../models/model-kinds.js';
 import type { ProvenanceLevel } from '../provenance/xmp.js';
 import type { AssetInstance, LoadedRecipe, OutputFormatName, TemplateValue } from '../recipe/index.js';
 import {
@@ -20,6 +21,7 @@ import {
 } from '../recipe/index.js';
 import type { AssetgenRecipe, Format, Operation, Output, Step } from '../recipe/recipe-types.generated.js';
 import { estimateUsd, pricingFromRecipe } from './cost.js';
+import { localFileInputs } from './local-files.js';
 import { deriveSeed } from './seeds.js';
 
 export interface PlannedModelStep {
@@ -33,8 +35,13 @@ export interface PlannedModelStep {
   pricing?: Pricing;
   /** Rendered input with schema defaults and seed; strings naming `steps.<id>.text` stay templates. */
   input: Record<string, unknown>;
-  /** The input field that receives the upstream image, and the step it comes from. */
-  imageInput?: { field: string; fromStep: string };
+  /**
+   * The input field that receives the upstream image, and the step it comes from; `list`: the field takes
+   * a list of images and the upstream one goes first (before the files the recipe lists there).
+   */
+  imageInput?: { field: string; fromStep: string; list?: boolean };
+  /** Local files the input names (in file inputs), replaced by their content at run time (local-inputs.ts). */
+  localFiles?: LocalFileInput[];
   /** Text steps whose result this step's input uses. */
   textFrom: string[];
   seed?: number;
@@ -42,6 +49,13 @@ export interface PlannedModelStep {
   estimatedUsd: number | null;
   /** Whether this step yields text (language model) rather than images. */
   yieldsText: boolean;
+}
+
+/** A local file at `input[field]` (or `input[field][index]` in a list), absolute. */
+export interface LocalFileInput {
+  field: string;
+  index?: number;
+  path: string;
 }
 
 export interface PlannedImageStep {
@@ -147,6 +161,7 @@ function planModelStep(
   recipe: AssetgenRecipe,
   instance: AssetInstance,
   catalog: Catalog,
+  dir: string,
 ): PlannedModelStep {
   const ref = parseModelRef(step.model ?? '');
   const model = ref === undefined ? (step.model ?? '') : `${ref.owner}/${ref.name}`;
@@ -165,10 +180,13 @@ function planModelStep(
 
   let imageInput: PlannedModelStep['imageInput'];
   const field = entry?.imageInput;
-  if (field !== undefined && input[field] === undefined) {
+  const list = entry !== undefined && field !== undefined && takesImageList(entry, field);
+  // A list input the recipe fills takes the upstream image too when `from:` names it.
+  if (field !== undefined && (input[field] === undefined || (list && step.from !== undefined))) {
     const upstream = upstreamImageStep(recipe, index, catalog);
-    if (upstream !== undefined) imageInput = { field, fromStep: upstream.id };
+    if (upstream !== undefined) imageInput = { field, fromStep: upstream.id, ...(list ? { list } : {}) };
   }
+  const localFiles = entry === undefined ? [] : localFileInputs(entry, input, dir);
   const texts = new Set<string>();
   stepTextsUsed(input, texts);
 
@@ -185,6 +203,7 @@ function planModelStep(
   if (entry !== undefined) planned.catalog = entry;
   if (pricing !== undefined) planned.pricing = pricing;
   if (imageInput !== undefined) planned.imageInput = imageInput;
+  if (localFiles.length > 0) planned.localFiles = localFiles;
   if (seed !== undefined) planned.seed = seed;
   return planned;
 }
@@ -240,7 +259,7 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
                 fromStep: upstreamImageStep(recipe, index, catalog)?.id ?? '',
                 operations: step.image,
               }
-            : planModelStep(step, index, recipe, instance, catalog),
+            : planModelStep(step, index, recipe, instance, catalog, loaded.dir),
         );
         const outputs = recipe.outputs.map((output, index) =>
           planOutput(output, index, recipe, outputFolder, instance, steps, catalog),

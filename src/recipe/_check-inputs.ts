@@ -6,6 +6,9 @@
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CatalogModel } from '../models/catalog.js';
+import { isFileProperty } from '../models/cog-schema.js';
+import { schemaSource } from '../models/fetched-model.js';
+import { takesImageList } from '../models/model-kinds.js';
 import { translateAjvErrors } from './_ajv-errors.js';
 import { checkLocalFile } from './_check-files.js';
 import { warnLongPrompts } from './_check-prompts.js';
@@ -40,9 +43,11 @@ export function checkInputs(context: CheckContext, scopes: InputScopes): InputsR
   for (const { step, index } of stepsOf(context.data)) {
     if (step.model === undefined || context.problems.hasAtOrBelow(['steps', index, 'input'])) continue;
     if (step.input !== undefined && !isRecord(step.input)) continue;
-    const model = context.problems.hasAtOrBelow(['steps', index, 'model'])
+    const found = context.problems.hasAtOrBelow(['steps', index, 'model'])
       ? undefined
       : stepCatalogModel(step, context.catalog);
+    // A model whose schema was never fetched is not checked (validation warned about it).
+    const model = found?.unchecked === true ? undefined : found;
     checkStepInput(context, scopes, step, index, model, result);
   }
   return result;
@@ -65,7 +70,7 @@ function checkStepInput(
       if (Object.hasOwn(properties, key)) continue;
       const hint =
         didYouMean(key, Object.keys(properties)) ||
-        ` (${model.ref} takes: ${listOf(Object.keys(properties), 20)})`;
+        ` (${schemaSource(model)} takes: ${listOf(Object.keys(properties), 20)})`;
       problems.add([...base, key], `unknown input "${key}"${hint}`, { at: 'key' });
     }
   }
@@ -98,8 +103,11 @@ function checkStepInput(
     if (model === undefined) return;
     const forAjv = { ...rendered };
     replaceLocalFiles(context, forAjv, raw, properties, base, instance);
-    if (fillsImage && (upstream !== undefined || step.from !== undefined) && field !== undefined) {
-      forAjv[field] = UPSTREAM_PLACEHOLDER;
+    if (field !== undefined && (upstream !== undefined || step.from !== undefined)) {
+      if (takesImageList(model, field)) {
+        const listed = Array.isArray(forAjv[field]) ? (forAjv[field] as unknown[]) : [];
+        if (fillsImage || step.from !== undefined) forAjv[field] = [UPSTREAM_PLACEHOLDER, ...listed];
+      } else if (fillsImage) forAjv[field] = UPSTREAM_PLACEHOLDER;
     }
     const before = new Set(Object.keys(forAjv));
     const validate = context.validators.modelInput(model);
@@ -107,7 +115,7 @@ function checkStepInput(
       for (const error of translateAjvErrors(validate.errors ?? [], {
         data: forAjv,
         base,
-        model: model.ref,
+        model: schemaSource(model),
       })) {
         const missing = (error.params as { missingProperty?: string }).missingProperty;
         if (error.keyword === 'required' && (imageMissing || dropped.has(String(missing)))) continue;
@@ -158,8 +166,9 @@ function renderable(value: unknown, vars: Readonly<Record<string, TemplateValue>
 }
 
 /**
- * File inputs (`format: uri`) that name local files (a path or a `file:` URL) must be readable files inside
- * the allowed folders (their content is inspected after validation); Ajv then sees them as file:// URLs.
+ * File inputs (`format: uri`, or lists of them) that name local files (a path or a `file:` URL) must be
+ * readable files inside the allowed folders (their content is inspected after validation); Ajv then sees
+ * them as file:// URLs.
  */
 function replaceLocalFiles(
   context: CheckContext,
@@ -170,20 +179,27 @@ function replaceLocalFiles(
   instance: AssetInstance,
 ): void {
   for (const [key, value] of Object.entries(input)) {
-    const property = properties[key];
-    const isFile = isRecord(property) && (property.format === 'uri' || property['x-replicate-file'] === true);
-    if (!isFile || typeof value !== 'string' || value === '') continue;
-    const isFileUrl = /^file:/i.test(value);
-    if (URL_LIKE.test(value) && !isFileUrl) continue;
-    const path = isFileUrl ? localPathOf(value) : value;
-    const note = raw[key] !== value ? ` for asset ${describeInstance(instance)}` : '';
-    if (path === undefined) {
-      context.problems.add([...base, key], `"${value}" is not a file URL that names a local file${note}`);
-      continue;
-    }
-    checkLocalFile(context, [...base, key], path, { note, dedupe: `${base.join('/')}/${key}\nfile` });
-    input[key] = pathToFileURL(resolve(context.dir, path)).href;
+    if (!isFileProperty(properties[key])) continue;
+    const templated = JSON.stringify(raw[key]) !== JSON.stringify(value);
+    const note = templated ? ` for asset ${describeInstance(instance)}` : '';
+    if (Array.isArray(value)) {
+      input[key] = value.map((item, i) => localFileUrl(context, item, [...base, key, i], note));
+    } else input[key] = localFileUrl(context, value, [...base, key], note);
   }
+}
+
+/** A local file named as a model input, checked and as a file:// URL; anything else as it was. */
+function localFileUrl(context: CheckContext, value: unknown, at: PathSegment[], note: string): unknown {
+  if (typeof value !== 'string' || value === '') return value;
+  const isFileUrl = /^file:/i.test(value);
+  if (URL_LIKE.test(value) && !isFileUrl) return value;
+  const path = isFileUrl ? localPathOf(value) : value;
+  if (path === undefined) {
+    context.problems.add(at, `"${value}" is not a file URL that names a local file${note}`);
+    return value;
+  }
+  checkLocalFile(context, at, path, { note, dedupe: `${at.join('/')}\nfile` });
+  return pathToFileURL(resolve(context.dir, path)).href;
 }
 
 function localPathOf(url: string): string | undefined {

@@ -3,9 +3,12 @@
  * that image steps have an image to work on.
  */
 import { expected } from '../errors.js';
-import { parseModelRef } from '../models/catalog.js';
+import { type CatalogModel, parseModelRef } from '../models/catalog.js';
+import { isFileProperty } from '../models/cog-schema.js';
+import { schemaSource } from '../models/fetched-model.js';
+import { takesImageList } from '../models/model-kinds.js';
 import { type CheckContext, stepsOf } from './_context.js';
-import { isRecord } from './_paths.js';
+import { isRecord, type PathSegment } from './_paths.js';
 import { didYouMean } from './_suggest.js';
 import type { AssetgenRecipe, Step } from './recipe-types.generated.js';
 import { stepCatalogModel, stepProducesImage, stepProducesText, upstreamImageStep } from './steps.js';
@@ -34,7 +37,7 @@ export function checkSteps(context: CheckContext): void {
       });
     }
     if (!hasModel) {
-      for (const key of ['input', 'price'] as const) {
+      for (const key of ['input', 'price', 'official', 'image_input', 'kind'] as const) {
         if (step[key] !== undefined)
           problems.add([...at, key], `only model steps take ${key}:`, { at: 'key' });
       }
@@ -69,10 +72,12 @@ function checkModel(context: CheckContext, step: Step, index: number): void {
     return;
   }
   const name = `${ref.owner}/${ref.name}`;
-  const model = catalog.get(name);
+  const model = stepCatalogModel(step, catalog);
   if (model === undefined) {
-    if (step.price === undefined) {
-      const known = catalog.list().map((m) => m.ref);
+    const known = catalog.list().map((m) => m.ref);
+    if (catalog.missing?.has(name) === true) {
+      problems.add(at, `Replicate has no model "${name}"${didYouMean(name, known)}; check the name`);
+    } else if (step.price === undefined) {
       problems.add(
         at,
         `"${name}" is not in the catalog${didYouMean(name, known)}; to use it anyway, add ` +
@@ -81,12 +86,62 @@ function checkModel(context: CheckContext, step: Step, index: number): void {
     }
     return;
   }
-  if (model.official && ref.version !== undefined) {
+  if (model.unchecked === true) reportUnchecked(context, at, name, ref.version);
+  const official = model.unchecked === true ? step.official === true : model.official;
+  if (official && ref.version !== undefined) {
     problems.add(
       at,
       `${name} is an official model and has no versions; remove ":${ref.version.slice(0, 8)}…"`,
     );
   }
+  if (step.official !== undefined && model.unchecked !== true && step.official !== model.official) {
+    const source = model.fetched === undefined ? 'the catalog' : 'Replicate';
+    problems.add(
+      ['steps', index, 'official'],
+      `${name} is ${model.official ? 'an official' : 'a community'} model (${source} says so); remove official: ${step.official}`,
+    );
+  }
+  checkImageInput(context, step, index, model);
+}
+
+/** A model whose schema was never fetched: a warning, or under --frozen/check a problem (exit 2). */
+function reportUnchecked(
+  context: CheckContext,
+  at: PathSegment[],
+  name: string,
+  version: string | undefined,
+): void {
+  const add = `\`assetgen models add ${version === undefined ? name : `${name}:${version}`}\``;
+  const known = context.catalog.list().map((m) => m.ref);
+  const hint = didYouMean(name, known);
+  if (context.requireSchemas) {
+    context.problems.add(
+      at,
+      `the schema of ${name} is not pinned in assetgen.lock nor in the cache${hint}, so its inputs cannot be checked; ` +
+        `run ${add} with REPLICATE_API_TOKEN set (or a run with a token) first`,
+    );
+  } else {
+    context.warnings.add(
+      at,
+      `the inputs of ${name} are unchecked until its schema is fetched${hint}: run ${add} with REPLICATE_API_TOKEN set`,
+    );
+  }
+}
+
+/** `image_input:` names a file input of the model (when its schema is known). */
+function checkImageInput(context: CheckContext, step: Step, index: number, model: CatalogModel): void {
+  if (typeof step.image_input !== 'string' || model.unchecked === true) return;
+  const properties = isRecord(model.inputSchema.properties) ? model.inputSchema.properties : {};
+  const files = Object.keys(properties).filter((key) => isFileProperty(properties[key]));
+  if (files.includes(step.image_input)) return;
+  const what = Object.hasOwn(properties, step.image_input) ? 'does not take a file' : 'is no input';
+  const hint =
+    didYouMean(step.image_input, files) ||
+    (files.length === 0 ? ` (${schemaSource(model)} takes no files)` : ` (file inputs: ${files.join(', ')})`);
+  context.problems.add(
+    ['steps', index, 'image_input'],
+    `"${step.image_input}" ${what} of ${schemaSource(model)}${hint}`,
+  );
 }
 
 function checkFrom(
@@ -123,6 +178,7 @@ function checkFrom(
   }
   if (step.model === undefined) return;
   const model = stepCatalogModel(step, catalog);
+  const name = step.model.replace(/:.*$/, '');
   if (model === undefined) {
     if (parseModelRef(step.model) !== undefined)
       problems.add(
@@ -132,8 +188,18 @@ function checkFrom(
     return;
   }
   if (model.imageInput === undefined) {
-    problems.add(at, `${model.ref} takes no input image, so from: has nothing to feed`);
-  } else if (isRecord(step.input) && step.input[model.imageInput] !== undefined) {
+    problems.add(
+      at,
+      model.unchecked === true
+        ? `the image input of "${name}" is unknown until its schema is fetched; name it with image_input: or set it in input:`
+        : `${schemaSource(model)} takes no input image, so from: has nothing to feed` +
+            (model.fetched === undefined ? '' : ' (if it does, name the input with image_input:)'),
+    );
+  } else if (
+    isRecord(step.input) &&
+    step.input[model.imageInput] !== undefined &&
+    !takesImageList(model, model.imageInput)
+  ) {
     problems.add(at, `input.${model.imageInput} is set too; remove one of them`);
   }
 }

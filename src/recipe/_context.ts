@@ -21,6 +21,8 @@ export interface CheckContext {
   /** Not errors, but worth saying (a prompt longer than the model reads). */
   warnings: ProblemSink;
   locate: Locator;
+  /** `--frozen`/`check`: a model whose schema was never fetched is a problem, not a warning. */
+  requireSchemas: boolean;
 }
 
 /** A local file named at one place in the recipe (checked to exist; its content is inspected later). */

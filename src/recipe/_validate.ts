@@ -38,6 +38,8 @@ export interface ValidateOptions {
   maxInstances?: number;
   /** Folders besides the recipe's own that local files may come from (absolute). */
   allowRoots?: readonly string[];
+  /** Refuse models whose schema was never fetched (`--frozen`, `check`). */
+  requireSchemas?: boolean;
 }
 
 /** `file` is the name problems are reported under; `dir` is where relative files resolve. */
@@ -65,6 +67,7 @@ export function validateRecipeText(
     files: new Map(),
     warnings: createProblemSink(file, locate),
     locate,
+    requireSchemas: options.requireSchemas === true,
   };
   checkRecipe(context);
   checkPicks(context);

@@ -30,10 +30,12 @@ export function createValidators(catalog: Catalog): Validators {
     catalog,
     recipe,
     modelInput(model) {
-      let validate = compiled.get(model.ref);
+      // The same model may come with two schemas (the catalog's, a fetched version's).
+      const key = `${model.ref}\n${model.fetched?.schemaHash ?? model.version}`;
+      let validate = compiled.get(key);
       if (validate === undefined) {
         validate = modelAjv.compile(model.inputSchema);
-        compiled.set(model.ref, validate);
+        compiled.set(key, validate);
       }
       return validate;
     },

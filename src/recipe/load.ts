@@ -33,6 +33,8 @@ export interface LoadRecipeOptions {
   maxInstances?: number;
   /** Folders besides each recipe's own that overlays and file inputs may come from (absolute paths). */
   allowRoots?: readonly string[];
+  /** A model whose schema was never fetched is a problem (`--frozen`, `check`), not a warning. */
+  requireSchemas?: boolean;
 }
 
 export interface ParseRecipeOptions extends LoadRecipeOptions {
@@ -145,6 +147,7 @@ function parseWith(
   const limits: ValidateOptions = {
     ...(options.maxInstances === undefined ? {} : { maxInstances: options.maxInstances }),
     ...(options.allowRoots === undefined ? {} : { allowRoots: options.allowRoots }),
+    ...(options.requireSchemas === true ? { requireSchemas: true } : {}),
   };
   const result = validateRecipeText(text, file, folder, validators, limits);
   if (result.recipe === undefined) return { problems: result.problems, files: result.files };

@@ -179,6 +179,18 @@ input?: {
  * Letters, digits, '-' and '_', starting with a letter or digit (at most 64 characters).
  */
 from?: string
+/**
+ * Whether the model is an official Replicate model (run without a version, priced per output). Outside the catalog this is read from Replicate; set it to say so without asking.
+ */
+official?: boolean
+/**
+ * The model input that takes the upstream image, when the one guessed from the model's schema (an image-like file input such as image, input_image, init_image) is wrong.
+ */
+image_input?: string
+/**
+ * Whether the model makes images or text, when the guess from its output schema is wrong (decides the offline stand-in).
+ */
+kind?: ("image" | "text")
 price?: Price
 image?: Operations
 }

@@ -1,6 +1,6 @@
 /**
- * What a step is and where its image comes from. Text steps (catalog kind `text`) produce no image;
- * image steps and every other model step (including uncatalogued ones) do.
+ * What a step is and where its image comes from. Text steps (kind `text`, from the catalog, the model's
+ * fetched schema or the step's `kind:`) produce no image; image steps and every other model step do.
  */
 import { type Catalog, type CatalogModel, parseModelRef } from '../models/catalog.js';
 import type { AssetgenRecipe, Output, Step } from './recipe-types.generated.js';
@@ -12,10 +12,23 @@ export function stepModelRef(step: Step): string | undefined {
   return ref === undefined ? undefined : `${ref.owner}/${ref.name}`;
 }
 
-/** The catalog entry of a model step, if the model is catalogued. */
+/**
+ * The catalog entry of a model step — a catalogued model, or one whose schema was fetched (looked up as
+ * `owner/name:version` when the step names a version) — with the step's `image_input` and `kind` applied.
+ */
 export function stepCatalogModel(step: Step, catalog: Catalog): CatalogModel | undefined {
-  const ref = stepModelRef(step);
-  return ref === undefined ? undefined : catalog.get(ref);
+  const ref = typeof step.model === 'string' ? parseModelRef(step.model) : undefined;
+  if (ref === undefined) return undefined;
+  const name = `${ref.owner}/${ref.name}`;
+  const model = catalog.get(ref.version === undefined ? name : `${name}:${ref.version}`);
+  if (model === undefined || (step.image_input === undefined && step.kind === undefined)) return model;
+  const changed: CatalogModel = { ...model };
+  if (step.image_input !== undefined) changed.imageInput = step.image_input;
+  if (step.kind !== undefined && (step.kind === 'text') !== (model.kind === 'text')) {
+    changed.kind = step.kind === 'text' ? 'text' : 'text-to-image';
+    changed.output = step.kind === 'text' ? 'text-tokens' : 'file-array';
+  }
+  return changed;
 }
 
 export function stepProducesText(step: Step, catalog: Catalog): boolean {

@@ -1,5 +1,5 @@
 /** What every task of one run shares. Created per run by `runPlan`; nothing here outlives the run. */
-import type { Provider } from '../providers/types.js';
+import type { InputFile, Provider } from '../providers/types.js';
 import type { Cache, TaskRecord } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
 import type { LockedTask, LockFileContent } from '../store/lock.js';
@@ -36,6 +36,8 @@ export interface RunContext {
   finished: Set<string>;
   /** Pixels of this run's image-step results, for encoding outputs without a decode. */
   pixels: PixelMemo;
+  /** Local files named as model inputs, read once per run, by absolute path (local-inputs.ts). */
+  localInputs: ReadonlyMap<string, InputFile>;
   /** Resolved versions of community models given without one. */
   versions: ReadonlyMap<string, string | undefined>;
   /** Crash-safe record of paid creates (absent for free providers). */

@@ -6,12 +6,13 @@
 import { isInputFile } from '../providers/types.js';
 import { hashKey } from '../store/hash.js';
 
-/** Replaces file inputs by their content hash. */
+/** Replaces file inputs (also inside lists) by their content hash. */
 export function inputForKey(input: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const byContent = (value: unknown): unknown => (isInputFile(value) ? { sha256: value.sha256 } : value);
   return Object.fromEntries(
     Object.entries(input).map(([name, value]) => [
       name,
-      isInputFile(value) ? { sha256: value.sha256 } : value,
+      Array.isArray(value) ? value.map(byContent) : byContent(value),
     ]),
   );
 }

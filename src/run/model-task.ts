@@ -17,6 +17,7 @@ import { runClaimed } from './claimed-task.js';
 import { once, ProbeMissError, type RunContext, SkippedError, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { modelTaskKey } from './keys.js';
+import { withLocalInputs } from './local-inputs.js';
 import type { PredictionOrigin } from './spend.js';
 import { createTaskLease, type TaskLease } from './task-lease.js';
 
@@ -76,13 +77,27 @@ export function identifyModelTask(
     for (const id of step.textFrom) vars[`steps.${id}.text`] = earlier.get(id)?.record.text ?? '';
     input = renderDeep(input, vars) as Record<string, unknown>;
   }
+  input = withLocalInputs(input, step, context.localInputs);
   if (step.imageInput !== undefined) {
     const upstream = earlier.get(step.imageInput.fromStep)?.record.files[0];
-    if (upstream !== undefined) input[step.imageInput.field] = inputFileFor(context, upstream);
+    const { field, list } = step.imageInput;
+    if (upstream !== undefined) {
+      const file = inputFileFor(context, upstream);
+      const listed = Array.isArray(input[field]) ? (input[field] as unknown[]) : [];
+      input[field] = list === true ? [file, ...listed] : file;
+    }
   }
   const version = step.version ?? context.versions.get(step.model);
-  const plain = Object.fromEntries(Object.entries(input).filter(([, value]) => !isInputFile(value)));
+  const plain = Object.fromEntries(
+    Object.entries(input).flatMap(([key, value]) => {
+      if (isInputFile(value)) return [];
+      if (!Array.isArray(value) || !value.some(isInputFile)) return [[key, value]];
+      const rest = value.filter((item) => !isInputFile(item));
+      return rest.length === 0 ? [] : [[key, rest]];
+    }),
+  );
   const upstream = Object.values(input)
+    .flatMap((value) => (Array.isArray(value) ? value : [value]))
     .filter(isInputFile)
     .map((file) => file.sha256);
   return {

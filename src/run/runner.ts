@@ -8,7 +8,7 @@ import { AssetgenError, WriteError } from '../errors.js';
 import { imageLibraryVersion } from '../image/index.js';
 import { madeOffline } from '../manifest/placeholders.js';
 import type { ManifestAsset, ManifestOutput, ManifestStep, ManifestStepFile } from '../manifest/types.js';
-import type { Plan, PlannedAsset, PlannedRecipe } from '../plan/plan.js';
+import type { Plan, PlannedAsset, PlannedModelStep, PlannedRecipe } from '../plan/plan.js';
 import type { Provider } from '../providers/types.js';
 import { isInputFile } from '../providers/types.js';
 import { renderAssetText } from '../recipe/index.js';
@@ -30,6 +30,7 @@ import {
 } from './context.js';
 import type { RunEventListener } from './events.js';
 import { runImageStep } from './image-task.js';
+import { readLocalInputs } from './local-inputs.js';
 import { runModelStep, type StepResult, stepTexts } from './model-task.js';
 import { createPixelMemo } from './pixel-memo.js';
 import { createPools, type PoolOptions } from './pools.js';
@@ -95,15 +96,21 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** The input as the manifest shows it: files by content, the upstream one with its step (local files: null). */
 function manifestInput(
   input: Record<string, unknown>,
-  fromStep: string | undefined,
+  imageInput: PlannedModelStep['imageInput'],
 ): Record<string, unknown> {
+  const shown = (value: unknown, upstream: boolean): unknown =>
+    isInputFile(value)
+      ? { step: upstream ? (imageInput?.fromStep ?? null) : null, sha256: value.sha256 }
+      : value;
   return Object.fromEntries(
-    Object.entries(input).map(([name, value]) => [
-      name,
-      isInputFile(value) ? { step: fromStep ?? null, sha256: value.sha256 } : value,
-    ]),
+    Object.entries(input).map(([name, value]) => {
+      const here = imageInput?.field === name;
+      if (!Array.isArray(value)) return [name, shown(value, here)];
+      return [name, value.map((item, i) => shown(item, here && imageInput?.list === true && i === 0))];
+    }),
   );
 }
 
@@ -162,7 +169,7 @@ async function runAsset(
           provider: result.record.provider ?? context.provider.name,
           model: step.model,
           version: result.record.version ?? null,
-          input: manifestInput(result.input, step.imageInput?.fromStep),
+          input: manifestInput(result.input, step.imageInput),
           seed: step.seed ?? null,
           prediction_id: result.record.predictionId ?? null,
           prediction_origin: result.origin ?? null,
@@ -269,6 +276,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     inflight: new Map(),
     finished: new Set(),
     pixels: createPixelMemo(),
+    localInputs: await readLocalInputs(plan),
     versions,
     frozen: options.frozen === true,
     probe: options.probe === true,
@@ -355,14 +363,16 @@ async function resolveVersions(
         if (step.kind !== 'model' || step.version !== undefined || pins[step.model] !== undefined) continue;
         const official = step.catalog?.official === true;
         const pinned = lock.models[step.model];
-        if (official || !provider.paid) pins[step.model] = { version: null, official };
+        // A fetched schema's hash stays pinned (model-resolution.ts put it in the lock before the run).
+        const schema = pinned?.schema === undefined ? {} : { schema: pinned.schema };
+        if (official || !provider.paid) pins[step.model] = { version: null, official, ...schema };
         else if (pinned?.version) pins[step.model] = pinned;
         else if (!frozen && provider.resolveVersion !== undefined) {
           pins[step.model] = {
             version: (await provider.resolveVersion(step.model, signal)) ?? null,
             official,
           };
-        } else pins[step.model] = { version: null, official };
+        } else pins[step.model] = { version: null, official, ...schema };
       }
     }
   }

@@ -2,7 +2,7 @@
  * `assetgen.lock`: committed next to the recipes, readable in a diff, stably ordered. It pins each
  * community model to a version (until `assetgen update` moves it) and records per paid task what ran:
  * model, version, input hash, seed, output hashes, prediction id and cost. `--frozen` compares against it.
- * Only version ids (64 hex) are versions: official models stay unversioned (`null`) — what they report
+ * Models checked against a fetched schema are also pinned by its hash (`schema`). Only version ids (64 hex) are versions: official models stay unversioned (`null`) — what they report
  * (`hidden`, a `dp-…` deployment that changes on every redeploy) pins nothing, and a lock an older
  * assetgen wrote with such a value reads as `null`.
  */
@@ -15,6 +15,12 @@ export interface LockedModel {
   /** null for official models: they have no versions, so their results may change between runs. */
   version: string | null;
   official: boolean;
+  /**
+   * sha256 of the model's input/output schema (its Cog `openapi_schema`, stored in the cache's
+   * `schemas/`), for models checked against a fetched schema: every model outside the catalog, and a
+   * catalog model pinned at another version. Absent in locks written before assetgen fetched schemas.
+   */
+  schema?: string;
 }
 
 export interface LockedTask {

@@ -15,15 +15,15 @@ import { eventsValidator, type JsonLine, parseJsonLines } from '../helpers/json-
 const TOKEN = 'r8_json-events-test-token-0123456789';
 const recipesDir = resolve(import.meta.dirname, '../../recipes');
 
-const UNCATALOGUED = `name: custom
+/** Fails offline: the stand-in cannot fetch a remote input image. */
+const REMOTE_INPUT = `name: custom
 assets:
   - id: one
   - id: two
 steps:
   - id: gen
-    model: acme/custom-painter
-    price: { per_image: 0.01 }
-    input: { prompt: "a {{ id }}" }
+    model: nightmareai/real-esrgan
+    input: { image: "https://example.invalid/{{ id }}.png" }
 outputs:
   - path: "{{ id }}.png"
 `;
@@ -65,7 +65,7 @@ describe('--json: newline-delimited events on stdout', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'assetgen-json-'));
     await cp(join(recipesDir, 'product-shots.yaml'), join(dir, 'product-shots.yaml'));
-    await writeFile(join(dir, 'custom.yaml'), UNCATALOGUED);
+    await writeFile(join(dir, 'custom.yaml'), REMOTE_INPUT);
     await writeFile(join(dir, 'bad.yaml'), INVALID);
     fake = await startFakeReplicate({ token: TOKEN, behaviour: { runMs: 10 } });
   });
@@ -244,7 +244,7 @@ describe('--json: newline-delimited events on stdout', () => {
     expect(run.of('asset-failed')).toContainEqual(
       expect.objectContaining({
         asset: 'custom/two',
-        error: expect.stringContaining('has no offline stand-in'),
+        error: expect.stringContaining('the offline stand-in cannot fetch it'),
         location: { file: join(dir, 'custom.yaml'), line: 4, column: 5 },
       }),
     );

@@ -1,6 +1,8 @@
+import { addModels } from '../../api/models-add.js';
 import { createCatalog, type Pricing } from '../../models/catalog.js';
 import { formatUsd } from '../../plan/cost.js';
 import { EXIT } from '../exit-codes.js';
+import { replicateOptions } from '../library-options.js';
 import type { CliIO } from '../output.js';
 
 const STAND_INS = {
@@ -10,7 +12,8 @@ const STAND_INS = {
   text: 'deterministic text from the prompt',
 } as const;
 
-function describePrice(pricing: Pricing): string {
+function describePrice(pricing: Pricing | undefined): string {
+  if (pricing === undefined) return 'no price (give the step a price:)';
   switch (pricing.unit) {
     case 'image':
       return `${formatUsd(pricing.usd)}/image`;
@@ -46,5 +49,49 @@ export async function modelsCommand(options: { json?: boolean }, io: CliIO): Pro
         `${describePrice(model.pricing).padEnd(44)} offline: ${STAND_INS[model.kind]}`,
     );
   }
+  return EXIT.ok;
+}
+
+export interface ModelsAddOptions {
+  cacheDir?: string;
+  lock?: string;
+  official?: boolean;
+  baseUrl?: string;
+  json?: boolean;
+}
+
+/** `assetgen models add owner/name[:version]…`: fetch, store and pin (src/api/models-add.ts). */
+export async function modelsAddCommand(
+  refs: readonly string[],
+  options: ModelsAddOptions,
+  io: CliIO,
+): Promise<number> {
+  const report = await addModels(refs, {
+    cwd: io.cwd,
+    replicate: replicateOptions(options, io),
+    onWarning: (message) => io.err(`warning: ${message}`),
+    ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    ...(options.lock === undefined ? {} : { lock: options.lock }),
+    ...(options.official === undefined ? {} : { official: options.official }),
+  });
+  if (options.json === true) {
+    io.out(JSON.stringify(report, null, 2));
+    return EXIT.ok;
+  }
+  for (const model of report.models) {
+    const pin = model.official
+      ? `official, schema ${model.schema.slice(0, 12)}…`
+      : `version ${model.version}`;
+    io.out(
+      `${model.ref}: ${pin}; ${model.kind === 'text' ? 'makes text' : 'makes images'} (${model.output})` +
+        `${model.imageInput === null ? '' : `, image input "${model.imageInput}"`}; inputs: ${model.inputs.join(', ')}`,
+    );
+  }
+  const pinned = report.models.filter((model) => model.pinned).length;
+  io.out(
+    pinned > 0
+      ? `pinned ${pinned} model${pinned === 1 ? '' : 's'} in ${report.lockPath}; schemas in ${report.cacheDir}`
+      : `schemas stored in ${report.cacheDir} (versioned references pin themselves)`,
+  );
   return EXIT.ok;
 }

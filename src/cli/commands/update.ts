@@ -7,10 +7,14 @@ import type { CliIO } from '../output.js';
 export interface UpdateCommandOptions extends RecipeLimitFlags {
   model?: string[];
   lock?: string;
+  cacheDir?: string;
   baseUrl?: string;
 }
 
-/** `assetgen update <files…> [--model m…]`: re-resolve community models' latest versions into the lock. */
+const short = (hash: string | null): string | undefined =>
+  hash === null ? undefined : `${hash.slice(0, 12)}…`;
+
+/** `assetgen update <files…> [--model m…]`: move the lock's pins to the latest versions and schemas, saying what changed. */
 export async function updateCommand(
   files: readonly string[],
   options: UpdateCommandOptions,
@@ -23,13 +27,23 @@ export async function updateCommand(
     onWarning: (message) => io.err(`warning: ${message}`),
     ...(options.model === undefined ? {} : { models: options.model }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
+    ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
   });
-  for (const { model, before, after } of report.pins) {
+  for (const pin of report.pins) {
+    const { model, before, after } = pin;
+    const schemaMoved = pin.schemaBefore !== pin.schemaAfter;
+    if (before === after && !schemaMoved) {
+      io.out(`${model}: ${after ?? 'no version'} (unchanged)`);
+      continue;
+    }
     io.out(
       before === after
-        ? `${model}: ${after ?? 'no version'} (unchanged)`
+        ? `${model}: schema ${short(pin.schemaBefore) ?? 'unpinned'} → ${short(pin.schemaAfter)}${pin.official ? ' (official: no versions)' : ''}`
         : `${model}: ${before ?? 'unpinned'} → ${after ?? 'no version'}`,
     );
+    for (const change of pin.changes) io.out(`  ${change.text}`);
+    if (pin.output !== undefined) io.out(`  output: ${pin.output}`);
+    if (pin.changes.length === 0 && pin.output === undefined && before !== null) io.out('  inputs unchanged');
   }
   io.out(
     report.changed > 0

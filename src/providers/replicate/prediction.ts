@@ -69,7 +69,12 @@ export function splitOutput(output: unknown, textModel: boolean): { urls: string
       return { urls: [], text: output.map((t) => (typeof t === 'string' ? t : '')).join('') };
     return { urls: [], text: typeof output === 'string' ? output : '' };
   }
-  const leaves: unknown[] = Array.isArray(output) ? output : [output];
+  // An object of files (`{ image: uri, mask: uri }`, or lists of them) gives its files in member order.
+  const leaves: unknown[] = Array.isArray(output)
+    ? output
+    : typeof output === 'object' && output !== null
+      ? Object.values(output).flat()
+      : [output];
   const urls = leaves.filter((v): v is string => typeof v === 'string' && FILE_URL.test(v));
   if (urls.length === 0 && leaves.every((v) => typeof v === 'string')) {
     return { urls: [], text: (leaves as string[]).join('') };

@@ -1,0 +1,80 @@
+/**
+ * What validate, plan, run, check and update do before they load recipes: find the models the recipes
+ * name, and resolve the schemas of those the catalog does not describe (src/models/resolve-models.ts) —
+ * from the lock and the cache's `schemas/`, else, with a token, from Replicate (the lookup is loaded only
+ * then). The lock comes back with the fetched pins added (in memory: only runs, `update` and `models add`
+ * write it), so the runner uses the very version the recipe was checked against.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { type Catalog, createCatalog } from '../models/catalog.js';
+import { type ModelSource, type ResolvedModels, resolveModels } from '../models/resolve-models.js';
+import { createSchemaStore } from '../models/schema-store.js';
+import { modelUsesOfFiles } from '../recipe/model-uses.js';
+import { LOCK_FILE, type LockFileContent, readLock } from '../store/lock.js';
+import { DEFAULT_CACHE_DIR, type ReplicateOptions } from './options.js';
+
+export interface ModelResolutionOptions {
+  cwd: string;
+  cacheDir?: string | undefined;
+  lock?: string | undefined;
+  replicate?: ReplicateOptions | undefined;
+  /** Never use the network, even with a token (frozen runs, `check`, `--provider local`). */
+  offline?: boolean;
+  /** Fetch what is pinned too (`update`). */
+  refresh?: boolean;
+  signal?: AbortSignal | undefined;
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+export interface RecipeModels extends ResolvedModels {
+  catalog: Catalog;
+  lock: LockFileContent;
+  lockPath: string;
+  cacheDir: string;
+}
+
+/** The lock's path: the `lock` option, else `assetgen.lock` beside the first recipe. */
+export function lockPathOf(files: readonly string[], explicit: string | undefined, cwd: string): string {
+  if (explicit !== undefined) return resolve(cwd, explicit);
+  const first = files[0];
+  return join(first === undefined ? cwd : dirname(resolve(cwd, first)), LOCK_FILE);
+}
+
+/** A `ModelSource` on Replicate, when there is a token (the SDK is loaded only then). */
+export async function replicateModelSource(
+  replicate: ReplicateOptions | undefined,
+  onWarning?: (message: string) => void,
+): Promise<ModelSource | undefined> {
+  const token = replicate?.token;
+  if (token === undefined || token === '') return undefined;
+  const { createModelLookup } = await import('../providers/replicate/model-lookup.js');
+  return createModelLookup({
+    token,
+    ...(replicate?.baseUrl === undefined ? {} : { baseUrl: replicate.baseUrl }),
+    ...(onWarning === undefined ? {} : { onWarning }),
+  });
+}
+
+/** `files` are absolute recipe paths. */
+export async function resolveRecipeModels(
+  files: readonly string[],
+  options: ModelResolutionOptions,
+): Promise<RecipeModels> {
+  const cacheDir = resolve(options.cwd, options.cacheDir ?? DEFAULT_CACHE_DIR);
+  const lockPath = lockPathOf(files, options.lock, options.cwd);
+  const [uses, lock] = await Promise.all([modelUsesOfFiles(files), readLock(lockPath)]);
+  const source =
+    options.offline === true ? undefined : await replicateModelSource(options.replicate, options.onWarning);
+  const resolved = await resolveModels(uses, {
+    catalog: createCatalog(),
+    store: createSchemaStore(cacheDir),
+    lock,
+    signal: options.signal ?? new AbortController().signal,
+    ...(source === undefined ? {} : { source }),
+    ...(options.refresh === true ? { refresh: true } : {}),
+  });
+  for (const note of resolved.notes) options.onWarning?.(note);
+  const withPins: LockFileContent = { ...lock, models: { ...lock.models } };
+  for (const [model, pin] of Object.entries(resolved.pins)) withPins.models[model] = pin;
+  return { ...resolved, lock: withPins, lockPath, cacheDir };
+}
