@@ -4,7 +4,8 @@
  */
 import { join, resolve } from 'node:path';
 import { type Catalog, createCatalog } from '../models/catalog.js';
-import { createPlan, type Plan } from '../plan/plan.js';
+import { readPriceHistory } from '../models/price-history.js';
+import { applyPriceHistory, createPlan, modelsNeedingHistory, type Plan } from '../plan/plan.js';
 import { loadRecipes } from '../recipe/index.js';
 import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
@@ -63,6 +64,8 @@ export async function openSession(
   const cacheDir = resolve(cwd, options.cacheDir ?? DEFAULT_CACHE_DIR);
   const lockPath = lockPathFor(plan, options.lock, cwd);
   const lock = await readLock(lockPath);
+  // Steps with no recipe or published price are priced from this project's past runs (lock and cache).
+  applyPriceHistory(plan, await readPriceHistory(cacheDir, lock, modelsNeedingHistory(plan)));
   const probe = await probeCache(plan, choice, cacheDir, lock);
   const replicateProbe =
     choice.name === 'replicate' ? probe : await probeCache(plan, REPLICATE_ESTIMATE, cacheDir, lock);

@@ -7,13 +7,16 @@ export type Scalar = (string | number | boolean)
  */
 export type Identifier = string
 /**
- * What an uncatalogued model costs: per output image, or per second of hardware times a typical run time.
+ * What a model costs when no published price applies (or to override it): per output image, or per second of its hardware (Replicate's pricing page) times a typical run time — without `typical_seconds` the run time comes from this project's past runs.
  */
 export type Price = ({
 per_image: number
 } | {
 per_second: number
-typical_seconds: number
+/**
+ * Seconds a run takes (predict_time); default: the mean of this project's past runs.
+ */
+typical_seconds?: number
 })
 export type Posint = number
 export type Gravity = ("center" | "north" | "northeast" | "east" | "southeast" | "south" | "southwest" | "west" | "northwest")

@@ -102,6 +102,15 @@ function lockEntry(identity: ModelTaskIdentity, step: PlannedModelStep, record: 
   };
 }
 
+/** The metrics the price history reads (`models/price-history.ts`), when the provider reported any. */
+function recordedMetrics(metrics: Readonly<Record<string, number>> | undefined): TaskRecord['metrics'] {
+  if (metrics === undefined) return undefined;
+  const kept: NonNullable<TaskRecord['metrics']> = {};
+  if (typeof metrics.predict_time === 'number') kept.predict_time = metrics.predict_time;
+  if (typeof metrics.image_count === 'number') kept.image_count = metrics.image_count;
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
 /** Appends a `created` or `ended` line: written within this turn of the event loop, not flushed. */
 function journalLine(context: RunContext, line: Extract<JournalEntry, { type: 'created' | 'ended' }>): void {
   context.journal?.append(line).catch((error: unknown) => {
@@ -237,6 +246,7 @@ export async function runModelStep(
             ...(paid ? { onModelDone: lease.onModelDone } : {}),
             ...(version === undefined ? {} : { version }),
             ...(step.catalog === undefined ? {} : { catalog: step.catalog }),
+            ...(step.pricing === undefined ? {} : { pricing: step.pricing }),
           },
           lease,
           context.force(asset.key),
@@ -257,6 +267,8 @@ export async function runModelStep(
         if (ranVersion !== undefined) record.version = ranVersion;
         if (result.predictionId !== undefined) record.predictionId = result.predictionId;
         if (result.text !== undefined) record.text = result.text;
+        const metrics = recordedMetrics(result.metrics);
+        if (metrics !== undefined) record.metrics = metrics;
         await context.cache.put(record);
         const origin = paid ? (lease.origin() ?? 'created') : undefined;
         return { record, cached: false, ...(origin === undefined ? {} : { origin }) };

@@ -10,12 +10,13 @@ const STAND_INS = {
   text: 'deterministic text from the prompt',
 } as const;
 
-function describePrice(pricing: Pricing): string {
+function describePrice(pricing: Pricing | undefined): string {
+  if (pricing === undefined) return 'no published price';
   switch (pricing.unit) {
     case 'image':
       return `${formatUsd(pricing.usd)}/image`;
     case 'second':
-      return `${formatUsd(pricing.usdPerSecond)}/s on ${pricing.hardware} (~${pricing.typicalSeconds}s a run)`;
+      return `${formatUsd(pricing.usdPerSecond)}/s on ${pricing.hardware}${pricing.typicalSeconds === undefined ? '' : ` (~${pricing.typicalSeconds}s a run)`}`;
     case 'token':
       return `$${(pricing.usdPerInputToken * 1e6).toFixed(2)}/M in, $${(pricing.usdPerOutputToken * 1e6).toFixed(2)}/M out`;
   }
@@ -27,12 +28,13 @@ export async function modelsCommand(options: { json?: boolean }, io: CliIO): Pro
   if (options.json === true) {
     io.out(
       JSON.stringify(
-        models.map(({ ref, official, version, kind, pricing }) => ({
+        models.map(({ ref, official, version, kind, pricing, priceSource }) => ({
           ref,
           official,
           version,
           kind,
-          pricing,
+          pricing: pricing ?? null,
+          priceSource: priceSource ?? null,
         })),
         null,
         2,
