@@ -1,9 +1,10 @@
 /**
  * The lock after a run: a complete run of a recipe replaces its entries (removed assets drop out); after a
- * run with failures or an interruption, entries of tasks that did not finish are kept. Other recipes stay.
+ * run with failures or an interruption, entries of tasks that did not finish are kept. Other recipes, and
+ * the same recipe's entries of other profiles (`…#step@draft`), stay.
  */
 import type { Plan } from '../plan/plan.js';
-import type { LockFileContent } from '../store/lock.js';
+import { type LockFileContent, lockTaskProfile } from '../store/lock.js';
 
 export function mergeLock(
   before: LockFileContent,
@@ -11,9 +12,12 @@ export function mergeLock(
   plan: Plan,
   complete: boolean,
 ): LockFileContent {
-  const ran = new Set(complete ? plan.recipes.map((recipe) => recipe.name) : []);
+  // A recipe's entries are its own per profile: a complete draft run leaves the final entries alone.
+  const ran = new Set(complete ? plan.recipes.map((recipe) => `${recipe.name}@${recipe.profile ?? ''}`) : []);
   const tasks = Object.fromEntries(
-    Object.entries(before.tasks).filter(([id]) => !ran.has(id.slice(0, id.indexOf('/')))),
+    Object.entries(before.tasks).filter(
+      ([id]) => !ran.has(`${id.slice(0, id.indexOf('/'))}@${lockTaskProfile(id) ?? ''}`),
+    ),
   );
   return {
     lockfile_version: 1,

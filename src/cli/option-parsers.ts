@@ -39,6 +39,7 @@ export function collectFolder(value: string, previous: string[] | undefined): st
 export interface RecipeLimitFlags {
   maxInstances?: number;
   allowRoot?: string[];
+  profile?: string;
 }
 
 /** The flags → the library's options (folders stay relative: the library resolves them against `cwd`). */
@@ -46,5 +47,6 @@ export function recipeLimits(flags: RecipeLimitFlags): RecipeLoadOptions {
   return {
     ...(flags.maxInstances === undefined ? {} : { maxInstances: flags.maxInstances }),
     ...(flags.allowRoot === undefined ? {} : { allowRoots: flags.allowRoot }),
+    ...(flags.profile === undefined ? {} : { profile: flags.profile }),
   };
 }

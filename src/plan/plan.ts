@@ -87,6 +87,8 @@ export interface PlannedAsset {
   outputs: PlannedOutput[];
   /** The recipe's `provenance` level: what the output files embed as XMP. */
   provenance: ProvenanceLevel;
+  /** The profile the recipe was planned with (its lock entries carry it). */
+  profile?: string;
 }
 
 export interface PlannedRecipe {
@@ -96,6 +98,8 @@ export interface PlannedRecipe {
   outputFolder: string;
   assets: PlannedAsset[];
   maxUsd?: number;
+  /** The profile applied (`--profile`); absent: the recipe as written. */
+  profile?: string;
 }
 
 export interface Plan {
@@ -243,9 +247,19 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
           planOutput(output, index, recipe, outputFolder, instance, steps, catalog),
         );
         const key = [recipe.name, instance.assetId, instance.variantLabel].filter(Boolean).join('/');
-        return { key, recipe: recipe.name, instance, steps, outputs, provenance: recipe.provenance ?? 'ids' };
+        const asset: PlannedAsset = {
+          key,
+          recipe: recipe.name,
+          instance,
+          steps,
+          outputs,
+          provenance: recipe.provenance ?? 'ids',
+        };
+        if (loaded.profile !== undefined) asset.profile = loaded.profile;
+        return asset;
       });
       const planned: PlannedRecipe = { loaded, name: recipe.name, outputFolder, assets };
+      if (loaded.profile !== undefined) planned.profile = loaded.profile;
       if (recipe.budget !== undefined) planned.maxUsd = recipe.budget.max_usd;
       return planned;
     }),

@@ -146,6 +146,12 @@ variants?: {
  */
 steps: [Step, ...(Step)[]]
 /**
+ * Named variants of the recipe that swap models and inputs per step, chosen with --profile (e.g. draft: flux-schnell with few steps, while the steps themselves name the final models). A run with a profile writes to <out>/<profile>/ and its own manifest there.
+ */
+profiles?: {
+[k: string]: Profile | undefined
+}
+/**
  * @minItems 1
  */
 outputs: [Output, ...(Output)[]]
@@ -300,6 +306,31 @@ sigma: number
  */
 export interface OpGreyscale {
 
+}
+export interface Profile {
+description?: string
+/**
+ * Overrides by step id (model steps only).
+ */
+steps: {
+[k: string]: ProfileStep | undefined
+}
+}
+/**
+ * What the profile changes in one model step. A swapped model drops the step's own price: unless the profile gives one.
+ */
+export interface ProfileStep {
+/**
+ * The model this profile runs instead: owner/name or owner/name:version.
+ */
+model?: string
+/**
+ * Merged over the step's input, key by key; a key set to null is removed.
+ */
+input?: {
+[k: string]: unknown | undefined
+}
+price?: Price
 }
 export interface Output {
 /**

@@ -214,7 +214,7 @@ export async function runModelStep(
     }
     if (context.probe) throw new ProbeMissError(key);
     if (context.frozen && context.provider.paid) {
-      const mismatch = lockMismatch(context.lock.tasks[lockTaskId(asset.key, step.id)], {
+      const mismatch = lockMismatch(context.lock.tasks[lockTaskId(asset.key, step.id, asset.profile)], {
         version: version ?? null,
         inputHash: identity.inputHash,
         upstream: identity.upstream,
@@ -291,7 +291,10 @@ export async function runModelStep(
     const useCached = !context.force(asset.key) || context.finished.has(key);
     return runClaimed(context, key, task, { useCached }, run);
   });
-  context.lockEntries.set(lockTaskId(asset.key, step.id), lockEntry(identity, step, outcome.record));
+  context.lockEntries.set(
+    lockTaskId(asset.key, step.id, asset.profile),
+    lockEntry(identity, step, outcome.record),
+  );
   const result: StepResult = { record: outcome.record, cached: outcome.cached, input, estimatedUsd };
   if (!outcome.cached && outcome.origin !== undefined) result.origin = outcome.origin;
   return result;
