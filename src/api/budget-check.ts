@@ -49,8 +49,15 @@ export function checkBudget(
   });
   const exceeded = summary.budgets.filter((budget) => budget.exceeded);
   for (const budget of exceeded) {
+    // An unknown price is fixed at the step (give it a price:); an estimate over budget at the budget.
+    const unpriced = budget.unpriced;
+    const stepRecipe = plan.recipes.find((planned) => planned.name === unpriced?.recipe);
+    const stepIndex = stepRecipe?.loaded.recipe.steps.findIndex((step) => step.id === unpriced?.step) ?? -1;
     const recipe = plan.recipes.find((planned) => planned.name === budget.recipe);
-    if (recipe !== undefined) budget.location = createRecipeLocator(recipe.loaded)(['budget', 'max_usd']);
+    if (stepRecipe !== undefined && stepIndex >= 0)
+      budget.location = createRecipeLocator(stepRecipe.loaded)(['steps', stepIndex, 'model']);
+    else if (recipe !== undefined)
+      budget.location = createRecipeLocator(recipe.loaded)(['budget', 'max_usd']);
   }
   const first = exceeded[0];
   if (choice.paid) return { summary, refusal: first === undefined ? null : refusal(first), warnings: [] };
@@ -68,7 +75,7 @@ function refusal(budget: BudgetStatus): BudgetError {
   const what = budgetName(budget);
   if (budget.estimatedUsd === null) {
     return new BudgetError(
-      `the cost of some tasks is unknown, so ${what} ${formatUsd(budget.maxUsd)} cannot be guaranteed: give uncatalogued models a price:`,
+      `${unknownCost(budget)}, so ${what} ${formatUsd(budget.maxUsd)} cannot be guaranteed; nothing was run: ${budget.unpriced?.reason ?? 'give the step a price:'}`,
       Number.NaN,
       budget.maxUsd,
       budget.location,
@@ -87,6 +94,14 @@ function offlineWarning(budget: BudgetStatus): string {
   const consequence =
     'with REPLICATE_API_TOKEN set this run would be refused (exit 3); offline nothing is spent';
   return budget.estimatedUsd === null
-    ? `the Replicate cost of some tasks is unknown, so ${what} cannot be guaranteed: ${consequence}`
+    ? `${unknownCost(budget)}, so ${what} cannot be guaranteed: ${consequence} (${budget.unpriced?.reason ?? 'give the step a price:'})`
     : `the Replicate estimate ${formatUsd(budget.estimatedUsd)} exceeds ${what}: ${consequence}`;
+}
+
+/** `the cost of owner/name (step x of recipe/asset) is unknown`. */
+function unknownCost(budget: BudgetStatus): string {
+  const task = budget.unpriced;
+  return task === undefined
+    ? 'the cost of some tasks is unknown'
+    : `the cost of ${task.model} (step ${task.step} of ${task.asset}) is unknown`;
 }

@@ -20,6 +20,7 @@ export function manifestRecipes(
         source: relative(cwd, recipe.loaded.file),
         output: recipe.outputFolder,
         provider: recipeProvider(assets) ?? provider,
+        ...(recipe.profile === undefined ? {} : { profile: recipe.profile }),
         assets,
       },
     ]),

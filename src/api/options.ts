@@ -41,14 +41,20 @@ export interface RecipeLoadOptions {
    * A recipe cannot grant this to itself: only the caller can.
    */
   allowRoots?: readonly string[];
+  /**
+   * The recipes' profile to apply (`profiles:`, e.g. `draft`); every recipe must declare it. Outputs go
+   * to `<out>/<profile>/` with their own manifest; lock entries and manifest entries say the profile.
+   */
+  profile?: string;
 }
 
 /** `RecipeLoadOptions` as `loadRecipes` takes them: folders made absolute. */
 export function recipeLoadLimits(
   options: RecipeLoadOptions,
   cwd: string,
-): { maxInstances?: number; allowRoots?: string[] } {
+): { maxInstances?: number; allowRoots?: string[]; profile?: string } {
   return {
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
     ...(options.maxInstances === undefined ? {} : { maxInstances: options.maxInstances }),
     ...(options.allowRoots === undefined
       ? {}

@@ -140,7 +140,7 @@ function officialRerunWarnings(plan: Plan, lock: LockFileContent, isCached: Cach
       for (const step of asset.steps) {
         if (step.kind !== 'model' || step.catalog?.official !== true || isCached(asset.key, step.id))
           continue;
-        if (lock.tasks[lockTaskId(asset.key, step.id)] === undefined) continue;
+        if (lock.tasks[lockTaskId(asset.key, step.id, asset.profile)] === undefined) continue;
         counts.set(step.model, (counts.get(step.model) ?? 0) + 1);
       }
   return [...counts].map(

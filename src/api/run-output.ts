@@ -136,7 +136,7 @@ export async function openRunOutput(options: RunOutputOptions): Promise<RunOutpu
     async writeLock(result, complete) {
       if (lock === null) return false;
       if (shard === undefined) {
-        const recipes = plan.recipes.map((recipe) => recipe.name);
+        const recipes = plan.recipes.map((recipe) => `${recipe.name}@${recipe.profile ?? ''}`);
         await writeLock(lock.path, mergeLock(lock.before, result.lock, recipes, complete));
         return true;
       }

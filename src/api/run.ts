@@ -141,7 +141,8 @@ async function execute(
   if (mode === 'run') refuseOfflineFallback(options);
   const session = await openSession(files, options, { frozen, signal: options.signal });
   const { plan, choice, cacheDir, lock, lockPath } = session;
-  const outDir = resolve(session.cwd, options.out ?? DEFAULT_OUT_DIR);
+  // A profile's outputs (and its manifest) live apart from the recipe's own: `<out>/<profile>/`.
+  const outDir = resolve(session.cwd, options.out ?? DEFAULT_OUT_DIR, options.profile ?? '');
   // Before the first request: can the run write everything it will write? (PreflightError if not)
   const writable = await preflight(plan, {
     cacheDir,

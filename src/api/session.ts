@@ -4,7 +4,8 @@
  */
 import { join, resolve } from 'node:path';
 import { type Catalog, createCatalog } from '../models/catalog.js';
-import { createPlan, type Plan } from '../plan/plan.js';
+import { readPriceHistory } from '../models/price-history.js';
+import { applyPriceHistory, createPlan, modelsNeedingHistory, type Plan } from '../plan/plan.js';
 import { checkShard, selectShard } from '../plan/shard.js';
 import { loadRecipes } from '../recipe/index.js';
 import { runPlan } from '../run/runner.js';
@@ -80,6 +81,8 @@ export async function openSession(
       : selectShard(whole, options.shard, cwd, { divideBudgets: options.maxUsd === undefined });
   const choice = chooseProvider(options.provider, options.replicate, mode);
   const { cacheDir, lockPath, lock } = models;
+  // Steps with no recipe or published price are priced from this project's past runs (lock and cache).
+  applyPriceHistory(plan, await readPriceHistory(cacheDir, lock, modelsNeedingHistory(plan)));
   const probe = await probeCache(plan, choice, cacheDir, lock);
   const replicateProbe =
     choice.name === 'replicate' ? probe : await probeCache(plan, REPLICATE_ESTIMATE, cacheDir, lock);

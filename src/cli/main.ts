@@ -88,6 +88,10 @@ export async function main(
         '--allow-root <dir>',
         'also read overlays and file inputs from this folder (repeatable; default: only the recipe’s folder)',
         collectFolder,
+      )
+      .option(
+        '--profile <name>',
+        'apply the recipes’ profile (profiles: in the recipe, e.g. draft); outputs go to <out>/<name>/',
       );
 
   /** Runs a command with its machine output (`--json`, GitHub Actions); errors are printed here. */

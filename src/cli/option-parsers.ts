@@ -41,6 +41,7 @@ export function collectFolder(value: string, previous: string[] | undefined): st
 export interface RecipeLimitFlags {
   maxInstances?: number;
   allowRoot?: string[];
+  profile?: string;
 }
 
 /** The flags → the library's options (folders stay relative: the library resolves them against `cwd`). */
@@ -48,6 +49,7 @@ export function recipeLimits(flags: RecipeLimitFlags): RecipeLoadOptions {
   return {
     ...(flags.maxInstances === undefined ? {} : { maxInstances: flags.maxInstances }),
     ...(flags.allowRoot === undefined ? {} : { allowRoots: flags.allowRoot }),
+    ...(flags.profile === undefined ? {} : { profile: flags.profile }),
   };
 }
 

@@ -113,6 +113,8 @@ export interface ManifestRecipe {
   source: string;
   output: string;
   provider: ManifestProvider;
+  /** The recipe's profile this entry was made with (`--profile`); absent: the recipe as written. */
+  profile?: string;
   assets: ManifestAsset[];
 }
 

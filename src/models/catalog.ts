@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { schemaPath } from '../paths.js';
 import type { CogOutputShape } from './cog-schema.js';
+import { type PriceSourcePage, publishedPrice } from './price-list.js';
 
 export type ModelKind = 'text-to-image' | 'upscale' | 'background-removal' | 'text';
 
@@ -15,8 +16,11 @@ export type OutputShape = CogOutputShape;
 export type Pricing =
   /** Official models: a price per output image. */
   | { unit: 'image'; usd: number }
-  /** Community models: billed by predict_time × the hardware's price. */
-  | { unit: 'second'; usdPerSecond: number; typicalSeconds: number; hardware: string }
+  /**
+   * Community models: billed by predict_time × the hardware's price. Without `typicalSeconds` the run
+   * time comes from this project's history (`price-history.ts`).
+   */
+  | { unit: 'second'; usdPerSecond: number; typicalSeconds?: number; hardware: string }
   /** Language models: per input and output token. */
   | { unit: 'token'; usdPerInputToken: number; usdPerOutputToken: number };
 
@@ -35,8 +39,10 @@ export interface CatalogModel {
   imageInput?: string;
   /** Input schema, draft 2020-12. */
   inputSchema: Record<string, unknown>;
-  /** Unknown for models outside the catalog (the step's `price:` gives one). */
+  /** The published price (`price-list.ts`); absent when no page confirms one, and for models outside the catalog (the step's `price:` or the project's history gives one). */
   pricing?: Pricing;
+  /** Where `pricing` was read. */
+  priceSource?: PriceSourcePage;
   /** Set when the schema was fetched from Replicate (model-resolution.ts), not read from schema/models/. */
   fetched?: {
     /** sha256 of the canonical `openapi_schema` (what the lock pins). */
@@ -50,10 +56,9 @@ interface CatalogEntrySpec {
   ref: string;
   kind: ModelKind;
   imageInput?: string;
-  pricing: Pricing;
 }
 
-/** Hardware prices per second (reference/replicate-api.md §10). */
+/** Hardware prices per second (https://replicate.com/pricing; reference/replicate-api.md §10). */
 export const HARDWARE_USD_PER_SECOND: Readonly<Record<string, number>> = {
   cpu: 0.0001,
   'gpu-t4': 0.000225,
@@ -64,36 +69,15 @@ export const HARDWARE_USD_PER_SECOND: Readonly<Record<string, number>> = {
   'gpu-h100': 0.001525,
 };
 
-const hw = (hardware: string, typicalSeconds: number): Pricing => ({
-  unit: 'second',
-  hardware,
-  typicalSeconds,
-  usdPerSecond: HARDWARE_USD_PER_SECOND[hardware] ?? 0,
-});
-
 const ENTRIES: readonly CatalogEntrySpec[] = [
-  { ref: 'black-forest-labs/flux-schnell', kind: 'text-to-image', pricing: { unit: 'image', usd: 0.003 } },
-  {
-    ref: 'black-forest-labs/flux-dev',
-    kind: 'text-to-image',
-    imageInput: 'image',
-    pricing: { unit: 'image', usd: 0.025 },
-  },
-  { ref: 'stability-ai/sdxl', kind: 'text-to-image', imageInput: 'image', pricing: hw('gpu-a40-large', 5) },
-  { ref: 'nightmareai/real-esrgan', kind: 'upscale', imageInput: 'image', pricing: hw('gpu-t4', 3) },
-  { ref: 'cjwbw/rembg', kind: 'background-removal', imageInput: 'image', pricing: hw('gpu-t4', 2) },
-  { ref: 'lucataco/remove-bg', kind: 'background-removal', imageInput: 'image', pricing: hw('gpu-t4', 2) },
-  {
-    ref: '851-labs/background-remover',
-    kind: 'background-removal',
-    imageInput: 'image',
-    pricing: hw('gpu-t4', 2),
-  },
-  {
-    ref: 'meta/meta-llama-3-70b-instruct',
-    kind: 'text',
-    pricing: { unit: 'token', usdPerInputToken: 6.5e-7, usdPerOutputToken: 2.75e-6 },
-  },
+  { ref: 'black-forest-labs/flux-schnell', kind: 'text-to-image' },
+  { ref: 'black-forest-labs/flux-dev', kind: 'text-to-image', imageInput: 'image' },
+  { ref: 'stability-ai/sdxl', kind: 'text-to-image', imageInput: 'image' },
+  { ref: 'nightmareai/real-esrgan', kind: 'upscale', imageInput: 'image' },
+  { ref: 'cjwbw/rembg', kind: 'background-removal', imageInput: 'image' },
+  { ref: 'lucataco/remove-bg', kind: 'background-removal', imageInput: 'image' },
+  { ref: '851-labs/background-remover', kind: 'background-removal', imageInput: 'image' },
+  { ref: 'meta/meta-llama-3-70b-instruct', kind: 'text' },
 ];
 
 export interface Catalog {
@@ -118,9 +102,13 @@ function loadModel(spec: CatalogEntrySpec): CatalogModel {
     kind: spec.kind,
     output,
     inputSchema: schema,
-    pricing: spec.pricing,
   };
   if (spec.imageInput !== undefined) model.imageInput = spec.imageInput;
+  const price = publishedPrice(spec.ref);
+  if (price !== undefined) {
+    model.pricing = price.pricing;
+    model.priceSource = price.source;
+  }
   return model;
 }
 

@@ -1,21 +1,9 @@
 /**
- * Cost estimates, from the catalog's pricing or a recipe step's own `price:` (uncatalogued models).
+ * Cost estimates from a pricing (models/prices.ts decides which: recipe, published, history).
  * Per output image for official models, per second of hardware × a typical run time for community
  * models, per token for language models. `null` means the cost is unknown.
  */
 import type { Pricing } from '../models/catalog.js';
-import type { Price } from '../recipe/recipe-types.generated.js';
-
-/** Turns a recipe step's `price:` into catalog pricing. */
-export function pricingFromRecipe(price: Price): Pricing {
-  if ('per_image' in price) return { unit: 'image', usd: price.per_image };
-  return {
-    unit: 'second',
-    usdPerSecond: price.per_second,
-    typicalSeconds: price.typical_seconds,
-    hardware: 'recipe',
-  };
-}
 
 const roughTokenCount = (text: string): number => Math.ceil(text.length / 4);
 
@@ -31,7 +19,8 @@ export function estimateUsd(
       return pricing.usd * count;
     }
     case 'second':
-      return pricing.usdPerSecond * pricing.typicalSeconds;
+      // Without a typical run time (recipe `price: { per_second }`) history supplies it (models/prices.ts).
+      return pricing.typicalSeconds === undefined ? null : pricing.usdPerSecond * pricing.typicalSeconds;
     case 'token': {
       const prompt = typeof input.prompt === 'string' ? input.prompt : '';
       const template = typeof input.prompt_template === 'string' ? input.prompt_template : '';

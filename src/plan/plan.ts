@@ -7,6 +7,8 @@
 import type { Catalog, CatalogModel, Pricing } from '../models/catalog.js';
 import { parseModelRef } from '../models/catalog.js';
 import { takesImageList } from '../models/model-kinds.js';
+import type { PriceHistory } from '../models/price-history.js';
+import { declaredPrice, type PriceOrigin, priceWithHistory } from '../models/prices.js';
 import type { ProvenanceLevel } from '../provenance/xmp.js';
 import type { AssetInstance, LoadedRecipe, OutputFormatName, TemplateValue } from '../recipe/index.js';
 import {
@@ -20,7 +22,7 @@ import {
   upstreamImageStep,
 } from '../recipe/index.js';
 import type { AssetgenRecipe, Format, Operation, Output, Step } from '../recipe/recipe-types.generated.js';
-import { estimateUsd, pricingFromRecipe } from './cost.js';
+import { estimateUsd } from './cost.js';
 import { localFileInputs } from './local-files.js';
 import { deriveSeed } from './seeds.js';
 
@@ -47,6 +49,8 @@ export interface PlannedModelStep {
   seed?: number;
   /** Estimated USD on Replicate; null when unknown. */
   estimatedUsd: number | null;
+  /** Where the price came from (catalog page and date, recipe, history and its runs), or why there is none. */
+  price: PriceOrigin;
   /** Whether this step yields text (language model) rather than images. */
   yieldsText: boolean;
 }
@@ -101,6 +105,8 @@ export interface PlannedAsset {
   provenance: ProvenanceLevel;
   /** The recipe's `alt:` template, rendered by the runner once the asset's steps ran. */
   alt?: string;
+  /** The profile the recipe was planned with (its lock entries carry it). */
+  profile?: string;
 }
 
 export interface PlannedRecipe {
@@ -112,6 +118,8 @@ export interface PlannedRecipe {
   /** How many assets the whole recipe has (a shard's plan holds only some of them). */
   assetCount: number;
   maxUsd?: number;
+  /** The profile applied (`--profile`); absent: the recipe as written. */
+  profile?: string;
 }
 
 export interface Plan {
@@ -166,7 +174,7 @@ function planModelStep(
   const ref = parseModelRef(step.model ?? '');
   const model = ref === undefined ? (step.model ?? '') : `${ref.owner}/${ref.name}`;
   const entry = stepCatalogModel(step, catalog);
-  const pricing = step.price !== undefined ? pricingFromRecipe(step.price) : entry?.pricing;
+  const { pricing, origin } = declaredPrice(model, step.price, entry);
   const input = renderKnown(step.input ?? {}, instance.vars) as Record<string, unknown>;
 
   let seed: number | undefined;
@@ -197,6 +205,7 @@ function planModelStep(
     input,
     textFrom: [...texts],
     estimatedUsd: estimateUsd(pricing, input),
+    price: origin,
     yieldsText: entry?.kind === 'text',
   };
   if (ref?.version !== undefined) planned.version = ref.version;
@@ -275,6 +284,7 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
           provenance: recipe.provenance ?? 'ids',
         };
         if (recipe.alt !== undefined) planned.alt = recipe.alt;
+        if (loaded.profile !== undefined) planned.profile = loaded.profile;
         return planned;
       });
       const planned: PlannedRecipe = {
@@ -284,8 +294,32 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
         assets,
         assetCount: assets.length,
       };
+      if (loaded.profile !== undefined) planned.profile = loaded.profile;
       if (recipe.budget !== undefined) planned.maxUsd = recipe.budget.max_usd;
       return planned;
     }),
   };
+}
+
+/** The models whose steps have no estimate from a recipe or published price: history may price them. */
+export function modelsNeedingHistory(plan: Plan): Set<string> {
+  const models = new Set<string>();
+  for (const recipe of plan.recipes)
+    for (const asset of recipe.assets)
+      for (const step of asset.steps)
+        if (step.kind === 'model' && step.estimatedUsd === null) models.add(step.model);
+  return models;
+}
+
+/** Prices the steps that have no estimate from the project's history (in place). */
+export function applyPriceHistory(plan: Plan, history: PriceHistory): void {
+  for (const recipe of plan.recipes)
+    for (const asset of recipe.assets)
+      for (const step of asset.steps) {
+        if (step.kind !== 'model' || step.estimatedUsd !== null) continue;
+        const priced = priceWithHistory(step, step.price, history);
+        step.estimatedUsd = priced.estimatedUsd;
+        step.price = priced.origin;
+        if (priced.pricing !== undefined) step.pricing = priced.pricing;
+      }
 }

@@ -7,6 +7,7 @@
  * counts in both of their budgets, since either may be the one that runs it).
  */
 import type { SourceLocation } from '../errors.js';
+import type { PriceOrigin } from '../models/prices.js';
 import type { Plan } from './plan.js';
 import { stepIdentities } from './task-identity.js';
 
@@ -22,6 +23,18 @@ export interface ModelSummary {
   identical: number;
   /** USD on Replicate for the tasks whose Replicate result is not in the cache; null when the price is unknown. */
   estimatedUsd: number | null;
+  /** Where its price came from (its first step's, in plan order), or why it has none. */
+  price: PriceOrigin;
+}
+
+/** The first task a budget covers whose price is unknown. */
+export interface UnpricedTask {
+  recipe: string;
+  asset: string;
+  step: string;
+  model: string;
+  /** Why, and how to give it a price. */
+  reason: string;
 }
 
 /** One budget and the Replicate estimate it is held against. */
@@ -37,6 +50,8 @@ export interface BudgetStatus {
   exceeded: boolean;
   /** Where the recipe sets it (scope `recipe`, when exceeded; filled in by the library's budget check). */
   location?: SourceLocation;
+  /** When the estimate is unknown: the first task without a price. */
+  unpriced?: UnpricedTask;
 }
 
 export interface PlanSummary {
@@ -82,8 +97,10 @@ export function summarizePlan(plan: Plan, options: SummarizeOptions): PlanSummar
   let outputFiles = 0;
   let replicateUsd: number | null = 0;
   const counted = new Set<string>();
+  let firstUnpriced: UnpricedTask | undefined;
   for (const recipe of plan.recipes) {
     let recipeUsd: number | null = 0;
+    let recipeUnpriced: UnpricedTask | undefined;
     const countedInRecipe = new Set<string>();
     for (const asset of recipe.assets) {
       assets++;
@@ -100,6 +117,7 @@ export function summarizePlan(plan: Plan, options: SummarizeOptions): PlanSummar
           cached: 0,
           identical: 0,
           estimatedUsd: 0,
+          price: step.price,
         };
         summary.tasks++;
         if (isCached(asset.key, step.id)) summary.cached++;
@@ -112,16 +130,28 @@ export function summarizePlan(plan: Plan, options: SummarizeOptions): PlanSummar
             replicateUsd = addUsd(replicateUsd, step.estimatedUsd);
           }
           if (!countedInRecipe.has(identity)) recipeUsd = addUsd(recipeUsd, step.estimatedUsd);
+          if (step.estimatedUsd === null && recipeUnpriced === undefined) {
+            const reason = step.price.unpriced ?? `the price of ${step.model} is unknown`;
+            recipeUnpriced = {
+              recipe: recipe.name,
+              asset: asset.key,
+              step: step.id,
+              model: step.model,
+              reason,
+            };
+          }
         }
         counted.add(identity);
         countedInRecipe.add(identity);
         models.set(step.model, summary);
       }
     }
+    firstUnpriced ??= recipeUnpriced;
     if (recipe.maxUsd !== undefined)
-      budgets.push(budgetStatus('recipe', recipe.maxUsd, recipeUsd, recipe.name));
+      budgets.push(budgetStatus('recipe', recipe.maxUsd, recipeUsd, recipe.name, recipeUnpriced));
   }
-  if (options.maxUsd !== undefined) budgets.push(budgetStatus('run', options.maxUsd, replicateUsd));
+  if (options.maxUsd !== undefined)
+    budgets.push(budgetStatus('run', options.maxUsd, replicateUsd, undefined, firstUnpriced));
   const list = [...models.values()].sort((a, b) => a.model.localeCompare(b.model));
   const summary: PlanSummary = {
     provider: options.provider,
@@ -146,7 +176,15 @@ function budgetStatus(
   maxUsd: number,
   estimatedUsd: number | null,
   recipe?: string,
+  unpriced?: UnpricedTask,
 ): BudgetStatus {
   const exceeded = estimatedUsd === null || estimatedUsd > maxUsd + 1e-12;
-  return { scope, ...(recipe === undefined ? {} : { recipe }), maxUsd, estimatedUsd, exceeded };
+  return {
+    scope,
+    ...(recipe === undefined ? {} : { recipe }),
+    maxUsd,
+    estimatedUsd,
+    exceeded,
+    ...(estimatedUsd === null && unpriced !== undefined ? { unpriced } : {}),
+  };
 }

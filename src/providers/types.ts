@@ -3,7 +3,7 @@
  * it is given; it never writes into the output folder and never decides about caching or budgets.
  * Drivers: `local` (offline stand-ins) and `replicate` (the real service through the SDK).
  */
-import type { CatalogModel } from '../models/catalog.js';
+import type { CatalogModel, Pricing } from '../models/catalog.js';
 
 /** A file handed to a model as input (an upstream step's image, or a local file the recipe names). */
 export interface InputFile {
@@ -51,6 +51,8 @@ export interface PredictionRequest {
   version?: string;
   /** Catalog entry when the model is known; the local provider needs it to pick a stand-in. */
   catalog?: CatalogModel;
+  /** The price the step was planned with (recipe, published or from history); what the actual cost is computed by. */
+  pricing?: Pricing;
   /** Input after schema defaults; file inputs are `InputFile` values. */
   input: Record<string, unknown>;
   /** Where the provider writes the files it produces (a fresh, empty folder per task). */

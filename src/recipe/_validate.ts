@@ -17,6 +17,7 @@ import { type CheckContext, type FileUse, listAt, stepsOf } from './_context.js'
 import { checkInstanceCount, countableAssets } from './_instance-limit.js';
 import { isRecord } from './_paths.js';
 import { createProblemSink } from './_problems.js';
+import { applyProfile } from './_profiles.js';
 import type { Validators } from './_validators.js';
 import { parseYamlSource } from './_yaml-source.js';
 import { type AssetInstance, expandInstances, stepTextVariable } from './instances.js';
@@ -40,6 +41,8 @@ export interface ValidateOptions {
   allowRoots?: readonly string[];
   /** Refuse models whose schema was never fetched (`--frozen`, `check`). */
   requireSchemas?: boolean;
+  /** The profile to apply (`profiles:`); an unknown one is a problem. */
+  profile?: string;
 }
 
 /** `file` is the name problems are reported under; `dir` is where relative files resolve. */
@@ -54,8 +57,11 @@ export function validateRecipeText(
   const { problems, locate } = source;
   const failed = (): ValidateResult => ({ problems: problems.list(), warnings: [], files: [] });
   if (source.data === undefined) return failed();
-  const data = checkSchema(source.data, validators, problems);
-  if (data === undefined) return failed();
+  const shaped = checkSchema(source.data, validators, problems);
+  if (shaped === undefined) return failed();
+  const applied = applyProfile(shaped, options.profile, problems);
+  if (applied.redirect !== undefined) source.redirect(applied.redirect);
+  const { data } = applied;
 
   const context: CheckContext = {
     data,

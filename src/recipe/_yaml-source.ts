@@ -31,6 +31,8 @@ export interface YamlSource {
   data: unknown;
   problems: ProblemSink;
   locate: Locator;
+  /** From now on, locate the paths `redirect` maps where it says (a profile's overrides, `_profiles.ts`). */
+  redirect(map: (segments: readonly PathSegment[]) => readonly PathSegment[] | undefined): void;
 }
 
 interface Position {
@@ -41,7 +43,9 @@ interface Position {
 export function parseYamlSource(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
   const positions = new Map<string, Position>();
-  const locate: Locator = (segments, at) => {
+  let redirect: ((segments: readonly PathSegment[]) => readonly PathSegment[] | undefined) | undefined;
+  const locate: Locator = (requested, at) => {
+    const segments = redirect?.(requested) ?? requested;
     for (let n = segments.length; n >= 0; n--) {
       const position = positions.get(formatPath(segments.slice(0, n)));
       if (position === undefined) continue;
@@ -53,6 +57,9 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     return { line: 1, column: 1 };
   };
   const problems = createProblemSink(file, locate);
+  const setRedirect: YamlSource['redirect'] = (map) => {
+    redirect = map;
+  };
 
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_RECIPE_BYTES) {
@@ -62,18 +69,18 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       '',
       `the file is ${formatSize(bytes)}; recipes may be at most 1 MiB (split it into several recipes)`,
     );
-    return { data: undefined, problems, locate };
+    return { data: undefined, problems, locate, redirect: setRedirect };
   }
 
   const doc = composeDocument(text, lineCounter, problems);
-  if (doc === undefined) return { data: undefined, problems, locate };
+  if (doc === undefined) return { data: undefined, problems, locate, redirect: setRedirect };
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const where = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
       const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
       problems.addAt(where.line, where.col, '', `YAML syntax error: ${message}`);
     }
-    return { data: undefined, problems, locate };
+    return { data: undefined, problems, locate, redirect: setRedirect };
   }
 
   let data: unknown;
@@ -89,18 +96,18 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       '',
       `refused: the YAML aliases (*name) expand to too much data (more than ${MAX_ALIAS_COUNT} alias expansions, like a "billion laughs" document)`,
     );
-    return { data: undefined, problems, locate };
+    return { data: undefined, problems, locate, redirect: setRedirect };
   }
 
   const circular = recordPositions(doc, positions, problems, lineCounter);
-  if (circular) return { data: undefined, problems, locate };
+  if (circular) return { data: undefined, problems, locate, redirect: setRedirect };
   // Aliases can stack shallow structures into a deep one.
   const deep = tooDeepInData(data);
   if (deep !== undefined) {
     problems.add(deep, nestingMessage());
-    return { data: undefined, problems, locate };
+    return { data: undefined, problems, locate, redirect: setRedirect };
   }
-  return { data, problems, locate };
+  return { data, problems, locate, redirect: setRedirect };
 }
 
 /**

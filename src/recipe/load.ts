@@ -25,6 +25,8 @@ export interface LoadedRecipe {
   recipe: AssetgenRecipe;
   /** Not errors, but worth saying before a run (e.g. a prompt longer than the model reads). */
   warnings: RecipeProblem[];
+  /** The profile applied to `recipe` (its `profiles:` entry); absent: the recipe as written. */
+  profile?: string;
 }
 
 export interface LoadRecipeOptions {
@@ -35,6 +37,8 @@ export interface LoadRecipeOptions {
   allowRoots?: readonly string[];
   /** A model whose schema was never fetched is a problem (`--frozen`, `check`), not a warning. */
   requireSchemas?: boolean;
+  /** The profile to apply to every recipe (each must declare it). */
+  profile?: string;
 }
 
 export interface ParseRecipeOptions extends LoadRecipeOptions {
@@ -148,15 +152,17 @@ function parseWith(
     ...(options.maxInstances === undefined ? {} : { maxInstances: options.maxInstances }),
     ...(options.allowRoots === undefined ? {} : { allowRoots: options.allowRoots }),
     ...(options.requireSchemas === true ? { requireSchemas: true } : {}),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
   };
   const result = validateRecipeText(text, file, folder, validators, limits);
   if (result.recipe === undefined) return { problems: result.problems, files: result.files };
-  const loaded = {
+  const loaded: LoadedRecipe = {
     file: absolute,
     dir: folder,
     source: text,
     recipe: result.recipe,
     warnings: result.warnings,
   };
+  if (options.profile !== undefined) loaded.profile = options.profile;
   return { loaded, files: result.files };
 }

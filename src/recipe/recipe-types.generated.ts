@@ -7,13 +7,16 @@ export type Scalar = (string | number | boolean)
  */
 export type Identifier = string
 /**
- * What an uncatalogued model costs: per output image, or per second of hardware times a typical run time.
+ * What a model costs when no published price applies (or to override it): per output image, or per second of its hardware (Replicate's pricing page) times a typical run time — without `typical_seconds` the run time comes from this project's past runs.
  */
 export type Price = ({
 per_image: number
 } | {
 per_second: number
-typical_seconds: number
+/**
+ * Seconds a run takes (predict_time); default: the mean of this project's past runs.
+ */
+typical_seconds?: number
 })
 export type Posint = number
 export type Gravity = ("center" | "north" | "northeast" | "east" | "southeast" | "south" | "southwest" | "west" | "northwest")
@@ -146,6 +149,12 @@ variants?: {
  * @minItems 1
  */
 steps: [Step, ...(Step)[]]
+/**
+ * Named variants of the recipe that swap models and inputs per step, chosen with --profile (e.g. draft: flux-schnell with few steps, while the steps themselves name the final models). A run with a profile writes to <out>/<profile>/ and its own manifest there.
+ */
+profiles?: {
+[k: string]: Profile | undefined
+}
 /**
  * @minItems 1
  */
@@ -313,6 +322,31 @@ sigma: number
  */
 export interface OpGreyscale {
 
+}
+export interface Profile {
+description?: string
+/**
+ * Overrides by step id (model steps only).
+ */
+steps: {
+[k: string]: ProfileStep | undefined
+}
+}
+/**
+ * What the profile changes in one model step. A swapped model drops the step's own price: unless the profile gives one.
+ */
+export interface ProfileStep {
+/**
+ * The model this profile runs instead: owner/name or owner/name:version.
+ */
+model?: string
+/**
+ * Merged over the step's input, key by key; a key set to null is removed.
+ */
+input?: {
+[k: string]: unknown | undefined
+}
+price?: Price
 }
 export interface Output {
 /**

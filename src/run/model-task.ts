@@ -124,6 +124,15 @@ function lockEntry(identity: ModelTaskIdentity, step: PlannedModelStep, record: 
   };
 }
 
+/** The metrics the price history reads (`models/price-history.ts`), when the provider reported any. */
+function recordedMetrics(metrics: Readonly<Record<string, number>> | undefined): TaskRecord['metrics'] {
+  if (metrics === undefined) return undefined;
+  const kept: NonNullable<TaskRecord['metrics']> = {};
+  if (typeof metrics.predict_time === 'number') kept.predict_time = metrics.predict_time;
+  if (typeof metrics.image_count === 'number') kept.image_count = metrics.image_count;
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
 /** Appends a `created` or `ended` line: written within this turn of the event loop, not flushed. */
 function journalLine(context: RunContext, line: Extract<JournalEntry, { type: 'created' | 'ended' }>): void {
   context.journal?.append(line).catch((error: unknown) => {
@@ -227,7 +236,7 @@ export async function runModelStep(
     }
     if (context.probe) throw new ProbeMissError(key);
     if (context.frozen && context.provider.paid) {
-      const mismatch = lockMismatch(context.lock.tasks[lockTaskId(asset.key, step.id)], {
+      const mismatch = lockMismatch(context.lock.tasks[lockTaskId(asset.key, step.id, asset.profile)], {
         version: version ?? null,
         inputHash: identity.inputHash,
         upstream: identity.upstream,
@@ -259,6 +268,7 @@ export async function runModelStep(
             ...(paid ? { onModelDone: lease.onModelDone } : {}),
             ...(version === undefined ? {} : { version }),
             ...(step.catalog === undefined ? {} : { catalog: step.catalog }),
+            ...(step.pricing === undefined ? {} : { pricing: step.pricing }),
           },
           lease,
           context.force(asset.key),
@@ -279,6 +289,8 @@ export async function runModelStep(
         if (ranVersion !== undefined) record.version = ranVersion;
         if (result.predictionId !== undefined) record.predictionId = result.predictionId;
         if (result.text !== undefined) record.text = result.text;
+        const metrics = recordedMetrics(result.metrics);
+        if (metrics !== undefined) record.metrics = metrics;
         await context.cache.put(record);
         const origin = paid ? (lease.origin() ?? 'created') : undefined;
         return { record, cached: false, ...(origin === undefined ? {} : { origin }) };
@@ -301,7 +313,10 @@ export async function runModelStep(
     const useCached = !context.force(asset.key) || context.finished.has(key);
     return runClaimed(context, key, task, { useCached }, run);
   });
-  context.lockEntries.set(lockTaskId(asset.key, step.id), lockEntry(identity, step, outcome.record));
+  context.lockEntries.set(
+    lockTaskId(asset.key, step.id, asset.profile),
+    lockEntry(identity, step, outcome.record),
+  );
   const result: StepResult = { record: outcome.record, cached: outcome.cached, input, estimatedUsd };
   if (!outcome.cached && outcome.origin !== undefined) result.origin = outcome.origin;
   return result;

@@ -29,6 +29,8 @@ export interface TaskRecord {
   predictionId?: string;
   actualUsd?: number | null;
   durationMs: number;
+  /** Model tasks on Replicate: what the prediction reported (seconds it ran, images it billed). */
+  metrics?: { predict_time?: number; image_count?: number };
   files: CachedFile[];
   text?: string;
   /**

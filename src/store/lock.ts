@@ -80,9 +80,16 @@ export async function writeLock(path: string, lock: LockFileContent): Promise<vo
   await writeFileAtomic(path, `${text}\n`, { doing: 'write the lock file', place: 'lock' });
 }
 
-/** The lock id of a task: `recipe/asset[/variant]#step`. */
-export function lockTaskId(assetKey: string, stepId: string): string {
-  return `${assetKey}#${stepId}`;
+/** The lock id of a task: `recipe/asset[/variant]#step`, `…#step@profile` when planned with a profile. */
+export function lockTaskId(assetKey: string, stepId: string, profile?: string): string {
+  return profile === undefined ? `${assetKey}#${stepId}` : `${assetKey}#${stepId}@${profile}`;
+}
+
+/** The profile of a lock id (after the step id's `@`; step ids hold neither `#` nor `@`), or undefined. */
+export function lockTaskProfile(id: string): string | undefined {
+  const step = id.slice(id.lastIndexOf('#') + 1);
+  const at = step.indexOf('@');
+  return at < 0 ? undefined : step.slice(at + 1);
 }
 
 /** Why a task's current form does not match its lock entry (for --frozen), or undefined when it does. */

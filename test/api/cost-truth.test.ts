@@ -25,6 +25,7 @@ steps:
   - id: big
     model: nightmareai/real-esrgan
     input: { scale: 2 }
+    price: { per_second: 0.000225, typical_seconds: 3 }
 outputs:
   - path: "{{ id }}.png"
     widths: [16]

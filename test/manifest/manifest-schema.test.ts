@@ -87,6 +87,29 @@ describe('manifest schema', () => {
     expect(validate(older)).toEqual([]);
   });
 
+  it("a profile's run says its profile, and validates; a profile that is not a string does not", async () => {
+    const catalog = createCatalog();
+    const text = `${RECIPE}profiles:\n  draft:\n    steps:\n      draft: { input: { megapixels: null } }\n`;
+    const loaded = parseRecipeText(text, join(dir, 'r.yaml'), { catalog, profile: 'draft' });
+    const result = await runPlan(createPlan([loaded], catalog), {
+      provider: createLocalProvider(),
+      cache: createCache(join(dir, 'cache')),
+      outDir: join(dir, 'out', 'draft'),
+    });
+    const { manifest: drafted } = await writeManifest(
+      join(dir, 'out', 'draft'),
+      manifestRecipes(result, dir),
+      {
+        generatorVersion: 'test',
+      },
+    );
+    expect(drafted.recipes['schema-check']?.profile).toBe('draft');
+    expect(validate(drafted)).toEqual([]);
+    const broken = structuredClone(drafted) as unknown as { recipes: Record<string, { profile: unknown }> };
+    (broken.recipes['schema-check'] as { profile: unknown }).profile = 3;
+    expect(validate(broken).join('\n')).toMatch(/profile must be string/);
+  });
+
   it('rejects a step file without a proper sha256', () => {
     const broken = structuredClone(manifest);
     const step = broken.recipes['schema-check']?.assets[0]?.steps[0];

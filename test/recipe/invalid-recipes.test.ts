@@ -209,16 +209,16 @@ const rows: Row[] = [
     ],
   },
   {
-    name: 'price per second without typical_seconds (closest anyOf branch)',
+    name: 'price per second with a misspelt typical_seconds (closest anyOf branch)',
     text: yaml(
       ...HEAD,
       'steps:',
       '  - id: gen',
       '    model: acme/painter',
-      '    price: { per_second: 0.001 }',
+      '    price: { per_second: 0.001, typical_secs: 3 }',
       ...OUT,
     ),
-    problems: [{ at: '6:12', path: 'steps[0].price', has: ['missing required key "typical_seconds"'] }],
+    problems: [{ at: '6:33', path: 'steps[0].price.typical_secs', has: ['typical_secs'] }],
   },
   // ── assets ──
   {

@@ -13,12 +13,12 @@ const STAND_INS = {
 } as const;
 
 function describePrice(pricing: Pricing | undefined): string {
-  if (pricing === undefined) return 'no price (give the step a price:)';
+  if (pricing === undefined) return 'no published price (give the step a price:)';
   switch (pricing.unit) {
     case 'image':
       return `${formatUsd(pricing.usd)}/image`;
     case 'second':
-      return `${formatUsd(pricing.usdPerSecond)}/s on ${pricing.hardware} (~${pricing.typicalSeconds}s a run)`;
+      return `${formatUsd(pricing.usdPerSecond)}/s on ${pricing.hardware}${pricing.typicalSeconds === undefined ? '' : ` (~${pricing.typicalSeconds}s a run)`}`;
     case 'token':
       return `$${(pricing.usdPerInputToken * 1e6).toFixed(2)}/M in, $${(pricing.usdPerOutputToken * 1e6).toFixed(2)}/M out`;
   }
@@ -30,12 +30,13 @@ export async function modelsCommand(options: { json?: boolean }, io: CliIO): Pro
   if (options.json === true) {
     io.out(
       JSON.stringify(
-        models.map(({ ref, official, version, kind, pricing }) => ({
+        models.map(({ ref, official, version, kind, pricing, priceSource }) => ({
           ref,
           official,
           version,
           kind,
-          pricing,
+          pricing: pricing ?? null,
+          priceSource: priceSource ?? null,
         })),
         null,
         2,

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { planRecipes } from '../../api/plan.js';
+import type { PriceOrigin } from '../../models/prices.js';
 import { formatUsd } from '../../plan/cost.js';
 import type { ShardSpec } from '../../plan/shard.js';
 import type { PlanSummary } from '../../plan/summary.js';
@@ -16,16 +17,35 @@ export interface PlanCommandOptions extends RecipeLimitFlags {
   shard?: ShardSpec;
 }
 
+const runs = (count: number | undefined): string => `${count ?? 0} past run${count === 1 ? '' : 's'}`;
+
+/** The price column: where a model's price came from. */
+export function describePriceOrigin(price: PriceOrigin): string {
+  switch (price.source) {
+    case 'catalog':
+      return `catalog: ${price.url?.replace(/^https:\/\//, '')}, read ${price.read}`;
+    case 'recipe':
+      return price.runs === undefined ? 'recipe' : `recipe, run time from ${runs(price.runs)}`;
+    case 'history': {
+      const of =
+        price.version === null || price.version === undefined ? '' : ` of ${price.version.slice(0, 12)}`;
+      return `history: ${runs(price.runs)}${of}`;
+    }
+    default:
+      return 'none';
+  }
+}
+
 export function formatSummary(summary: PlanSummary): string[] {
   const shard =
     summary.shard === undefined ? '' : ` (shard ${summary.shard.index} of ${summary.shard.count})`;
   const lines = [
     `plan${shard}: ${summary.recipes} recipe${summary.recipes === 1 ? '' : 's'}, ${summary.assets} assets, ${summary.tasks} tasks, ${summary.outputFiles} output files (provider: ${summary.provider})`,
-    `  ${'model'.padEnd(34)} ${'tasks'.padStart(6)} ${'cached'.padStart(7)} ${'est. USD'.padStart(10)}`,
+    `  ${'model'.padEnd(34)} ${'tasks'.padStart(6)} ${'cached'.padStart(7)} ${'est. USD'.padStart(10)}  price from`,
   ];
   for (const model of summary.models) {
     lines.push(
-      `  ${model.model.padEnd(34)} ${String(model.tasks).padStart(6)} ${String(model.cached).padStart(7)} ${formatUsd(model.estimatedUsd).padStart(10)}`,
+      `  ${model.model.padEnd(34)} ${String(model.tasks).padStart(6)} ${String(model.cached).padStart(7)} ${formatUsd(model.estimatedUsd).padStart(10)}  ${describePriceOrigin(model.price)}`,
     );
   }
   lines.push(

@@ -5,7 +5,7 @@
  * timestamps; `predict_time` when those are missing); before the first one finishes, the catalog's typical
  * time (per-second models), else a default by kind. One book per provider instance.
  */
-import type { CatalogModel } from '../../models/catalog.js';
+import type { CatalogModel, Pricing } from '../../models/catalog.js';
 import { numericMetrics, type Prediction } from './prediction.js';
 
 /** Durations kept per model. */
@@ -19,7 +19,7 @@ export interface DurationBook {
   /** Records how long a finished prediction of `model` took. */
   record(model: string, prediction: Prediction): void;
   /** The expected time from create to completion, in ms. */
-  expectedMs(model: string, catalog?: CatalogModel): number;
+  expectedMs(model: string, catalog?: CatalogModel, pricing?: Pricing): number;
 }
 
 const time = (value: unknown): number => (typeof value === 'string' ? Date.parse(value) : Number.NaN);
@@ -46,14 +46,14 @@ export function createDurationBook(): DurationBook {
       if (list.length > KEEP) list.shift();
       byModel.set(model, list);
     },
-    expectedMs(model, catalog) {
+    expectedMs(model, catalog, pricing = catalog?.pricing) {
       const seen = byModel.get(model);
       if (seen && seen.length > 0) {
         const sorted = [...seen].sort((a, b) => a - b);
         return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.9) - 1)] as number;
       }
-      const pricing = catalog?.pricing;
-      if (pricing?.unit === 'second') return pricing.typicalSeconds * 1000 + COLD_START_ALLOWANCE_MS;
+      if (pricing?.unit === 'second' && pricing.typicalSeconds !== undefined)
+        return pricing.typicalSeconds * 1000 + COLD_START_ALLOWANCE_MS;
       return catalog?.kind === 'text' ? DEFAULT_MS.text : DEFAULT_MS.other;
     },
   };

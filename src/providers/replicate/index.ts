@@ -158,7 +158,12 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
         wait: r.waitFor,
         waitMs: (prediction, createSentAt, now) =>
           hook.fallbackMs ??
-          webhookWaitMs(durations.expectedMs(request.model, request.catalog), prediction, createSentAt, now),
+          webhookWaitMs(
+            durations.expectedMs(request.model, request.catalog, request.pricing ?? request.catalog?.pricing),
+            prediction,
+            createSentAt,
+            now,
+          ),
         finished: (prediction) => durations.record(request.model, prediction),
       };
     };

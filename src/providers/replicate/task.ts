@@ -55,7 +55,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       type: 'prediction-ended',
       predictionId: ended.id,
       status,
-      actualUsd: endedCostUsd(request.catalog?.pricing, ended),
+      actualUsd: endedCostUsd(request.pricing ?? request.catalog?.pricing, ended),
     });
   };
   const start = ctx.time.clock();
@@ -174,7 +174,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
       );
     }
     const metrics = numericMetrics(prediction);
-    const actualUsd = actualCostUsd(request.catalog?.pricing, metrics);
+    const actualUsd = actualCostUsd(request.pricing ?? request.catalog?.pricing, metrics);
     phase = 'waiting for a transfer slot';
     await request.onModelDone?.({ actualUsd });
     if (signal.aborted) throw new CancelledError();

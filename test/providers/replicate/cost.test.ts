@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../../src/models/catalog.js';
 import { actualCostUsd, endedCostUsd } from '../../../src/providers/replicate/cost.js';
 import type { Prediction } from '../../../src/providers/replicate/prediction.js';
+import { TEST_PRICES } from './test-prices.js';
 
 describe('actualCostUsd', () => {
   const catalog = createCatalog();
-  const pricing = (ref: string) => catalog.get(ref)?.pricing;
+  const pricing = (ref: string) => catalog.get(ref)?.pricing ?? TEST_PRICES[ref];
 
   it('official image models: image_count × price per image', () => {
     expect(
@@ -47,7 +48,7 @@ describe('actualCostUsd', () => {
 
 describe('endedCostUsd: predictions that ended without a result', () => {
   const catalog = createCatalog();
-  const pricing = (ref: string) => catalog.get(ref)?.pricing;
+  const pricing = (ref: string) => catalog.get(ref)?.pricing ?? TEST_PRICES[ref];
   const ended = (status: Prediction['status'], extra: Partial<Prediction> = {}): Prediction => ({
     id: 'p',
     status,

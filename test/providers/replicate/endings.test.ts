@@ -19,6 +19,7 @@ import {
   startFakeReplicate,
 } from '../../fake-replicate/index.js';
 import { CANARY, createScaledTime, smallImageMaker, tempDir } from './helpers.js';
+import { testPricing } from './test-prices.js';
 
 const SDXL = 'stability-ai/sdxl';
 const SDXL_USD_PER_SECOND = 0.000725;
@@ -65,6 +66,7 @@ function request(
   return {
     model,
     ...(entry ? { catalog: entry } : {}),
+    ...testPricing(model),
     ...(entry && !entry.official ? { version: entry.version } : {}),
     input,
     workDir,

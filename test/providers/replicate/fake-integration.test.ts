@@ -21,6 +21,7 @@ import {
   startFakeReplicate,
 } from '../../fake-replicate/index.js';
 import { CANARY, createScaledTime, type FakeTime, smallImageMaker, tempDir } from './helpers.js';
+import { testPricing } from './test-prices.js';
 
 const SCHNELL = 'black-forest-labs/flux-schnell';
 const ESRGAN = 'nightmareai/real-esrgan';
@@ -77,6 +78,7 @@ function request(
   return {
     model,
     ...(entry ? { catalog: entry } : {}),
+    ...testPricing(model),
     ...(entry && !entry.official ? { version: entry.version } : {}),
     input,
     workDir: dir.path,

@@ -10,6 +10,7 @@ import {
 import type { PredictionRequest, ProviderEvent } from '../../../src/providers/types.js';
 import { CANARY, createFakeTime, png, tempDir } from './helpers.js';
 import { type MiniOptions, type MiniReplicate, sse, startMiniReplicate } from './mini-replicate.js';
+import { testPricing } from './test-prices.js';
 
 const catalog = createCatalog();
 let mini: MiniReplicate;
@@ -52,6 +53,7 @@ function request(
   return {
     model,
     ...(entry ? { catalog: entry } : {}),
+    ...testPricing(model),
     input,
     workDir: dir.path,
     taskKey: 'task-1',

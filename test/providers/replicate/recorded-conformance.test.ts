@@ -27,6 +27,7 @@ import type { PredictionRequest, ProviderEvent } from '../../../src/providers/ty
 import { loadRecordings, type RecordedResponse } from '../../fake-replicate/recordings.js';
 import { CANARY, createFakeTime, tempDir } from './helpers.js';
 import { type ReplayRoute, type ReplayServer, startReplay } from './replay-server.js';
+import { TEST_PRICES, testPricing } from './test-prices.js';
 
 type Json = Record<string, unknown>;
 const recordings = loadRecordings();
@@ -83,6 +84,7 @@ function task(model: CatalogModel, input: Json, extra: Partial<PredictionRequest
   return {
     model: model.ref,
     catalog: model,
+    ...testPricing(model.ref),
     input,
     workDir,
     taskKey: `k${tasks}`,
@@ -146,7 +148,9 @@ describe('the recorded exchanges through the provider', () => {
     expect(replay?.server.count('GET', /^\/v1\/predictions\//)).toBe(lifecycle.length - 1);
     expect(result).toMatchObject({ predictionId: 'azaq55dbukgxg6kubr4k6g3pby', version: sent.version });
     expect(result.actualUsd).toBeCloseTo(5.524512 * 0.000725, 9);
-    expect(result.actualUsd).toBe(actualCostUsd(SDXL.pricing, { predict_time: 5.524512 }));
+    expect(result.actualUsd).toBe(
+      actualCostUsd(TEST_PRICES['stability-ai/sdxl'], { predict_time: 5.524512 }),
+    );
     expect(result.files[0]?.sha256).toBe(sha256(png));
     expect(await probeImage(result.files[0]?.path ?? '')).toMatchObject({ width: 512, height: 512 });
     const logs = events
@@ -255,6 +259,7 @@ describe('the recorded exchanges through the provider', () => {
 
   it('llm_official_create_internal_model: renamed, dp- version, no stream — polled, then resumable by id', async () => {
     const model = { ...LLAMA_70B, ref: 'meta/meta-llama-3-8b-instruct' };
+    const pricing = TEST_PRICES['meta/meta-llama-3-70b-instruct'];
     const created = response('llm_official_create_internal_model');
     const tokens = bodyOf(response('llm_official_blocking_processing')).output as string[];
     const id = String(bodyOf(created).id);
@@ -274,7 +279,7 @@ describe('the recorded exchanges through the provider', () => {
     ];
     const { provider } = await replayOf(routes);
     const input = requestBody('llm_official_create_internal_model').input as Json;
-    const result = await provider.predict(task(model, input));
+    const result = await provider.predict(task(model, input, pricing === undefined ? {} : { pricing }));
     expect(result.text).toBe(tokens.join(''));
     expect(result.version).toBeUndefined();
     expect(result.actualUsd).toBeCloseTo(9 * 6.5e-7 + 17 * 2.75e-6, 12);

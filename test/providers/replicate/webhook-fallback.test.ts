@@ -16,6 +16,7 @@ import { createReplicateProvider } from '../../../src/providers/replicate/index.
 import type { Prediction } from '../../../src/providers/replicate/prediction.js';
 import { CANARY, createFakeTime, png, tempDir } from './helpers.js';
 import { type MiniReplicate, startMiniReplicate } from './mini-replicate.js';
+import { TEST_PRICES } from './test-prices.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const SCHNELL = 'black-forest-labs/flux-schnell';
@@ -26,7 +27,15 @@ describe('expected durations', () => {
   it('start from the catalog (typical time, or a default by kind), then follow the observed p90', () => {
     const book = createDurationBook();
     expect(book.expectedMs(SCHNELL, catalog.get(SCHNELL))).toBe(15_000);
-    expect(book.expectedMs('nightmareai/real-esrgan', catalog.get('nightmareai/real-esrgan'))).toBe(13_000);
+    expect(
+      book.expectedMs(
+        'nightmareai/real-esrgan',
+        catalog.get('nightmareai/real-esrgan'),
+        TEST_PRICES['nightmareai/real-esrgan'],
+      ),
+    ).toBe(13_000);
+    // No price, so no typical time: the default by kind.
+    expect(book.expectedMs('nightmareai/real-esrgan', catalog.get('nightmareai/real-esrgan'))).toBe(15_000);
     expect(
       book.expectedMs('meta/meta-llama-3-70b-instruct', catalog.get('meta/meta-llama-3-70b-instruct')),
     ).toBe(30_000);
