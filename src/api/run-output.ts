@@ -71,6 +71,7 @@ export async function openRunOutput(options: RunOutputOptions): Promise<RunOutpu
       source: relative(options.cwd, recipe.loaded.file),
       output: recipe.outputFolder,
       count: recipe.assets.length,
+      ...(recipe.profile === undefined ? {} : { profile: recipe.profile }),
     })),
     options.spoolDir ?? outDir,
   );

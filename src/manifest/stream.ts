@@ -23,6 +23,8 @@ export interface StreamedRecipe {
   output: string;
   /** How many entries it will get (positions 0 … count-1). */
   count: number;
+  /** The recipe's profile (`--profile`), when it was run with one. */
+  profile?: string;
 }
 
 export interface ManifestStream {
@@ -168,6 +170,7 @@ export async function openManifestStream(
             source: recipe.source,
             output: recipe.output,
             provider,
+            ...(recipe.profile === undefined ? {} : { profile: recipe.profile }),
             assets: `${sentinel}${index}` as unknown as ManifestAsset[],
           };
         }

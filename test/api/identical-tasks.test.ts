@@ -20,7 +20,7 @@ steps:
   - id: art
     model: black-forest-labs/flux-schnell
     input: { prompt: "a {{ subject }}", seed: 7, megapixels: "0.25", aspect_ratio: "1:1" }
-${upscale ? '  - id: big\n    model: nightmareai/real-esrgan\n    input: { scale: 2 }\n' : ''}outputs:
+${upscale ? '  - id: big\n    model: nightmareai/real-esrgan\n    input: { scale: 2 }\n    price: { per_second: 0.000225, typical_seconds: 3 }\n' : ''}outputs:
   - path: "{{ id }}.png"
     widths: [16]
 `;
