@@ -18,7 +18,13 @@
 
 export type { LocatedWarning } from './api/budget-check.js';
 export { type ImageInspection, inspectImage } from './api/inspect.js';
-export type { ProviderName, RecipeLoadOptions, ReplicateOptions, SessionOptions } from './api/options.js';
+export type {
+  LocalUpscalerName,
+  ProviderName,
+  RecipeLoadOptions,
+  ReplicateOptions,
+  SessionOptions,
+} from './api/options.js';
 export { type PickReport, type PickVariantOptions, pickVariant } from './api/pick.js';
 export type {
   PlannedAssetReport,

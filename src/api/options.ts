@@ -4,6 +4,9 @@
  * `process.env` or argv, and relative paths resolve against `cwd`.
  */
 import { resolve } from 'node:path';
+import type { LocalUpscalerName } from '../providers/local/upscaler-choice.js';
+
+export type { LocalUpscalerName };
 
 /** What the Replicate provider needs; the CLI fills it from `REPLICATE_*` variables and flags. */
 export interface ReplicateOptions {
@@ -66,6 +69,11 @@ export interface SessionOptions extends RecipeLoadOptions {
   /** Budget in USD for the whole run (on top of each recipe's own `budget.max_usd`). */
   maxUsd?: number;
   replicate?: ReplicateOptions;
+  /**
+   * The offline provider's upscaler: `esrgan` (default; a super-resolution network, when its optional
+   * packages are installed — else lanczos with a warning) or `lanczos` (a fast resize). Part of the key.
+   */
+  localUpscaler?: LocalUpscalerName;
 }
 
 export const DEFAULT_CACHE_DIR = '.assetgen/cache';

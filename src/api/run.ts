@@ -7,6 +7,7 @@
  * manifest, the output files and the lock as they were (it first verifies like `check`, when the probe
  * cannot already prove everything is cached), and `check` writes none of them.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { CancelledError, formatProblem, type SourceLocation } from '../errors.js';
 import { providerEntry } from '../manifest/placeholders.js';
@@ -165,7 +166,18 @@ async function execute(
     for (const warning of recipe.loaded.warnings)
       emit({ type: 'warning', message: formatProblem(warning), location: warning.location });
   for (const warning of writable.warnings) warn(warning);
-  const provider = frozen ? offlineStandIn(choice) : await createProvider(choice, options.replicate, warn);
+  const upscaler = session.localUpscaler;
+  if (upscaler?.name === 'lanczos' && upscaler.fallback !== undefined && !frozen) warn(upscaler.fallback);
+  const pools = poolLimits(plan, {
+    ...(options.concurrency === undefined ? {} : { remote: options.concurrency }),
+    ...(options.localConcurrency === undefined ? {} : { local: options.localConcurrency }),
+  });
+  const provider = frozen
+    ? offlineStandIn(choice, upscaler)
+    : await createProvider(choice, options.replicate, warn, {
+        ...(upscaler === undefined ? {} : { upscaler }),
+        workers: pools.local ?? Math.max(1, availableParallelism()),
+      });
   const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
   // Runs sharing the cache folder pay for each task once between them (store/task-claims.ts).
   const claims: TaskClaims | undefined = journal === undefined ? undefined : createTaskClaims(cacheDir);
@@ -176,10 +188,7 @@ async function execute(
     outDir,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }),
-    pools: poolLimits(plan, {
-      ...(options.concurrency === undefined ? {} : { remote: options.concurrency }),
-      ...(options.localConcurrency === undefined ? {} : { local: options.localConcurrency }),
-    }),
+    pools,
     force: options.force ?? false,
     frozen,
     lock,

@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { type Catalog, createCatalog } from '../models/catalog.js';
 import { createPlan, type Plan } from '../plan/plan.js';
+import { type LocalUpscaler, resolveLocalUpscaler } from '../providers/local/upscaler-choice.js';
 import { loadRecipes } from '../recipe/index.js';
 import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
@@ -33,6 +34,8 @@ export interface Session {
    * offline a second one under Replicate's task keys, so that placeholders never count as paid results.
    */
   replicateProbe: CacheProbe;
+  /** The offline upscaler (resolved before the probe: it is part of the upscale tasks' keys); local only. */
+  localUpscaler?: LocalUpscaler;
 }
 
 export interface CacheProbe {
@@ -63,10 +66,22 @@ export async function openSession(
   const cacheDir = resolve(cwd, options.cacheDir ?? DEFAULT_CACHE_DIR);
   const lockPath = lockPathFor(plan, options.lock, cwd);
   const lock = await readLock(lockPath);
-  const probe = await probeCache(plan, choice, cacheDir, lock);
+  const localUpscaler =
+    choice.name === 'local' ? await resolveLocalUpscaler(options.localUpscaler) : undefined;
+  const probe = await probeCache(plan, choice, cacheDir, lock, localUpscaler);
   const replicateProbe =
     choice.name === 'replicate' ? probe : await probeCache(plan, REPLICATE_ESTIMATE, cacheDir, lock);
-  return { cwd, plan, choice, cacheDir, lockPath, lock, probe, replicateProbe };
+  return {
+    cwd,
+    plan,
+    choice,
+    cacheDir,
+    lockPath,
+    lock,
+    probe,
+    replicateProbe,
+    ...(localUpscaler === undefined ? {} : { localUpscaler }),
+  };
 }
 
 /** Replicate, named only to look up its task keys in the cache (it is never called). */
@@ -82,9 +97,10 @@ export async function probeCache(
   choice: ProviderChoice,
   cacheDir: string,
   lock: LockFileContent,
+  localUpscaler?: LocalUpscaler,
 ): Promise<CacheProbe> {
   const result = await runPlan(plan, {
-    provider: offlineStandIn(choice),
+    provider: offlineStandIn(choice, localUpscaler),
     cache: createCache(cacheDir),
     outDir: cacheDir,
     probe: true,

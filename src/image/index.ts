@@ -13,7 +13,7 @@ export {
 export { type ImageInput, MAX_INPUT_PIXELS, type RawImage } from './input.js';
 export { type ApplyOperationsOptions, applyOperations } from './operations.js';
 export { type ImageFileVerdict, type ImageInfo, inspectImageFile, probeImage, verifyImage } from './probe.js';
-export { blurChannel, decodeRgba, scaleImage } from './raw.js';
+export { blurChannel, decodeRgba, resizeRaw, scaleImage } from './raw.js';
 export { type OperationName, planStages, type Stage } from './stages.js';
 export { imageLibraryVersion } from './version.js';
 export {

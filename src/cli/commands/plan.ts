@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import type { LocalUpscalerName } from '../../api/options.js';
 import { planRecipes } from '../../api/plan.js';
 import { formatUsd } from '../../plan/cost.js';
 import type { PlanSummary } from '../../plan/summary.js';
@@ -9,6 +10,7 @@ import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
 
 export interface PlanCommandOptions extends RecipeLimitFlags {
   provider?: string;
+  localUpscaler?: LocalUpscalerName;
   maxCost?: number;
   cacheDir: string;
   lock?: string;
@@ -58,6 +60,7 @@ export async function planCommand(
     replicate: replicateOptions({}, io),
     ...recipeLimits(options),
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
+    ...(options.localUpscaler === undefined ? {} : { localUpscaler: options.localUpscaler }),
     ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
   });

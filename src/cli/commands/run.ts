@@ -1,3 +1,4 @@
+import type { LocalUpscalerName } from '../../api/options.js';
 import { checkRecipes, type RunReport, runRecipes } from '../../api/run.js';
 import { formatUsd } from '../../plan/cost.js';
 import type { RunEvent } from '../../run/events.js';
@@ -12,6 +13,7 @@ import { createProgress } from '../progress.js';
 export interface RunCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   out: string;
   provider?: string;
+  localUpscaler?: LocalUpscalerName;
   concurrency?: number;
   localConcurrency?: number;
   maxCost?: number;
@@ -72,6 +74,7 @@ export async function runCommand(
       output.event(event);
     },
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
+    ...(options.localUpscaler === undefined ? {} : { localUpscaler: options.localUpscaler }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
   };
   try {
