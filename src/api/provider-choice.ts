@@ -78,13 +78,14 @@ export async function createProvider(
   choice: ProviderChoice,
   replicate: ReplicateOptions | undefined,
   onWarning: (message: string) => void,
-  local: { upscaler?: LocalUpscaler; workers?: number } = {},
+  local: { upscaler?: LocalUpscaler; workers?: number; prewarm?: boolean } = {},
 ): Promise<Provider> {
   if (choice.name === 'local') {
     const { createLocalProvider } = await import('../providers/local/index.js');
     return createLocalProvider({
       ...(local.upscaler === undefined ? {} : { upscaler: local.upscaler }),
       ...(local.workers === undefined ? {} : { workers: local.workers }),
+      ...(local.prewarm === undefined ? {} : { prewarm: local.prewarm }),
     });
   }
   const { createReplicateProvider } = await import('../providers/replicate/index.js');

@@ -13,6 +13,7 @@ import { CancelledError, formatProblem, type SourceLocation } from '../errors.js
 import { providerEntry } from '../manifest/placeholders.js';
 import type { Manifest } from '../manifest/types.js';
 import { readExistingRecipes, writeManifest } from '../manifest/write.js';
+import type { Plan } from '../plan/plan.js';
 import type { PlanSummary } from '../plan/summary.js';
 import type { RunEventListener } from '../run/events.js';
 import { preflight } from '../run/preflight.js';
@@ -177,6 +178,7 @@ async function execute(
     : await createProvider(choice, options.replicate, warn, {
         ...(upscaler === undefined ? {} : { upscaler }),
         workers: pools.local ?? Math.max(1, availableParallelism()),
+        prewarm: !session.probe.complete && hasUpscaleStep(plan),
       });
   const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
   // Runs sharing the cache folder pay for each task once between them (store/task-claims.ts).
@@ -226,6 +228,15 @@ async function execute(
     await journal?.close(compact ? async (key) => (await cache.get(key)) !== undefined : undefined);
     await provider.close?.();
   }
+}
+
+/** Whether any asset has an upscale model step (its workers are then started with the run). */
+function hasUpscaleStep(plan: Plan): boolean {
+  return plan.recipes.some((recipe) =>
+    recipe.assets.some((asset) =>
+      asset.steps.some((step) => step.kind === 'model' && step.catalog?.kind === 'upscale'),
+    ),
+  );
 }
 
 function throwIfCancelled(signal: AbortSignal | undefined): void {

@@ -6,7 +6,6 @@ import { AssetgenError, CancelledError, ProviderError } from '../../errors.js';
 import type { ModelKind } from '../../models/catalog.js';
 import type { PredictionRequest, PredictionResult, Provider } from '../types.js';
 import { backgroundRemoval } from './background-removal.js';
-import { DEFAULT_TILES } from './esrgan/tiles.js';
 import { createWorkerPool, type WorkerPool } from './esrgan/worker-pool.js';
 import { localError, PROVIDER_NAME, throwIfAborted } from './request-input.js';
 import type { StandIn, StandInOptions } from './stand-in.js';
@@ -22,6 +21,8 @@ export interface LocalProviderOptions {
   upscaler?: LocalUpscaler;
   /** Super-resolution worker threads at most (default 1; the run gives its local slots). */
   workers?: number;
+  /** Start the workers now, so that loading them overlaps the steps before the first upscale. */
+  prewarm?: boolean;
 }
 
 const STAND_INS: Readonly<Record<ModelKind, StandIn>> = {
@@ -38,9 +39,10 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
   if (upscaler.name === 'esrgan') {
     const { modelDir, wasmDir } = upscaler.files;
     standInOptions.superResolution = () => {
-      pool ??= createWorkerPool({ modelDir, wasmDir, tiles: DEFAULT_TILES }, options.workers ?? 1);
+      pool ??= createWorkerPool({ modelDir, wasmDir }, options.workers ?? 1);
       return pool;
     };
+    if (options.prewarm === true) standInOptions.superResolution().warm();
   }
   return {
     name: PROVIDER_NAME,

@@ -5,6 +5,7 @@
  */
 import type { CatalogModel } from '../../models/catalog.js';
 import { hashModelFiles, locateModelPackages, type ModelFiles } from './esrgan/model-files.js';
+import { MAX_NETWORK_INPUT_PIXELS } from './esrgan/network.js';
 
 export type LocalUpscalerName = 'esrgan' | 'lanczos';
 
@@ -59,7 +60,12 @@ export async function resolveLocalUpscaler(requested: LocalUpscalerName = 'esrga
  */
 export function upscalerKey(upscaler: LocalUpscaler): Record<string, unknown> {
   if (upscaler.name === 'lanczos') return { upscaler: 'lanczos3' };
-  return { upscaler: 'esrgan-slim-x2', weights: upscaler.files.weightsSha256, pipeline: 1 };
+  return {
+    upscaler: 'esrgan-slim-x2',
+    weights: upscaler.files.weightsSha256,
+    maxInputPixels: MAX_NETWORK_INPUT_PIXELS,
+    pipeline: 1,
+  };
 }
 
 /** What an offline task's key carries for its model's kind (the upscaler for upscales; nothing else). */

@@ -1,15 +1,16 @@
 /**
- * Super-resolution worker threads for one provider (one run): started lazily — the first when the first
- * picture arrives, more only while every started one is busy, up to `size` (the run's local slots) —
- * reused for the rest of the run, and terminated by `close()`. An idle worker does not keep the process
- * alive (unref), so a caller that forgets `close()` still exits.
+ * Super-resolution worker threads for one provider (one run): started lazily — when the first tile
+ * arrives (or `warm()` is called because the run has upscales to do), more only while every started one
+ * is busy, up to `size` (the run's local slots) — reused for the rest of the run, and terminated by
+ * `close()`. Tiles queue first come, first served, so one large picture keeps every worker busy. An idle
+ * worker does not keep the process alive (unref): a caller that forgets `close()` still exits.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { UpscaleJob, WorkerReply, WorkerSetup } from './worker.js';
+import type { TileJob, WorkerReply, WorkerSetup } from './worker.js';
 
 export interface UpscaledRgb {
   rgb: Uint8Array;
@@ -18,8 +19,10 @@ export interface UpscaledRgb {
 }
 
 export interface WorkerPool {
-  /** Runs `passes` ×2 passes over an RGB picture on a free worker. */
-  upscale(rgb: Uint8Array, width: number, height: number, passes: number): Promise<UpscaledRgb>;
+  /** Runs the network over one RGB window on the next free worker. */
+  run(rgb: Uint8Array, width: number, height: number): Promise<UpscaledRgb>;
+  /** Starts every worker now (loading overlaps other work); idle ones still let the process exit. */
+  warm(): void;
   /** Workers started so far (for tests and the bench). */
   readonly started: number;
   close(): Promise<void>;
@@ -113,12 +116,16 @@ export function createWorkerPool(setup: WorkerSetup, size: number): WorkerPool {
     get started() {
       return slots.length;
     },
-    async upscale(rgb, width, height, passes) {
+    warm() {
+      if (closed) return;
+      while (slots.length < size) release(spawn());
+    },
+    async run(rgb, width, height) {
       if (closed) throw new Error('the super-resolution workers were closed');
       // The buffer is handed over to the worker: never one shared with other data.
       const own = rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength ? rgb : rgb.slice();
       const slot = await acquire();
-      const job: UpscaleJob = { id: nextId++, rgb: own, width, height, passes };
+      const job: TileJob = { id: nextId++, rgb: own, width, height };
       return new Promise<UpscaledRgb>((resolve, reject) => {
         slot.pending = { resolve, reject };
         slot.worker.ref();

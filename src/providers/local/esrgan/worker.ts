@@ -1,27 +1,24 @@
 /**
  * The super-resolution worker thread: loads TensorFlow.js (core + the wasm backend, single-threaded, so
- * the same input always gives the same bytes) and the network once, then upscales pictures sent by
- * `worker-pool.ts` tile by tile, `passes` times ×2.
+ * the same input always gives the same bytes) and the network once, then runs the tile windows that
+ * `worker-pool.ts` sends, one at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as Tf from '@tensorflow/tfjs-core';
 import { fileSystemHandler } from './model-files.js';
 import { createNetwork, type Network } from './network.js';
-import { cutWindow, placeCore, planTiles, type TileOptions } from './tiles.js';
 
 export interface WorkerSetup {
   modelDir: string;
   wasmDir: string;
-  tiles: TileOptions;
 }
 
-export interface UpscaleJob {
+/** One tile's window, RGB 0–255. */
+export interface TileJob {
   id: number;
   rgb: Uint8Array;
   width: number;
   height: number;
-  /** How many ×2 passes. */
-  passes: number;
 }
 
 export type WorkerReply =
@@ -44,33 +41,23 @@ async function loadNetwork(setup: WorkerSetup): Promise<Network> {
   return createNetwork(core, await fileSystemHandler(setup.modelDir).load());
 }
 
-async function upscale(network: Network, job: UpscaleJob, tiles: TileOptions): Promise<WorkerReply> {
-  let { rgb, width, height } = job;
-  const scale = network.scale;
-  for (let pass = 0; pass < job.passes; pass++) {
-    const outWidth = width * scale;
-    const output = new Uint8Array(outWidth * height * scale * 3);
-    for (const tile of planTiles(width, height, tiles)) {
-      const window = cutWindow(rgb, width, tile);
-      const result = await network.run(window, tile.windowWidth, tile.windowHeight);
-      placeCore(output, outWidth, result, tile, scale);
-    }
-    rgb = output;
-    width = outWidth;
-    height *= scale;
-  }
-  return { id: job.id, ok: true, rgb, width, height };
-}
-
 const port = parentPort;
 if (port !== null) {
-  const setup = workerData as WorkerSetup;
-  const ready = loadNetwork(setup);
+  const ready = loadNetwork(workerData as WorkerSetup);
   // A failed load is reported with each job (the pool turns it into the task's error).
   ready.catch(() => {});
-  port.on('message', (job: UpscaleJob) => {
+  port.on('message', (job: TileJob) => {
     ready
-      .then((network) => upscale(network, job, setup.tiles))
+      .then(async (network): Promise<WorkerReply> => {
+        const rgb = await network.run(job.rgb, job.width, job.height);
+        return {
+          id: job.id,
+          ok: true,
+          rgb,
+          width: job.width * network.scale,
+          height: job.height * network.scale,
+        };
+      })
       .catch(
         (error: unknown): WorkerReply => ({
           id: job.id,
