@@ -32,9 +32,12 @@ function weightsHash(modelDir: string): Promise<string> {
   return hash;
 }
 
-export async function resolveLocalUpscaler(requested: LocalUpscalerName = 'esrgan'): Promise<LocalUpscaler> {
+export async function resolveLocalUpscaler(
+  requested: LocalUpscalerName = 'esrgan',
+  options: { locate?: typeof locateModelPackages } = {},
+): Promise<LocalUpscaler> {
   if (requested === 'lanczos') return { name: 'lanczos' };
-  const located = locateModelPackages();
+  const located = (options.locate ?? locateModelPackages)();
   if ('missing' in located) {
     return {
       name: 'lanczos',
