@@ -4,7 +4,7 @@
  * `process.env` or argv, and relative paths resolve against `cwd`.
  */
 import { resolve } from 'node:path';
-import type { LocalUpscalerName } from '../providers/local/upscaler-choice.js';
+import type { LocalUpscalerName } from '../providers/local/upscaler-types.js';
 
 export type { LocalUpscalerName };
 

@@ -1,6 +1,7 @@
 /** Which provider a session uses, and creating it (the Replicate driver is loaded only when needed). */
 import { FrozenError, UsageError } from '../errors.js';
-import { type LocalUpscaler, localTaskKeyParts } from '../providers/local/upscaler-choice.js';
+import { localTaskKeyParts } from '../providers/local/upscaler-choice.js';
+import type { LocalUpscaler } from '../providers/local/upscaler-types.js';
 import type { Provider } from '../providers/types.js';
 import type { ProviderName, ReplicateOptions } from './options.js';
 

@@ -5,7 +5,8 @@
 import { join, resolve } from 'node:path';
 import { type Catalog, createCatalog } from '../models/catalog.js';
 import { createPlan, type Plan } from '../plan/plan.js';
-import { type LocalUpscaler, resolveLocalUpscaler } from '../providers/local/upscaler-choice.js';
+import { resolveLocalUpscaler } from '../providers/local/upscaler-choice.js';
+import type { LocalUpscaler } from '../providers/local/upscaler-types.js';
 import { loadRecipes } from '../recipe/index.js';
 import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';

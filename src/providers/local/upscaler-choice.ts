@@ -4,20 +4,13 @@
  * the choice — and the weights' hash — is part of an upscale task's key.
  */
 import type { CatalogModel } from '../../models/catalog.js';
-import { hashModelFiles, locateModelPackages, type ModelFiles } from './esrgan/model-files.js';
+import { hashModelFiles, locateModelPackages } from './esrgan/model-files.js';
 import { MAX_NETWORK_INPUT_PIXELS } from './esrgan/network.js';
+import type { LocalUpscaler, LocalUpscalerName } from './upscaler-types.js';
 
-export type LocalUpscalerName = 'esrgan' | 'lanczos';
+export type { LocalUpscaler, LocalUpscalerName } from './upscaler-types.js';
 
 export const LOCAL_UPSCALERS: readonly LocalUpscalerName[] = ['esrgan', 'lanczos'];
-
-export type LocalUpscaler =
-  | { name: 'esrgan'; files: ModelFiles }
-  | {
-      name: 'lanczos';
-      /** Set when ESRGAN was asked for but cannot run here: the one-line warning a run prints. */
-      fallback?: string;
-    };
 
 /** Weights hashed once per process and folder: the files are part of an installed package. */
 const hashes = new Map<string, Promise<string>>();

@@ -11,18 +11,11 @@ import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs-core';
 
+export type { ModelFiles } from '../upscaler-types.js';
+
 export const WEIGHTS_PACKAGE = '@upscalerjs/esrgan-slim';
 export const CORE_PACKAGE = '@tensorflow/tfjs-core';
 export const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
-
-export interface ModelFiles {
-  /** The folder holding model.json and its shards (…/esrgan-slim/models/x2). */
-  modelDir: string;
-  /** The backend's dist folder with the .wasm binaries, ending in a separator (as setWasmPaths wants). */
-  wasmDir: string;
-  /** sha256 over model.json and every shard, in the manifest's order. */
-  weightsSha256: string;
-}
 
 interface WeightsManifestGroup {
   paths: string[];
