@@ -16,6 +16,7 @@ import { reviewPage } from './scenarios/review-page.js';
 import { scale } from './scenarios/scale.js';
 import { sdkScript } from './scenarios/sdk-script.js';
 import { startup } from './scenarios/startup.js';
+import { upscaling } from './scenarios/upscale.js';
 import { warmRerun } from './scenarios/warm-rerun.js';
 
 const SCENARIOS: Record<number, (context: BenchContext) => Promise<ScenarioRow[]>> = {
@@ -28,6 +29,7 @@ const SCENARIOS: Record<number, (context: BenchContext) => Promise<ScenarioRow[]
   7: reviewPage,
   8: transientFaultRows,
   9: lowCreditRows,
+  11: upscaling,
 };
 
 async function main(): Promise<number> {

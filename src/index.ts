@@ -30,7 +30,13 @@ export {
   type AddModelsReport,
   addModels,
 } from './api/models-add.js';
-export type { ProviderName, RecipeLoadOptions, ReplicateOptions, SessionOptions } from './api/options.js';
+export type {
+  LocalUpscalerName,
+  ProviderName,
+  RecipeLoadOptions,
+  ReplicateOptions,
+  SessionOptions,
+} from './api/options.js';
 export { type PickReport, type PickVariantOptions, pickVariant } from './api/pick.js';
 export type {
   PlannedAssetReport,

@@ -4,6 +4,9 @@
  * `process.env` or argv, and relative paths resolve against `cwd`.
  */
 import { resolve } from 'node:path';
+import type { LocalUpscalerName } from '../providers/local/upscaler-types.js';
+
+export type { LocalUpscalerName };
 
 /** What the Replicate provider needs; the CLI fills it from `REPLICATE_*` variables and flags. */
 export interface ReplicateOptions {
@@ -83,6 +86,11 @@ export interface SessionOptions extends RecipeLoadOptions {
    * budget and the recipes' budgets hold whole. A run writes its manifest and lock parts for `mergeShards`.
    */
   shard?: { index: number; count: number };
+  /**
+   * The offline provider's upscaler: `esrgan` (default; a super-resolution network, when its optional
+   * packages are installed — else lanczos with a warning) or `lanczos` (a fast resize). Part of the key.
+   */
+  localUpscaler?: LocalUpscalerName;
 }
 
 /** Replicate's default create limit per account, per minute. */

@@ -1,5 +1,7 @@
 /** Which provider a session uses, and creating it (the Replicate driver is loaded only when needed). */
 import { FrozenError, UsageError } from '../errors.js';
+import { localTaskKeyParts } from '../providers/local/upscaler-choice.js';
+import type { LocalUpscaler } from '../providers/local/upscaler-types.js';
 import type { Provider } from '../providers/types.js';
 import type { ProviderName, ReplicateOptions } from './options.js';
 
@@ -56,11 +58,17 @@ export function refuseOfflineFallback(options: {
   );
 }
 
-/** A provider that only names itself: for plans, probes and frozen runs, which never call it. */
-export function offlineStandIn(choice: ProviderChoice): Provider {
+/**
+ * A provider that only names itself (and, offline, its upscaler's key parts): for plans, probes and frozen
+ * runs, which never call it but compute the same task keys.
+ */
+export function offlineStandIn(choice: ProviderChoice, upscaler?: LocalUpscaler): Provider {
   return {
     name: choice.name,
     paid: choice.paid,
+    ...(choice.name === 'local' && upscaler !== undefined
+      ? { taskKeyParts: (catalog) => localTaskKeyParts(upscaler, catalog) }
+      : {}),
     predict: async () => {
       throw new FrozenError(`${choice.name} is not called in this mode`);
     },
@@ -71,10 +79,15 @@ export async function createProvider(
   choice: ProviderChoice,
   replicate: ReplicateOptions | undefined,
   onWarning: (message: string) => void,
+  local: { upscaler?: LocalUpscaler; workers?: number; prewarm?: boolean } = {},
 ): Promise<Provider> {
   if (choice.name === 'local') {
     const { createLocalProvider } = await import('../providers/local/index.js');
-    return createLocalProvider();
+    return createLocalProvider({
+      ...(local.upscaler === undefined ? {} : { upscaler: local.upscaler }),
+      ...(local.workers === undefined ? {} : { workers: local.workers }),
+      ...(local.prewarm === undefined ? {} : { prewarm: local.prewarm }),
+    });
   }
   const { createReplicateProvider } = await import('../providers/replicate/index.js');
   const options = replicate ?? {};

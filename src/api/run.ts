@@ -7,6 +7,7 @@
  * manifest, the output files and the lock as they were (it first verifies like `check`, when the probe
  * cannot already prove everything is cached), and `check` writes none of them.
  */
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CancelledError, formatProblem, type SourceLocation } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
@@ -185,9 +186,19 @@ async function execute(
       emit({ type: 'warning', message: formatProblem(warning), location: warning.location });
   for (const warning of writable.warnings) warn(warning);
   for (const note of session.modelNotes) warn(note);
+  const upscaler = session.localUpscaler;
+  if (upscaler?.name === 'lanczos' && upscaler.fallback !== undefined && !frozen) warn(upscaler.fallback);
+  const pools = poolLimits(plan, {
+    ...(options.concurrency === undefined ? {} : { remote: options.concurrency }),
+    ...(options.localConcurrency === undefined ? {} : { local: options.localConcurrency }),
+  });
   const provider = frozen
-    ? offlineStandIn(choice)
-    : await createProvider(choice, replicateFor(options.replicate, plan), warn);
+    ? offlineStandIn(choice, upscaler)
+    : await createProvider(choice, replicateFor(options.replicate, plan), warn, {
+        ...(upscaler === undefined ? {} : { upscaler }),
+        workers: pools.local ?? Math.max(1, availableParallelism()),
+        prewarm: !session.probe.complete && hasUpscaleStep(plan),
+      });
   const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
   // Runs sharing the cache folder pay for each task once between them (store/task-claims.ts).
   const claims: TaskClaims | undefined = journal === undefined ? undefined : createTaskClaims(cacheDir);
@@ -209,10 +220,7 @@ async function execute(
     outDir,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }),
-    pools: poolLimits(plan, {
-      ...(options.concurrency === undefined ? {} : { remote: options.concurrency }),
-      ...(options.localConcurrency === undefined ? {} : { local: options.localConcurrency }),
-    }),
+    pools,
     force: options.force ?? false,
     frozen,
     lock,
@@ -301,6 +309,15 @@ function replicateFor(replicate: ReplicateOptions | undefined, plan: Plan): Repl
   if (plan.shard === undefined || replicate?.createsPerMinute !== undefined) return replicate;
   const createsPerMinute = Math.max(1, Math.floor(REPLICATE_CREATES_PER_MINUTE / plan.shard.count));
   return { ...replicate, createsPerMinute };
+}
+
+/** Whether any asset has an upscale model step (its workers are then started with the run). */
+function hasUpscaleStep(plan: Plan): boolean {
+  return plan.recipes.some((recipe) =>
+    recipe.assets.some((asset) =>
+      asset.steps.some((step) => step.kind === 'model' && step.catalog?.kind === 'upscale'),
+    ),
+  );
 }
 
 function throwIfCancelled(signal: AbortSignal | undefined): void {

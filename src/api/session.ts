@@ -7,6 +7,8 @@ import { type Catalog, createCatalog } from '../models/catalog.js';
 import { readPriceHistory } from '../models/price-history.js';
 import { applyPriceHistory, createPlan, modelsNeedingHistory, type Plan } from '../plan/plan.js';
 import { checkShard, selectShard } from '../plan/shard.js';
+import { resolveLocalUpscaler } from '../providers/local/upscaler-choice.js';
+import type { LocalUpscaler } from '../providers/local/upscaler-types.js';
 import { loadRecipes } from '../recipe/index.js';
 import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
@@ -33,6 +35,8 @@ export interface Session {
   replicateProbe: CacheProbe;
   /** What resolving the models' schemas found worth saying (a pinned official schema that changed). */
   modelNotes: string[];
+  /** The offline upscaler (resolved before the probe: it is part of the upscale tasks' keys); local only. */
+  localUpscaler?: LocalUpscaler;
 }
 
 export interface CacheProbe {
@@ -83,10 +87,23 @@ export async function openSession(
   const { cacheDir, lockPath, lock } = models;
   // Steps with no recipe or published price are priced from this project's past runs (lock and cache).
   applyPriceHistory(plan, await readPriceHistory(cacheDir, lock, modelsNeedingHistory(plan)));
-  const probe = await probeCache(plan, choice, cacheDir, lock);
+  const localUpscaler =
+    choice.name === 'local' ? await resolveLocalUpscaler(options.localUpscaler) : undefined;
+  const probe = await probeCache(plan, choice, cacheDir, lock, localUpscaler);
   const replicateProbe =
     choice.name === 'replicate' ? probe : await probeCache(plan, REPLICATE_ESTIMATE, cacheDir, lock);
-  return { cwd, plan, choice, cacheDir, lockPath, lock, probe, replicateProbe, modelNotes: models.notes };
+  return {
+    cwd,
+    plan,
+    choice,
+    cacheDir,
+    lockPath,
+    lock,
+    probe,
+    replicateProbe,
+    modelNotes: models.notes,
+    ...(localUpscaler === undefined ? {} : { localUpscaler }),
+  };
 }
 
 /** Replicate, named only to look up its task keys in the cache (it is never called). */
@@ -102,12 +119,13 @@ export async function probeCache(
   choice: ProviderChoice,
   cacheDir: string,
   lock: LockFileContent,
+  localUpscaler?: LocalUpscaler,
 ): Promise<CacheProbe> {
   const cached = new Set<string>();
   let complete = true;
   // Entries are looked at as they come and dropped: a probe of 100,000 assets holds none of them.
   await runPlan(plan, {
-    provider: offlineStandIn(choice),
+    provider: offlineStandIn(choice, localUpscaler),
     cache: createCache(cacheDir),
     outDir: cacheDir,
     probe: true,

@@ -118,6 +118,11 @@ export async function main(
     new Option('--provider <name>', 'local (offline stand-ins) or replicate (needs REPLICATE_API_TOKEN)')
       .choices(['auto', 'local', 'replicate'])
       .default('auto');
+  const localUpscalerOption = () =>
+    new Option(
+      '--local-upscaler <name>',
+      'offline upscales: esrgan (a super-resolution network; default when installed) or lanczos (a fast resize)',
+    ).choices(['esrgan', 'lanczos']);
 
   recipeLimits(
     program
@@ -141,6 +146,7 @@ export async function main(
     .argument('<files...>', 'recipe files')
     .addOption(jsonOption())
     .addOption(providerOption())
+    .addOption(localUpscalerOption())
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
@@ -158,6 +164,7 @@ export async function main(
     .addOption(providerOption())
     .option('-c, --concurrency <n>', 'paid tasks at once (default 8, or the recipe’s)', positiveInteger)
     .option('--local-concurrency <n>', 'local CPU tasks at once (default: CPUs)', positiveInteger)
+    .addOption(localUpscalerOption())
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
     .option('--force [assets...]', 're-run despite the cache: everything, or the given asset ids')
@@ -227,6 +234,7 @@ export async function main(
     )
     .argument('<files...>', 'recipe files')
     .addOption(providerOption())
+    .addOption(localUpscalerOption())
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
     .addOption(new Option('--prune').hideHelp()) // refused with a reason (check writes nothing)

@@ -14,7 +14,7 @@ export { type ImageInput, MAX_INPUT_PIXELS, type RawImage } from './input.js';
 export { type ApplyOperationsOptions, applyOperations } from './operations.js';
 export { type ImagePlaceholder, makePlaceholder } from './placeholder.js';
 export { type ImageFileVerdict, type ImageInfo, inspectImageFile, probeImage, verifyImage } from './probe.js';
-export { blurChannel, decodeRgba, scaleImage } from './raw.js';
+export { blurChannel, decodeRgba, resizeRaw, scaleImage } from './raw.js';
 export { type OperationName, planStages, type Stage } from './stages.js';
 export { imageLibraryVersion } from './version.js';
 export {

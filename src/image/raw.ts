@@ -77,3 +77,18 @@ export async function scaleImage(
     });
   return { data, width: info.width, height: info.height, format: 'png', hasAlpha: info.channels % 2 === 0 };
 }
+
+/** Resizes raw pixels to exactly `width × height` (lanczos3), keeping their channels. */
+export async function resizeRaw(raw: RawImage, width: number, height: number): Promise<RawImage> {
+  if (raw.width === width && raw.height === height) return raw;
+  let pipeline = openRaw(raw).resize({ width, height, fit: 'fill', kernel: 'lanczos3' });
+  // As in blurChannel: one channel in, one channel out (not three sRGB ones).
+  if (raw.channels === 1) pipeline = pipeline.extractChannel(0);
+  const { data, info } = await pipeline
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+    .catch((error: unknown) => {
+      throw imageFailure('IMAGE_OPERATION', `resizing to ${width}x${height} failed`, error);
+    });
+  return { data, width: info.width, height: info.height, channels: raw.channels };
+}

@@ -98,6 +98,11 @@ export interface Provider {
   /** Latest version of a community model (run before anything is spent); undefined when not applicable. */
   resolveVersion?(model: string, signal: AbortSignal): Promise<string | undefined>;
   predict(request: PredictionRequest): Promise<PredictionResult>;
+  /**
+   * What, besides the request, decides this provider's result for a model — e.g. the offline upscaler and
+   * its weights' hash. Part of the task key; undefined (the default) leaves the key as it was.
+   */
+  taskKeyParts?(catalog: CatalogModel | undefined): Readonly<Record<string, unknown>> | undefined;
   /** Cancel everything in flight and release resources. */
   close?(): Promise<void>;
 }

@@ -22,6 +22,8 @@ export function modelTaskKey(parts: {
   model: string;
   version: string | undefined;
   input: Readonly<Record<string, unknown>>;
+  /** The provider's own parts (Provider.taskKeyParts); absent, the key is as before. */
+  providerParts?: Readonly<Record<string, unknown>> | undefined;
 }): string {
   return hashKey({
     v: 1,
@@ -30,6 +32,7 @@ export function modelTaskKey(parts: {
     model: parts.model,
     version: parts.version ?? null,
     input: inputForKey(parts.input),
+    ...(parts.providerParts === undefined ? {} : { providerParts: parts.providerParts }),
   });
 }
 

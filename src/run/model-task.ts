@@ -104,7 +104,13 @@ export function identifyModelTask(
     task: { asset: asset.key, step: step.id, model: step.model },
     input,
     version,
-    key: modelTaskKey({ provider: context.provider.name, model: step.model, version, input }),
+    key: modelTaskKey({
+      provider: context.provider.name,
+      model: step.model,
+      version,
+      input,
+      providerParts: context.provider.taskKeyParts?.(step.catalog),
+    }),
     inputHash: hashKey(plain),
     upstream,
   };

@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import type { LocalUpscalerName } from '../../api/options.js';
 import { planRecipes } from '../../api/plan.js';
 import type { PriceOrigin } from '../../models/prices.js';
 import { formatUsd } from '../../plan/cost.js';
@@ -11,6 +12,7 @@ import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
 
 export interface PlanCommandOptions extends RecipeLimitFlags {
   provider?: string;
+  localUpscaler?: LocalUpscalerName;
   maxCost?: number;
   cacheDir: string;
   lock?: string;
@@ -87,6 +89,7 @@ export async function planCommand(
     replicate: replicateOptions({}, io),
     ...recipeLimits(options),
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
+    ...(options.localUpscaler === undefined ? {} : { localUpscaler: options.localUpscaler }),
     ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
     ...(options.shard === undefined ? {} : { shard: options.shard }),

@@ -1,3 +1,4 @@
+import type { LocalUpscalerName } from '../../api/options.js';
 import { checkRecipes, type RunReport, runRecipes } from '../../api/run.js';
 import { UsageError } from '../../errors.js';
 import { formatUsd } from '../../plan/cost.js';
@@ -15,6 +16,7 @@ import { staleLines } from '../stale-lines.js';
 export interface RunCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   out: string;
   provider?: string;
+  localUpscaler?: LocalUpscalerName;
   concurrency?: number;
   localConcurrency?: number;
   maxCost?: number;
@@ -88,6 +90,7 @@ export async function runCommand(
       output.event(event);
     },
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
+    ...(options.localUpscaler === undefined ? {} : { localUpscaler: options.localUpscaler }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
     ...(options.shard === undefined ? {} : { shard: options.shard }),
   };

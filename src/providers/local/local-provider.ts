@@ -6,15 +6,23 @@ import { AssetgenError, CancelledError, ProviderError } from '../../errors.js';
 import type { ModelKind } from '../../models/catalog.js';
 import type { PredictionRequest, PredictionResult, Provider } from '../types.js';
 import { backgroundRemoval } from './background-removal.js';
+import { createWorkerPool, type WorkerPool } from './esrgan/worker-pool.js';
 import { localError, PROVIDER_NAME, throwIfAborted } from './request-input.js';
 import type { StandIn, StandInOptions } from './stand-in.js';
 import { textReply } from './text-reply.js';
 import { placeholderImages } from './text-to-image.js';
 import { upscale } from './upscale.js';
+import { type LocalUpscaler, localTaskKeyParts } from './upscaler-choice.js';
 
 export interface LocalProviderOptions {
   /** Largest picture a stand-in makes or reads, in pixels (default 8192 × 8192). */
   maxPixels?: number;
+  /** The upscaler, from `resolveLocalUpscaler` (default: lanczos). */
+  upscaler?: LocalUpscaler;
+  /** Super-resolution worker threads at most (default 1; the run gives its local slots). */
+  workers?: number;
+  /** Start the workers now, so that loading them overlaps the steps before the first upscale. */
+  prewarm?: boolean;
 }
 
 const STAND_INS: Readonly<Record<ModelKind, StandIn>> = {
@@ -25,10 +33,25 @@ const STAND_INS: Readonly<Record<ModelKind, StandIn>> = {
 };
 
 export function createLocalProvider(options: LocalProviderOptions = {}): Provider {
+  const upscaler: LocalUpscaler = options.upscaler ?? { name: 'lanczos' };
+  let pool: WorkerPool | undefined;
   const standInOptions: StandInOptions = { maxPixels: options.maxPixels ?? 8192 * 8192 };
+  if (upscaler.name === 'esrgan') {
+    const { modelDir, wasmDir } = upscaler.files;
+    standInOptions.superResolution = () => {
+      pool ??= createWorkerPool({ modelDir, wasmDir }, options.workers ?? 1);
+      return pool;
+    };
+    if (options.prewarm === true) standInOptions.superResolution().warm();
+  }
   return {
     name: PROVIDER_NAME,
     paid: false,
+    taskKeyParts: (catalog) => localTaskKeyParts(upscaler, catalog),
+    async close() {
+      await pool?.close();
+      pool = undefined;
+    },
     async predict(request: PredictionRequest): Promise<PredictionResult> {
       throwIfAborted(request.signal);
       const kind = request.catalog?.kind;

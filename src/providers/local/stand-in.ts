@@ -1,5 +1,6 @@
 /** What each offline stand-in returns; the provider adds the common fields. */
 import type { PredictionRequest, ProducedFile } from '../types.js';
+import type { WorkerPool } from './esrgan/worker-pool.js';
 
 export interface StandInResult {
   files: ProducedFile[];
@@ -9,6 +10,8 @@ export interface StandInResult {
 export interface StandInOptions {
   /** Largest picture a stand-in will make or read, in pixels. */
   maxPixels: number;
+  /** The run's super-resolution workers (started on first call); absent when upscales use lanczos. */
+  superResolution?: () => WorkerPool;
 }
 
 export type StandIn = (request: PredictionRequest, options: StandInOptions) => Promise<StandInResult>;
