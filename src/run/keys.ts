@@ -21,6 +21,8 @@ export function modelTaskKey(parts: {
   model: string;
   version: string | undefined;
   input: Readonly<Record<string, unknown>>;
+  /** A retry after a failed quality gate (1 = the second try); the first try's key is as it always was. */
+  attempt?: number | undefined;
 }): string {
   return hashKey({
     v: 1,
@@ -29,6 +31,7 @@ export function modelTaskKey(parts: {
     model: parts.model,
     version: parts.version ?? null,
     input: inputForKey(parts.input),
+    ...(parts.attempt ? { attempt: parts.attempt } : {}),
   });
 }
 

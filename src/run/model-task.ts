@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { FrozenError, ProviderError } from '../errors.js';
-import type { PlannedAsset, PlannedModelStep } from '../plan/plan.js';
+import { type PlannedAsset, type PlannedModelStep, stepPosition } from '../plan/plan.js';
 import type { InputFile, PredictionRequest, ProviderEvent } from '../providers/types.js';
 import { isInputFile } from '../providers/types.js';
 import { renderDeep, type TemplateValue } from '../recipe/index.js';
@@ -82,7 +82,13 @@ export function identifyModelTask(
     task: { asset: asset.key, step: step.id, model: step.model },
     input,
     version,
-    key: modelTaskKey({ provider: context.provider.name, model: step.model, version, input }),
+    key: modelTaskKey({
+      provider: context.provider.name,
+      model: step.model,
+      version,
+      input,
+      attempt: step.attempt,
+    }),
     inputHash: hashKey(plain),
     upstream,
   };
@@ -274,7 +280,7 @@ export async function runModelStep(
         await rm(workDir, { recursive: true, force: true });
       }
     };
-    if (!paid) return context.pools.local(run, asset.steps.indexOf(step));
+    if (!paid) return context.pools.local(run, stepPosition(asset, step));
     // Runs sharing the cache run it once between them (claimed-task.ts).
     const useCached = !context.force(asset.key) || context.finished.has(key);
     return runClaimed(context, key, task, { useCached }, run);
