@@ -23,11 +23,20 @@ export function markedPng(
     .toBuffer();
 }
 
-/** A tiny PNG whose colour depends on the whole input, so every task's output is distinct. */
+/** A tiny PNG whose colour depends on the whole input, so every task's output is distinct (12×12, upscales larger, cut-outs transparent but for the mark). */
 export const distinctMaker: MakeOutputs = async (request) => {
   const digest = createHash('sha256')
     .update(JSON.stringify(request.input, (_key, value) => (value?.kind === 'file' ? value.sha256 : value)))
     .digest();
   const colour = { r: digest[0] ?? 0, g: digest[1] ?? 0, b: digest[2] ?? 0, alpha: 1 };
-  return { files: [await markedPng(12, 12, colour, 4)], contentType: 'image/png' };
+  // An upscaler's picture is its input's size times the scale, as its quality gate expects.
+  let side = 12;
+  const image = request.input.image as { kind?: string; path?: string } | undefined;
+  if (request.catalog.kind === 'upscale' && image?.kind === 'file' && image.path !== undefined) {
+    const { width = 12 } = await sharp(image.path).metadata();
+    side = Math.round(width * Number(request.input.scale ?? 4));
+  }
+  // A background remover's: the mark kept, the rest transparent.
+  if (request.catalog.kind === 'background-removal') colour.alpha = 0;
+  return { files: [await markedPng(side, side, colour, 4)], contentType: 'image/png' };
 };

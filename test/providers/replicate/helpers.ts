@@ -154,14 +154,20 @@ export function createScaledTime(realFraction: number, start = Date.now()): Fake
 /** Outputs for the fake server: one small PNG per requested image (one colour and a mark), or fixed text for language models. */
 export const smallImageMaker: MakeOutputs = async (request) => {
   if (request.catalog.kind === 'text') return { text: 'A glazed mug, photographed on seamless white.' };
-  // Upscalers and background removers work on their input, as the real ones do (their gates check it).
-  if (request.catalog.kind === 'upscale' || request.catalog.kind === 'background-removal') {
-    return renderPlaceholder(request);
-  }
+
   const count = Number(request.input.num_outputs ?? 1);
   const image = await markedPng(24, 16, '#c83');
   return { files: Array.from({ length: count }, () => image), contentType: 'image/png' };
 };
+
+/**
+ * smallImageMaker, except that upscalers and background removers work on their input as the real ones
+ * do: for runs whose quality gates check an upscale's size or a cut-out's transparency.
+ */
+export const chainImageMaker: MakeOutputs = async (request) =>
+  request.catalog.kind === 'upscale' || request.catalog.kind === 'background-removal'
+    ? renderPlaceholder(request)
+    : smallImageMaker(request);
 
 export function png(
   width: number,
