@@ -83,6 +83,13 @@ export class ProviderError extends AssetgenError {
   }
 }
 
+/** A step's result failed a quality gate on every try it was allowed (run/checked-model-step.ts). */
+export class CheckFailedError extends AssetgenError {
+  constructor(message: string) {
+    super('CHECK_FAILED', message);
+  }
+}
+
 /** `--frozen`: a paid task would have to run; carries the reason (prompt changed, version moved …). */
 export class FrozenError extends AssetgenError {
   constructor(message: string) {

@@ -180,6 +180,11 @@ export function createProgress(io: CliIO, options: ProgressOptions = {}): Progre
       detail(`failed  ${label(event.task)}: ${event.error}`);
     },
     'task-skipped': (event) => print(`skipped ${label(event.task)}: ${event.reason}`),
+    'check-failed': (event) => {
+      const next = event.retrying ? `, try ${event.attempt + 1} of ${event.attempts}` : '';
+      const from = event.cached ? ' (cached result)' : '';
+      print(`${paint('yellow', 'check:')} ${label(event.task)}: ${event.reason}${from}${next}`);
+    },
     cost: (event) => {
       counts.spentUsd = event.spentUsd;
     },

@@ -51,6 +51,22 @@ export interface ManifestModelStep {
   /** What the step produced (absent in manifests written before assetgen recorded it). */
   files?: ManifestStepFile[];
   text?: string;
+  /**
+   * Every try, in order, when a quality gate failed (absent when the first try passed): the step's own
+   * fields describe the last one. The step cost the sum of the tries' `actual_usd`.
+   */
+  tries?: ManifestTry[];
+}
+
+/** One try of a model step under its quality gates. */
+export interface ManifestTry {
+  seed: number | null;
+  prediction_id: string | null;
+  /** What this try cost this run (0 when its result came from the cache). */
+  actual_usd: number | null;
+  cache_hit: boolean;
+  /** The gate this try's result failed, or null when it passed. */
+  check: { gate: 'blank' | 'alpha' | 'size' | 'text'; reason: string } | null;
 }
 
 export interface ManifestImageStep {

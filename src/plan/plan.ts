@@ -24,6 +24,7 @@ import {
 import type { AssetgenRecipe, Format, Operation, Output, Step } from '../recipe/recipe-types.generated.js';
 import { estimateUsd } from './cost.js';
 import { localFileInputs } from './local-files.js';
+import { type QualityGates, resolveGates } from './quality-gates.js';
 import { deriveSeed } from './seeds.js';
 
 export interface PlannedModelStep {
@@ -53,6 +54,10 @@ export interface PlannedModelStep {
   price: PriceOrigin;
   /** Whether this step yields text (language model) rather than images. */
   yieldsText: boolean;
+  /** The checks its result must pass (plan/quality-gates.ts), and how many more tries a failure gets. */
+  gates: QualityGates;
+  /** A retry after a failed gate (1 = the second try): part of the task key; absent for the first try. */
+  attempt?: number;
 }
 
 /** A local file at `input[field]` (or `input[field][index]` in a list), absolute. */
@@ -70,6 +75,11 @@ export interface PlannedImageStep {
 }
 
 export type PlannedStep = PlannedModelStep | PlannedImageStep;
+
+/** Where a step stands in its asset's chain (0-based), also for a retry's copy of a model step. */
+export function stepPosition(asset: PlannedAsset, step: PlannedStep): number {
+  return asset.steps.findIndex((candidate) => candidate.id === step.id);
+}
 
 export interface PlannedOutputFile {
   /** Path relative to the run's output directory (recipe folder included). */
@@ -207,6 +217,7 @@ function planModelStep(
     estimatedUsd: estimateUsd(pricing, input),
     price: origin,
     yieldsText: entry?.kind === 'text',
+    gates: resolveGates(entry?.kind ?? 'text-to-image', recipe.checks, step.checks),
   };
   if (ref?.version !== undefined) planned.version = ref.version;
   if (entry !== undefined) planned.catalog = entry;

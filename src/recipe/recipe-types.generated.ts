@@ -1,6 +1,44 @@
 // Generated from schema/recipe.schema.json by scripts/gen-recipe-types.mjs. Do not edit by hand:
 // change the schema and run `npm run gen:types`.
 
+/**
+ * Quality gates after each model step (at the recipe's top for every step; in a step, over the recipe's field by field): a result that fails one is made again with a new derived seed, up to `retries` more tries (each a counted cost), then the asset fails with the gate's reason. `false` turns the gates off.
+ */
+export type Checks = (false | {
+/**
+ * How many more tries after a failed gate (default 1).
+ */
+retries?: number
+/**
+ * Pictures that are blank or all one colour (a black safety-filter image) fail. `min_stdev`: the least spread of any colour channel, 0–255 (default 2).
+ */
+blank?: (boolean | {
+min_stdev?: number
+})
+/**
+ * Background removal: the share of opaque pixels must lie between `min` and `max` (default 0.01 and 0.99).
+ */
+alpha?: (boolean | {
+/**
+ * Least share of opaque pixels (0–1).
+ */
+min?: number
+/**
+ * Largest share of opaque pixels (0–1).
+ */
+max?: number
+})
+/**
+ * Upscalers: the result must be the input's size times the scale (default on).
+ */
+size?: boolean
+/**
+ * Language models: the text must not be empty. `min_chars`: the least number of characters, blanks aside (default 1).
+ */
+text?: (boolean | {
+min_chars?: number
+})
+})
 export type Scalar = (string | number | boolean)
 /**
  * Letters, digits, '-' and '_', starting with a letter or digit (at most 64 characters).
@@ -114,6 +152,7 @@ max_instances?: number
  * What every output image file embeds as XMP: `full` = the IPTC digital source type plus the assetgen record (recipe, asset, variant, steps with model, version, prediction id, seed, task keys, generator version) and the prompts; `ids` (default) = the same without prompts; `label` = only the digital source type; `none` = no XMP.
  */
 provenance?: ("full" | "ids" | "label" | "none")
+checks?: Checks
 /**
  * Variables shared by every asset.
  */
@@ -201,6 +240,7 @@ image_input?: string
  */
 kind?: ("image" | "text")
 price?: Price
+checks?: Checks
 image?: Operations
 }
 /**

@@ -2,6 +2,7 @@
  * The typed events of a run, in the order they happen: `run-started` once (from the library, after the
  * plan and budget check, before any work), then per task `task-queued` (paid tasks waiting for a slot),
  * `task-started`, any `task-progress`/`task-token`, and `task-finished` or `task-failed`/`task-skipped`
+ * (`check-failed` when a model step's result fails a quality gate, before its next try)
  * (a task found in the cache: only `task-finished` with `cached: true`); `file-written` per output file
  * put in the output folder; `cost` whenever the spend moves; per asset `asset-finished` or
  * `asset-failed`; `warning` at any time; `stale-outputs` (from the library, once the manifest is
@@ -70,6 +71,19 @@ export type RunEvent =
       text?: string;
     }
   | { type: 'task-failed'; task: TaskRef; error: string }
+  /** A model step's result failed a quality gate (run/checked-model-step.ts); `retrying`: another try follows. */
+  | {
+      type: 'check-failed';
+      task: TaskRef;
+      gate: 'blank' | 'alpha' | 'size' | 'text';
+      reason: string;
+      /** Which try this was (1-based), of how many the step may have. */
+      attempt: number;
+      attempts: number;
+      retrying: boolean;
+      /** The failed result came from the cache (an earlier run's). */
+      cached: boolean;
+    }
   | { type: 'task-skipped'; task: TaskRef; reason: string }
   | { type: 'cost'; spentUsd: number; reservedUsd: number }
   | {

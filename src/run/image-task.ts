@@ -9,7 +9,13 @@ import {
   makePlaceholder,
 } from '../image/index.js';
 import type { ManifestOutput } from '../manifest/types.js';
-import type { PlannedAsset, PlannedImageStep, PlannedOutput, PlannedOutputFile } from '../plan/plan.js';
+import {
+  type PlannedAsset,
+  type PlannedImageStep,
+  type PlannedOutput,
+  type PlannedOutputFile,
+  stepPosition,
+} from '../plan/plan.js';
 import { relativePathProblem, renderOutputPath } from '../recipe/index.js';
 import type { Operation } from '../recipe/recipe-types.generated.js';
 import type { CachedFile, TaskRecord } from '../store/cache.js';
@@ -101,7 +107,7 @@ export async function runImageStep(
     overlays,
     imageLibrary: context.imageLibrary,
   });
-  const outcome = await cachedLocalTask(context, task, key, asset.steps.indexOf(step), async () => {
+  const outcome = await cachedLocalTask(context, task, key, stepPosition(asset, step), async () => {
     const started = performance.now();
     const encoded = await applyOperations(context.cache.objectPath(source.sha256), step.operations, {
       baseDir,

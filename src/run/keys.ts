@@ -24,6 +24,8 @@ export function modelTaskKey(parts: {
   input: Readonly<Record<string, unknown>>;
   /** The provider's own parts (Provider.taskKeyParts); absent, the key is as before. */
   providerParts?: Readonly<Record<string, unknown>> | undefined;
+  /** A retry after a failed quality gate (1 = the second try); the first try's key is as it always was. */
+  attempt?: number | undefined;
 }): string {
   return hashKey({
     v: 1,
@@ -33,6 +35,7 @@ export function modelTaskKey(parts: {
     version: parts.version ?? null,
     input: inputForKey(parts.input),
     ...(parts.providerParts === undefined ? {} : { providerParts: parts.providerParts }),
+    ...(parts.attempt ? { attempt: parts.attempt } : {}),
   });
 }
 

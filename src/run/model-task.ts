@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { FrozenError, ProviderError } from '../errors.js';
-import type { PlannedAsset, PlannedModelStep } from '../plan/plan.js';
+import { type PlannedAsset, type PlannedModelStep, stepPosition } from '../plan/plan.js';
 import type { InputFile, PredictionRequest, ProviderEvent } from '../providers/types.js';
 import { isInputFile } from '../providers/types.js';
 import { renderDeep, type TemplateValue } from '../recipe/index.js';
@@ -110,6 +110,7 @@ export function identifyModelTask(
       version,
       input,
       providerParts: context.provider.taskKeyParts?.(step.catalog),
+      attempt: step.attempt,
     }),
     inputHash: hashKey(plain),
     upstream,
@@ -314,7 +315,7 @@ export async function runModelStep(
         await rm(workDir, { recursive: true, force: true });
       }
     };
-    if (!paid) return context.pools.local(run, asset.steps.indexOf(step));
+    if (!paid) return context.pools.local(run, stepPosition(asset, step));
     // Runs sharing the cache run it once between them (claimed-task.ts).
     const useCached = !context.force(asset.key) || context.finished.has(key);
     return runClaimed(context, key, task, { useCached }, run);

@@ -7,7 +7,14 @@ import { join, resolve } from 'node:path';
 import { AssetgenError, WriteError } from '../errors.js';
 import { imageLibraryVersion } from '../image/index.js';
 import { madeOffline } from '../manifest/placeholders.js';
-import type { ManifestAsset, ManifestOutput, ManifestStep, ManifestStepFile } from '../manifest/types.js';
+import type {
+  ManifestAsset,
+  ManifestModelStep,
+  ManifestOutput,
+  ManifestStep,
+  ManifestStepFile,
+  ManifestTry,
+} from '../manifest/types.js';
 import type { Plan, PlannedAsset, PlannedModelStep, PlannedRecipe } from '../plan/plan.js';
 import type { Provider } from '../providers/types.js';
 import { isInputFile } from '../providers/types.js';
@@ -22,6 +29,12 @@ import { type AdmittedAsset, createAdmission } from './admission.js';
 import { writeAssetOutputs } from './asset-outputs.js';
 import { type Budget, createBudget, nestBudget } from './budget.js';
 import {
+  type CheckedStepResult,
+  runCheckedModelStep,
+  StepChecksFailed,
+  type StepTry,
+} from './checked-model-step.js';
+import {
   createStopSwitch,
   NotStartedError,
   ProbeMissError,
@@ -31,7 +44,7 @@ import {
 import type { RunEventListener } from './events.js';
 import { runImageStep } from './image-task.js';
 import { readLocalInputs } from './local-inputs.js';
-import { runModelStep, type StepResult, stepTexts } from './model-task.js';
+import { type StepResult, stepTexts } from './model-task.js';
 import { createPixelMemo } from './pixel-memo.js';
 import { createPools, type PoolOptions } from './pools.js';
 import { createSpendLedger, type SpendTally } from './spend.js';
@@ -122,6 +135,47 @@ function stepFiles(result: StepResult): ManifestStepFile[] {
   }));
 }
 
+/** A model step's manifest entry: the try that counts (the last), and every try when there were more. */
+function modelStepEntry(
+  context: RunContext,
+  step: PlannedModelStep,
+  result: StepResult,
+  tries: readonly StepTry[],
+): ManifestModelStep {
+  const final = tries.at(-1);
+  const entry: ManifestModelStep = {
+    id: step.id,
+    kind: 'model',
+    provider: result.record.provider ?? context.provider.name,
+    model: step.model,
+    version: result.record.version ?? null,
+    input: manifestInput(result.input, step.imageInput),
+    seed: final?.seed ?? step.seed ?? null,
+    prediction_id: result.record.predictionId ?? null,
+    prediction_origin: result.origin ?? null,
+    estimated_usd: result.estimatedUsd,
+    actual_usd: result.record.actualUsd ?? null,
+    cache_hit: result.cached,
+    duration_ms: result.record.durationMs,
+    files: stepFiles(result),
+  };
+  if (result.record.text !== undefined) entry.text = result.record.text;
+  if (tries.length > 1 || final?.failure !== undefined) entry.tries = tries.map(manifestTry);
+  return entry;
+}
+
+function manifestTry(attempt: StepTry): ManifestTry {
+  const { record, cached } = attempt.result;
+  return {
+    seed: attempt.seed ?? null,
+    prediction_id: record.predictionId ?? null,
+    actual_usd: cached ? 0 : (record.actualUsd ?? null),
+    cache_hit: cached,
+    check:
+      attempt.failure === undefined ? null : { gate: attempt.failure.gate, reason: attempt.failure.reason },
+  };
+}
+
 async function runAsset(
   context: RunContext,
   recipe: PlannedRecipe,
@@ -153,7 +207,18 @@ async function runAsset(
     if (lastModelStep < 0) ticket.modelsDone();
     for (const [index, step] of asset.steps.entries()) {
       if (step.kind === 'model') {
-        const result = await runModelStep(context, asset, step, results);
+        let checked: CheckedStepResult;
+        try {
+          checked = await runCheckedModelStep(context, asset, step, results);
+        } catch (error) {
+          // The tries that failed their gates stay in the manifest, with what each cost.
+          if (error instanceof StepChecksFailed) {
+            const last = error.tries.at(-1);
+            if (last !== undefined) steps.push(modelStepEntry(context, step, last.result, error.tries));
+          }
+          throw error;
+        }
+        const { result, tries } = checked;
         results.set(step.id, result);
         context.emit({
           type: 'task-finished',
@@ -163,24 +228,7 @@ async function runAsset(
           actualUsd: result.cached ? 0 : (result.record.actualUsd ?? null),
           ...(result.cached || result.record.text === undefined ? {} : { text: result.record.text }),
         });
-        const manifestStep: ManifestStep = {
-          id: step.id,
-          kind: 'model',
-          provider: result.record.provider ?? context.provider.name,
-          model: step.model,
-          version: result.record.version ?? null,
-          input: manifestInput(result.input, step.imageInput),
-          seed: step.seed ?? null,
-          prediction_id: result.record.predictionId ?? null,
-          prediction_origin: result.origin ?? null,
-          estimated_usd: result.estimatedUsd,
-          actual_usd: result.record.actualUsd ?? null,
-          cache_hit: result.cached,
-          duration_ms: result.record.durationMs,
-          files: stepFiles(result),
-        };
-        if (result.record.text !== undefined) manifestStep.text = result.record.text;
-        steps.push(manifestStep);
+        steps.push(modelStepEntry(context, step, result, tries));
         if (index === lastModelStep) ticket.modelsDone();
       } else {
         const result = await runImageStep(context, asset, step, results, recipe.loaded.dir);

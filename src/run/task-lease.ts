@@ -13,7 +13,7 @@
  */
 
 import { CancelledError } from '../errors.js';
-import type { PlannedAsset, PlannedModelStep } from '../plan/plan.js';
+import { type PlannedAsset, type PlannedModelStep, stepPosition } from '../plan/plan.js';
 import type { Reservation } from './budget.js';
 import { NotStartedError, type RunContext, SkippedError } from './context.js';
 import type { TaskRef } from './events.js';
@@ -50,7 +50,7 @@ export function createTaskLease(
 ): TaskLease {
   const paid = context.provider.paid;
   const budget = context.budgetFor(asset.recipe);
-  const priority = asset.steps.indexOf(step);
+  const priority = stepPosition(asset, step);
   let releaseRemote: Release | undefined;
   let releaseTransfer: Release | undefined;
   let reservation: Reservation | undefined;

@@ -3,6 +3,7 @@
  * restarted each time. At the end every output exists and verifies, and the fake Replicate server saw
  * exactly one create per distinct task — nothing was paid twice.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,31 +12,14 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/manifest/types.js';
-import { type FakeReplicate, type MakeOutputs, startFakeReplicate } from '../fake-replicate/index.js';
+import { type FakeReplicate, startFakeReplicate } from '../fake-replicate/index.js';
+import { distinctMaker } from '../helpers/marked-png.js';
 
 const TOKEN = 'r8_kill-test-token-0000000000';
 const ASSETS = 50;
 const KILLS = 10;
 const cliEntry = resolve(import.meta.dirname, '../../src/cli/main.ts');
 const tsx = import.meta.resolve('tsx');
-
-/** A tiny PNG whose colour depends on the whole input, so every task's output is distinct. */
-const distinctMaker: MakeOutputs = async (request) => {
-  const digest = createHash('sha256')
-    .update(JSON.stringify(request.input, (_key, value) => (value?.kind === 'file' ? value.sha256 : value)))
-    .digest();
-  const png = await sharp({
-    create: {
-      width: 12,
-      height: 12,
-      channels: 4,
-      background: { r: digest[0] ?? 0, g: digest[1] ?? 0, b: digest[2] ?? 0, alpha: 1 },
-    },
-  })
-    .png()
-    .toBuffer();
-  return { files: [png], contentType: 'image/png' };
-};
 
 function mulberry32(seed: number): () => number {
   let a = seed;

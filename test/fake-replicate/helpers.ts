@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Replicate from 'replicate';
 import sharp from 'sharp';
+import { markedPng } from '../helpers/marked-png.js';
 import type { FakeReplicate } from './server.js';
 import type { MakeOutputs } from './types.js';
 
@@ -22,7 +23,7 @@ export function solidPng(width: number, height: number, rgb: [number, number, nu
 export const tinyMaker: MakeOutputs = async (request) => {
   if (request.catalog.kind === 'text') return { text: 'tiny answer' };
   const count = Number(request.input.num_outputs ?? 1);
-  const png = await solidPng(8, 8);
+  const png = await markedPng(8, 8, { r: 200, g: 40, b: 40 });
   return { files: Array.from({ length: count }, () => png), contentType: 'image/png' };
 };
 

@@ -3,12 +3,13 @@
  * failures, and records the order and overlap of calls. (Replicate itself is played by the fake HTTP
  * server in test/fake-replicate; this one isolates the runner's scheduling.)
  */
+
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { CancelledError, ProviderError } from '../../src/errors.js';
 import type { PredictionRequest, PredictionResult, Provider } from '../../src/providers/types.js';
+import { markedPng } from './marked-png.js';
 
 export interface TestProviderOptions {
   paid?: boolean;
@@ -84,16 +85,10 @@ export function createTestProvider(options: TestProviderOptions = {}) {
         if (options.downloadMs !== undefined) await new Promise((r) => setTimeout(r, options.downloadMs));
         fetching--;
         const seed = createHash('sha256').update(JSON.stringify(request.input)).digest();
-        const data = await sharp({
-          create: {
-            width: 64,
-            height: 48,
-            channels: 3,
-            background: { r: seed[0] ?? 0, g: seed[1] ?? 0, b: seed[2] ?? 0 },
-          },
-        })
-          .png()
-          .toBuffer();
+        // Every picture is 64×48; an upscaler's (an input with a `scale`) that times the scale, as its gate expects.
+        const scale = typeof request.input.scale === 'number' ? request.input.scale : 1;
+        const colour = { r: seed[0] ?? 0, g: seed[1] ?? 0, b: seed[2] ?? 0 };
+        const data = await markedPng(64 * scale, 48 * scale, colour);
         const path = join(request.workDir, 'out-0.png');
         await writeFile(path, data);
         return {

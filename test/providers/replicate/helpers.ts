@@ -2,6 +2,7 @@
  * Test helpers for the Replicate provider: a tiny recording HTTP server on 127.0.0.1, a fake clock whose
  * `sleep` moves time at once (and records every wait), real PNG bytes, and temp folders.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -10,7 +11,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { CancelledError } from '../../../src/errors.js';
 import type { TimeSource } from '../../../src/providers/replicate/retry.js';
-import type { MakeOutputs } from '../../fake-replicate/index.js';
+import { type MakeOutputs, renderPlaceholder } from '../../fake-replicate/index.js';
+import { markedPng } from '../../helpers/marked-png.js';
 
 export const CANARY = 'r8_CANARY-token-0123456789abcdef-SECRET';
 
@@ -149,15 +151,23 @@ export function createScaledTime(realFraction: number, start = Date.now()): Fake
   };
 }
 
-/** Outputs for the fake server: one small solid PNG per requested image, or fixed text for language models. */
+/** Outputs for the fake server: one small PNG per requested image (one colour and a mark), or fixed text for language models. */
 export const smallImageMaker: MakeOutputs = async (request) => {
   if (request.catalog.kind === 'text') return { text: 'A glazed mug, photographed on seamless white.' };
+
   const count = Number(request.input.num_outputs ?? 1);
-  const image = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#c83' } })
-    .png()
-    .toBuffer();
+  const image = await markedPng(24, 16, '#c83');
   return { files: Array.from({ length: count }, () => image), contentType: 'image/png' };
 };
+
+/**
+ * smallImageMaker, except that upscalers and background removers work on their input as the real ones
+ * do: for runs whose quality gates check an upscale's size or a cut-out's transparency.
+ */
+export const chainImageMaker: MakeOutputs = async (request) =>
+  request.catalog.kind === 'upscale' || request.catalog.kind === 'background-removal'
+    ? renderPlaceholder(request)
+    : smallImageMaker(request);
 
 export function png(
   width: number,

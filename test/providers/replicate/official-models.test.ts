@@ -22,7 +22,14 @@ import {
   type FakeReplicateOptions,
   startFakeReplicate,
 } from '../../fake-replicate/index.js';
-import { CANARY, createScaledTime, type FakeTime, smallImageMaker, tempDir } from './helpers.js';
+import {
+  CANARY,
+  chainImageMaker,
+  createScaledTime,
+  type FakeTime,
+  smallImageMaker,
+  tempDir,
+} from './helpers.js';
 
 const SCHNELL = 'black-forest-labs/flux-schnell';
 const LLAMA = 'meta/meta-llama-3-70b-instruct';
@@ -205,7 +212,7 @@ outputs:
     result.recipes.flatMap((r) => r.assets.map((a) => a.error ?? ''));
 
   it('keeps official models unversioned in the lock, and --frozen answers the same after a redeploy', async () => {
-    await start({ behaviour: { runMs: 10 } });
+    await start({ behaviour: { runMs: 10 }, makeOutputs: chainImageMaker });
     const first = await run({ cache: 'cache' });
     expect(first.failed).toBe(0);
     const lockFile = join(dir.path, 'assetgen.lock');
