@@ -19,6 +19,7 @@
  * - readManifest(path)      → a manifest, checked against its schema and format version
  * - createChangeReport(…)   → two output folders compared: HTML report, Markdown summary, the data
  * - writeReviewPage(…)      → the review page of an output folder (what `assetgen review` writes)
+ * - startDev(files)         → watch, re-run on save, serve the review page live on 127.0.0.1 (`assetgen dev`)
  */
 
 export type { LocatedWarning } from './api/budget-check.js';
@@ -66,6 +67,14 @@ export {
   type ValidRecipe,
   validateRecipes,
 } from './api/validate.js';
+export {
+  type DevEvent,
+  type DevOptions,
+  type DevSession,
+  type DevState,
+  type SpendRequest,
+  startDev,
+} from './dev/index.js';
 export type {
   AssetChange,
   AssetDiff,

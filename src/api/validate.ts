@@ -37,6 +37,8 @@ export interface ValidRecipe {
   recipe: AssetgenRecipe;
   /** Not errors, worth saying (e.g. a prompt longer than the model reads), located like problems. */
   warnings: RecipeProblem[];
+  /** The local files it reads (overlays, file inputs): absolute, symbolic links resolved. */
+  localFiles: string[];
 }
 
 export type ValidationResult =
@@ -78,6 +80,7 @@ export async function validateRecipes(
       instances: instanceCount(recipe.recipe),
       recipe: recipe.recipe,
       warnings: recipe.warnings,
+      localFiles: recipe.localFiles,
     }));
     return { ok: true, recipes, problems: [], notes: models.notes, fetched: models.fetched };
   } catch (error) {

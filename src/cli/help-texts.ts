@@ -159,6 +159,30 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
       [2, 'unknown asset, variant or value (with a suggestion), or an invalid recipe: the file is untouched'],
     ],
   },
+  dev: {
+    examples: [
+      [
+        'assetgen dev recipes/icons.yaml',
+        'offline: re-run on every save, the page at http://127.0.0.1:4380/',
+      ],
+      [
+        'assetgen dev recipes/*.yaml --provider replicate',
+        'on Replicate: each change shows its cost and waits for y (or Run it in the page)',
+      ],
+      [
+        'assetgen dev recipes/heroes.yaml --provider replicate --yes --max-cost 0.50',
+        'no questions, never more than $0.50 in the whole session',
+      ],
+    ],
+    exits: [
+      [0, 'stopped with Ctrl-C (invalid recipes and failed assets show in the page; they do not end it)'],
+      [
+        2,
+        'usage: --yes without --max-cost, --provider replicate without REPLICATE_API_TOKEN, the --port in use',
+      ],
+      [130, 'Ctrl-C twice: exited at once'],
+    ],
+  },
   init: {
     examples: [
       ['assetgen init', 'a starter recipe, .gitignore lines and a CI workflow in this folder'],

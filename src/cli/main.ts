@@ -343,6 +343,38 @@ export async function main(
       exitCode = await pickCommand(recipe, asset, values, options, io);
     });
 
+  const dev = program
+    .command('dev')
+    .description(
+      'watch recipes and the files they read: re-run on every save and serve the review page live on 127.0.0.1',
+    )
+    .argument('<files...>', 'recipe files')
+    .option('-o, --out <dir>', 'output directory', 'output')
+    .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .option('--port <port>', 'port on 127.0.0.1 (default 4380, else any free one; 0: any free port)', port)
+    .addOption(
+      new Option(
+        '--provider <name>',
+        'local (offline, the default) or replicate (asks before each change spends)',
+      )
+        .choices(['local', 'replicate'])
+        .default('local'),
+    )
+    .option(
+      '--yes',
+      'with --provider replicate: spend without asking, never past --max-cost (required with it)',
+    )
+    .option(
+      '--max-cost <usd>',
+      'the most this session may spend on Replicate, over all its runs',
+      nonNegativeNumber,
+    )
+    .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)', httpUrl);
+  recipeLimits(dev).action(async (files: string[], options) => {
+    const { devCommand } = await import('./commands/dev.js');
+    exitCode = await devCommand(files, options, io);
+  });
+
   program
     .command('init')
     .description('start a project: a starter recipe, .gitignore lines and a CI workflow (never overwrites)')

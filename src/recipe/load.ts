@@ -27,6 +27,8 @@ export interface LoadedRecipe {
   warnings: RecipeProblem[];
   /** The profile applied to `recipe` (its `profiles:` entry); absent: the recipe as written. */
   profile?: string;
+  /** The local files it names (overlays, file inputs): absolute, symbolic links resolved, each once. */
+  localFiles: string[];
 }
 
 export interface LoadRecipeOptions {
@@ -162,6 +164,7 @@ function parseWith(
     source: text,
     recipe: result.recipe,
     warnings: result.warnings,
+    localFiles: [...new Set(result.files.map((use) => use.path))],
   };
   if (options.profile !== undefined) loaded.profile = options.profile;
   return { loaded, files: result.files };

@@ -7,9 +7,11 @@ export {
   type ReviewModelOptions,
 } from './model.js';
 export { pickCommand, shellWord, variantName } from './pick-command.js';
-export { renderReviewPage } from './render-page.js';
+export { type PageOptions, renderReviewPage, type ServedPage } from './render-page.js';
 export {
   DEFAULT_THUMBNAIL_SIZE,
+  type PreparedReview,
+  prepareReview,
   REVIEW_PAGE,
   type ReviewReport,
   type WriteReviewOptions,

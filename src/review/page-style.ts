@@ -67,4 +67,15 @@ dialog.viewer::backdrop { background: transparent; }
 .viewer .caption p { margin: 0; flex: 1; overflow: hidden; text-overflow: ellipsis; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
 .viewer a { color: #9cb8ff; }
 .viewer button { background: #333; color: #eee; border-color: #555; padding: 4px 10px; }
+.dev-panel { margin: 12px 0 0; padding: 10px 12px; border: 1px solid var(--line); border-radius: 10px; background: var(--card); }
+.dev-panel h2 { font-size: 14px; margin: 0 0 4px; display: flex; gap: 8px; align-items: center; }
+.dev-panel p { margin: 2px 0; }
+.dev-panel .phase { font-size: 11px; border-radius: 999px; padding: 1px 7px; border: 1px solid currentColor; }
+.dev-panel .phase-invalid, .dev-panel .phase-failed, .dev-panel .phase-over-budget { color: var(--bad); }
+.dev-panel .phase-confirm { color: var(--warn); } .dev-panel .phase-idle { color: var(--ok); }
+.dev-problems { margin: 6px 0 0; padding: 0; list-style: none; font: 12px/1.5 ui-monospace, monospace; color: var(--bad); }
+.dev-problems li { white-space: pre-wrap; overflow-wrap: anywhere; }
+.dev-confirm { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin-top: 6px; }
+.dev-confirm button { padding: 3px 10px; }
+.dev-confirm button[value="run"] { border-color: var(--accent); color: var(--accent); }
 `;

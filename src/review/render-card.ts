@@ -11,6 +11,8 @@ import type { Preview } from './thumbnails.js';
 export interface CardContext {
   pageDir: string;
   previews: ReadonlyMap<string, Preview>;
+  /** Served by `assetgen dev`: a Pick button beside the pick command, which asks the server to run it. */
+  pickButton?: boolean;
 }
 
 const SHORT_VERSION = 12;
@@ -140,7 +142,8 @@ export function renderCard(card: ReviewCard, context: CardContext): string {
   const pick =
     card.pick === undefined
       ? ''
-      : `<div class="pick"><code>${text(card.pick)}</code><button type="button" data-copy>Copy</button></div>`;
+      : `<div class="pick"><code>${text(card.pick)}</code><button type="button" data-copy>Copy</button>` +
+        `${context.pickButton === true ? '<button type="button" data-pick>Pick</button>' : ''}</div>`;
   const withImages = card.steps.filter((step) => step.images.length > 0).length;
   const steps =
     card.steps.length === 0

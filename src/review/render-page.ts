@@ -16,21 +16,39 @@ export interface PageOptions extends CardContext {
   manifestLabel: string;
   /** When the page was written (shown in the header). */
   writtenAt: Date;
+  /**
+   * The page as a server (`assetgen dev`) serves it: a panel above the cards (already escaped HTML),
+   * a second script allowed by its hash, requests back to the same origin, and Pick buttons on the cards.
+   */
+  served?: ServedPage;
+}
+
+export interface ServedPage {
+  /** HTML of the panel (`<section id="dev-panel">…`), escaped by its maker. */
+  panel: string;
+  /** The server's script (plain ES2020), inlined and allowed by its hash. */
+  script: string;
+  /** Written on `<html data-dev-version>`: the page compares it with what the server announces. */
+  version: number;
 }
 
 const cspHash = (content: string): string =>
   `'sha256-${createHash('sha256').update(content, 'utf8').digest('base64')}'`;
 
-function contentSecurityPolicy(): string {
+function contentSecurityPolicy(served: ServedPage | undefined): string {
   return [
     "default-src 'none'",
     "img-src 'self' file: data:",
     `style-src ${cspHash(PAGE_STYLE)}`,
-    `script-src ${cspHash(PAGE_SCRIPT)}`,
+    `script-src ${cspHash(PAGE_SCRIPT)}${served === undefined ? '' : ` ${cspHash(served.script)}`}`,
+    ...(served === undefined ? [] : ["connect-src 'self'"]),
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
 }
+
+const NO_RECIPES =
+  '<p class="empty">The manifest lists no recipes yet: run <code>assetgen run &lt;recipes…&gt;</code> first.</p>';
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 
@@ -84,16 +102,20 @@ function viewer(): string {
 
 export function renderReviewPage(model: ReviewModel, options: PageOptions): string {
   const cards = model.cards.length;
+  const served = options.served;
+  const context: CardContext = { ...options, pickButton: served !== undefined };
   const body =
     model.recipes.length === 0
-      ? '<p class="empty">The manifest lists no recipes yet: run <code>assetgen run &lt;recipes…&gt;</code> first.</p>'
-      : model.recipes.map((recipe) => recipeSection(recipe, options)).join('');
+      ? served === undefined
+        ? NO_RECIPES
+        : '<p class="empty">Nothing made yet: the cards appear after the first run.</p>'
+      : model.recipes.map((recipe) => recipeSection(recipe, context)).join('');
   return `<!doctype html>
-<html lang="en">
+<html lang="en"${served === undefined ? '' : ` data-dev-version="${served.version}"`}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content=${attr(contentSecurityPolicy())}>
+<meta http-equiv="Content-Security-Policy" content=${attr(contentSecurityPolicy(served))}>
 <meta name="generator" content=${attr(`assetgen ${model.generatorVersion}`)}>
 <title>${text(`assetgen review — ${plural(cards, 'card')}`)}</title>
 <style>${PAGE_STYLE}</style>
@@ -102,13 +124,14 @@ export function renderReviewPage(model: ReviewModel, options: PageOptions): stri
 <header class="bar"><h1>assetgen review</h1>${filters(model)}<span class="count" id="count">${text(plural(cards, 'card'))}</span>
 <span class="help"><kbd>←</kbd><kbd>→</kbd><kbd>↑</kbd><kbd>↓</kbd> move · <kbd>Enter</kbd> large view · <kbd>Esc</kbd> close · <kbd>s</kbd> steps · <kbd>/</kbd> search</span></header>
 <main>
+${served === undefined ? '' : served.panel}
 <p class="meta">${text(options.manifestLabel)} · ${text(plural(model.recipes.length, 'recipe'))}, ${text(plural(cards, 'card'))} · written ${text(options.writtenAt.toISOString().replace('T', ' ').slice(0, 19))} UTC · manifest from assetgen ${text(model.generatorVersion)}</p>
 ${body}
 <p class="empty" id="empty" hidden>No card matches the filters.</p>
 </main>
 ${viewer()}
 <script>${PAGE_SCRIPT}</script>
-</body>
+${served === undefined ? '' : `<script>${served.script}</script>\n`}</body>
 </html>
 `;
 }

@@ -1,15 +1,15 @@
 /**
  * `writeReviewPage`: the review page of an output folder — its manifest → cards → thumbnails →
  * `DIR/index.html` (written atomically), thumbnails beside it in `DIR/thumbs/`. What `assetgen review`
- * and `run --review` do.
+ * and `run --review` do. `prepareReview` is everything but the page's writing (`assetgen dev` serves it).
  */
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readManifest } from '../manifest/read.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { buildReviewModel, imagesOf } from './model.js';
+import { buildReviewModel, imagesOf, type ReviewModel } from './model.js';
 import { renderReviewPage } from './render-page.js';
-import { ensureThumbnails } from './thumbnails.js';
+import { ensureThumbnails, type ThumbnailReport } from './thumbnails.js';
 
 export const REVIEW_PAGE = 'index.html';
 export const DEFAULT_THUMBNAIL_SIZE = 480;
@@ -47,8 +47,21 @@ const inside = (folder: string, path: string): boolean => {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 };
 
-export async function writeReviewPage(options: WriteReviewOptions): Promise<ReviewReport> {
-  const started = performance.now();
+/** A review page's content, ready to render: the cards, their previews (thumbnails made) and what could not be previewed. */
+export interface PreparedReview {
+  model: ReviewModel;
+  previews: ThumbnailReport['previews'];
+  thumbnails: ReviewReport['thumbnails'];
+  problems: string[];
+  pageDir: string;
+  manifestLabel: string;
+}
+
+/**
+ * Reads the manifest and makes the thumbnails into `to/thumbs/`, without writing the page: what
+ * `writeReviewPage` renders into `index.html`, and what `assetgen dev` serves.
+ */
+export async function prepareReview(options: WriteReviewOptions): Promise<PreparedReview> {
   const outDir = resolve(options.outDir);
   const pageDir = resolve(options.to);
   const cacheDir = resolve(options.cacheDir);
@@ -80,22 +93,35 @@ export async function writeReviewPage(options: WriteReviewOptions): Promise<Revi
         problems.push(`${card.recipe}/${title}, ${what}: ${preview.note}`);
     }
   }
-  const html = renderReviewPage(model, {
-    pageDir,
-    previews: thumbnails.previews,
-    manifestLabel,
-    writtenAt: options.now ?? new Date(),
-  });
-  const path = join(pageDir, REVIEW_PAGE);
-  // Derived from the manifest and rewritten at will: atomic, but not forced to disk.
-  await writeFileAtomic(path, html, { durable: false });
   const { made, kept, failed, removed } = thumbnails;
   return {
-    path,
-    recipes: model.recipes.length,
-    cards: model.cards.length,
+    model,
+    previews: thumbnails.previews,
     thumbnails: { made, kept, failed, removed },
     problems,
+    pageDir,
+    manifestLabel,
+  };
+}
+
+export async function writeReviewPage(options: WriteReviewOptions): Promise<ReviewReport> {
+  const started = performance.now();
+  const prepared = await prepareReview(options);
+  const html = renderReviewPage(prepared.model, {
+    pageDir: prepared.pageDir,
+    previews: prepared.previews,
+    manifestLabel: prepared.manifestLabel,
+    writtenAt: options.now ?? new Date(),
+  });
+  const path = join(prepared.pageDir, REVIEW_PAGE);
+  // Derived from the manifest and rewritten at will: atomic, but not forced to disk.
+  await writeFileAtomic(path, html, { durable: false });
+  return {
+    path,
+    recipes: prepared.model.recipes.length,
+    cards: prepared.model.cards.length,
+    thumbnails: prepared.thumbnails,
+    problems: prepared.problems,
     durationMs: performance.now() - started,
   };
 }
