@@ -4,6 +4,7 @@
  * unasked (`yes`, within `maxCostUsd`) or is refused (it would take the session past `maxCostUsd`,
  * counted over every run of the session). A later save supersedes a question still open.
  */
+import { formatUsd } from '../plan/cost.js';
 
 /** A change waiting for a yes: what it would run on Replicate and cost. */
 export interface SpendRequest {
@@ -63,7 +64,7 @@ export interface SpendPolicy {
   maxCostUsd?: number;
 }
 
-const usd = (value: number): string => `$${value.toFixed(value < 0.1 ? 4 : 2)}`;
+const usd = (value: number): string => formatUsd(value);
 
 /** What to do with a change that would run `tasks` paid tasks for `estimatedUsd`, `spentUsd` spent so far. */
 export function decideSpend(
