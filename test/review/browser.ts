@@ -1,7 +1,8 @@
 /**
  * A real Chromium for page tests (Debian's /usr/bin/chromium, or CHROMIUM_PATH), driven by
- * playwright-core with a fresh profile. Every request that is not a `file:` URL is blocked and recorded,
- * so a test can prove that a page needs no network.
+ * playwright-core with a fresh profile. Every request that is not a `file:` URL (or one of the `allow`ed
+ * origins, e.g. a dev server on 127.0.0.1) is blocked and recorded, so a test can prove that a page needs
+ * no network.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,7 +19,7 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<TestBrowser> {
+export async function launchBrowser(options: { allow?: readonly string[] } = {}): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM))
     throw new Error(
       `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium, as .ci/run does) or set CHROMIUM_PATH`,
@@ -40,7 +41,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
   });
   const networkRequests: string[] = [];
   await context.route(
-    (url) => url.protocol !== 'file:',
+    (url) => url.protocol !== 'file:' && !(options.allow ?? []).includes(url.origin),
     (route) => {
       networkRequests.push(route.request().url());
       return route.abort();
