@@ -74,7 +74,9 @@ export function createFilesApi(options: FilesApiOptions): FilesApi {
       }
       let form: FormData;
       try {
-        form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
+        form = await new Response(new Uint8Array(body), {
+          headers: { 'content-type': contentType },
+        }).formData();
       } catch {
         return problem(400, 'Malformed multipart body');
       }
