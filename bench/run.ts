@@ -9,6 +9,7 @@ import { parseArgs, USAGE } from './lib/args.js';
 import type { BenchContext, ScenarioRow } from './lib/context.js';
 import { formatTable, machine, writeResults } from './lib/report.js';
 import { workloadTime } from './lib/workload.js';
+import { devLoop } from './scenarios/dev-loop.js';
 import { pipelineEfficiency } from './scenarios/pipeline.js';
 import { postProcessing } from './scenarios/post-processing.js';
 import { lowCreditRows, transientFaultRows } from './scenarios/resilience.js';
@@ -29,6 +30,7 @@ const SCENARIOS: Record<number, (context: BenchContext) => Promise<ScenarioRow[]
   7: reviewPage,
   8: transientFaultRows,
   9: lowCreditRows,
+  10: devLoop,
   11: upscaling,
 };
 
