@@ -4,7 +4,7 @@
  * page on 127.0.0.1 with live reload, the recipes' problems (file:line:column) above the last good cards,
  * Pick buttons, and — with the replicate provider — a confirmation before each change spends.
  */
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   DEFAULT_CACHE_DIR,
   DEFAULT_OUT_DIR,
@@ -19,6 +19,7 @@ import { VERSION } from '../version.js';
 import { createConfirmations, type SpendRequest } from './confirmation.js';
 import { DEV_SCRIPT } from './dev-script.js';
 import { renderPanel } from './panel.js';
+import { createServedFiles, inside } from './served-files.js';
 import { type PostAnswer, startDevServer } from './server.js';
 import { createDevLoop } from './session.js';
 import type { DevEvent, DevState } from './types.js';
@@ -66,26 +67,6 @@ export interface DevSession {
   closed: Promise<void>;
 }
 
-const inside = (folder: string, path: string): boolean => {
-  const rel = relative(folder, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-};
-
-/** The deepest folder holding every one of `paths`. */
-function commonFolder(paths: readonly string[]): string {
-  const [first, ...rest] = paths.map((path) => resolve(path).split(sep));
-  let common = first ?? [''];
-  for (const parts of rest) {
-    let i = 0;
-    while (i < common.length && i < parts.length && common[i] === parts[i]) i++;
-    common = common.slice(0, i);
-  }
-  return common.join(sep) || sep;
-}
-
-const urlPath = (root: string, file: string): string =>
-  `/${relative(root, file).split(sep).map(encodeURIComponent).join('/')}`;
-
 const EMPTY_MODEL: PreparedReview['model'] = {
   generatorVersion: VERSION,
   recipes: [],
@@ -131,15 +112,11 @@ export async function startDev(files: readonly string[], options: DevOptions = {
   /** Recipe name → file, of the watched recipes (the only ones a Pick may write). */
   let recipeFiles = new Map<string, string>();
   let wide = false;
-  const root = commonFolder([pageDir, outDir, cacheDir]);
-  const pagePath = urlPath(root, join(pageDir, 'index.html'));
+  const servedFiles = createServedFiles({ pageDir, outDir, cacheDir });
+  const { pagePath } = servedFiles;
   const confirmations = createConfirmations();
   const recipePaths = files.map((file) => resolve(cwd, file));
   const sessionFolders = [outDir, cacheDir, pageDir];
-
-  const outputFiles = () =>
-    new Set(review?.model.cards.flatMap((card) => card.outputs.map((o) => o.file)) ?? []);
-  let served = new Set<string>();
 
   const server = await startDevServer(
     {
@@ -160,23 +137,7 @@ export async function startDev(files: readonly string[], options: DevOptions = {
           pageVersion: state.pageVersion,
           panel: redact(renderPanel(state)),
         }),
-      file(pathname) {
-        let path: string;
-        try {
-          path = resolve(
-            root,
-            ...pathname
-              .split('/')
-              .filter(Boolean)
-              .map((part) => decodeURIComponent(part)),
-          );
-        } catch {
-          return undefined;
-        }
-        if (inside(join(pageDir, 'thumbs'), path) && path !== join(pageDir, 'thumbs')) return path;
-        if (inside(join(cacheDir, 'objects'), path) && path !== join(cacheDir, 'objects')) return path;
-        return served.has(path) ? path : undefined;
-      },
+      file: (pathname) => servedFiles.resolve(pathname),
       pick: (body) => pick(body),
       confirm(body): PostAnswer {
         const { id, run } = (body ?? {}) as { id?: unknown; run?: unknown };
@@ -281,7 +242,7 @@ export async function startDev(files: readonly string[], options: DevOptions = {
           if (!(error instanceof Error && 'code' in error && error.code === 'MANIFEST_MISSING')) throw error;
           review = null;
         }
-        served = outputFiles();
+        servedFiles.setOutputs(review?.model.cards.flatMap((card) => card.outputs.map((o) => o.file)) ?? []);
         state = { ...state, pageVersion: state.pageVersion + 1 };
         emit({
           type: 'page',
