@@ -164,7 +164,7 @@ export function createFsStore(dir: string): FsStore {
       try {
         const info = await handle.stat();
         if (!info.isFile()) return undefined;
-        return { body: await handle.readFile(), etag: versionOf(info) };
+        return { body: await handle.readFile(), etag: versionOf(info), modifiedMs: info.mtimeMs };
       } finally {
         await handle.close();
       }

@@ -179,7 +179,11 @@ export async function createS3Store(options: S3StoreOptions): Promise<Store> {
       try {
         const reply = await client.send(command);
         const bytes = await reply.Body?.transformToByteArray();
-        return { body: Buffer.from(bytes ?? new Uint8Array()), etag: reply.ETag ?? '' };
+        return {
+          body: Buffer.from(bytes ?? new Uint8Array()),
+          etag: reply.ETag ?? '',
+          modifiedMs: reply.LastModified?.getTime() ?? Date.now(),
+        };
       } catch (error) {
         if (absent(error)) return undefined;
         throw failed('read', key, error);

@@ -14,6 +14,8 @@ import { InternalError } from '../errors.js';
 export interface StoredObject {
   body: Buffer;
   etag: string;
+  /** When this version was written (the store's clock; S3 to the second). */
+  modifiedMs: number;
 }
 
 export interface ObjectInfo {
