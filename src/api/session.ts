@@ -141,7 +141,7 @@ export async function probeCache(
   // Entries are looked at as they come and dropped: a probe of 100,000 assets holds none of them.
   await runPlan(plan, {
     provider: offlineStandIn(choice, localUpscaler),
-    cache: createCache(cacheDir, { ...(remote === undefined ? {} : { remote }), lookupOnly: true }),
+    cache: createCache(cacheDir, remote === undefined ? {} : { remote }),
     outDir: cacheDir,
     probe: true,
     lock,

@@ -68,11 +68,6 @@ export interface Cache {
 export interface CacheOptions {
   /** A shared store (S3 …) behind the folder. */
   remote?: Store;
-  /**
-   * Look-ups only (the plan's and budget check's probe): a record in the remote store counts as a hit
-   * without its objects being fetched, and nothing is written.
-   */
-  lookupOnly?: boolean;
 }
 
 const shard = (hex: string): string => hex.slice(0, 2);
@@ -188,7 +183,7 @@ export function createCache(dir: string, options: CacheOptions = {}): Cache {
       if (stored !== undefined && !missing) return stored;
       if (remote === undefined) return undefined;
       const record = stored ?? parseRecord((await remote.get(storeKeys.record(key)))?.body.toString('utf8'));
-      if (record === undefined || options.lookupOnly === true) return record;
+      if (record === undefined) return undefined;
       for (const file of record.files) {
         if (!(await fetchObject(file))) return undefined;
       }

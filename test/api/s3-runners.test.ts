@@ -9,40 +9,21 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunEvent, type RunReport, runRecipes } from '../../src/index.js';
 import type { ClaimHolder } from '../../src/store/claim-record.js';
-import { type FakeReplicate, type MakeOutputs, startFakeReplicate } from '../fake-replicate/index.js';
+import { type FakeReplicate, startFakeReplicate } from '../fake-replicate/index.js';
 import { type FakeS3, startFakeS3 } from '../fake-s3/server.js';
+import { distinctMaker } from '../helpers/marked-png.js';
 
 const TOKEN = 'test-token-s3-runners';
 const ASSETS = 12;
 const BUCKET = 'assetgen-test';
 const cliEntry = resolve(import.meta.dirname, '../../src/cli/main.ts');
 const tsx = import.meta.resolve('tsx');
-
-/** A tiny PNG whose colour depends on the whole input, so every task's output is distinct. */
-const distinctMaker: MakeOutputs = async (request) => {
-  const digest = createHash('sha256')
-    .update(JSON.stringify(request.input, (_key, value) => (value?.kind === 'file' ? value.sha256 : value)))
-    .digest();
-  const png = await sharp({
-    create: {
-      width: 12,
-      height: 12,
-      channels: 4,
-      background: { r: digest[0] ?? 0, g: digest[1] ?? 0, b: digest[2] ?? 0, alpha: 1 },
-    },
-  })
-    .png()
-    .toBuffer();
-  return { files: [png], contentType: 'image/png' };
-};
 
 const recipe = (word: string) => `name: batch
 assets:
