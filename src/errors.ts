@@ -147,6 +147,19 @@ export class PreflightError extends AssetgenError {
   }
 }
 
+/**
+ * The cache store cannot be used: a bad `--cache` URL, no credentials, a missing bucket, access denied
+ * (found before anything is spent), or a store that stopped answering during the run. Never holds secrets.
+ */
+export class StoreError extends AssetgenError {
+  /** Found while opening the store, before any task ran (a usage problem, exit 2). */
+  readonly beforeRun: boolean;
+  constructor(code: string, message: string, options: { beforeRun?: boolean; cause?: unknown } = {}) {
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.beforeRun = options.beforeRun ?? false;
+  }
+}
+
 /** The run was cancelled (Ctrl-C, SIGTERM, AbortSignal). */
 export class CancelledError extends AssetgenError {
   constructor(message = 'cancelled') {

@@ -8,6 +8,9 @@ import type { LocalUpscalerName } from '../providers/local/upscaler-types.js';
 
 export type { LocalUpscalerName };
 
+import type { S3ConnectionOptions } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+
 /** What the Replicate provider needs; the CLI fills it from `REPLICATE_*` variables and flags. */
 export interface ReplicateOptions {
   /** API token (`REPLICATE_API_TOKEN`). Without one, `provider: 'auto'` runs offline. Never logged. */
@@ -73,8 +76,15 @@ export interface SessionOptions extends RecipeLoadOptions {
   cwd?: string;
   /** Default `auto`. */
   provider?: ProviderName;
-  /** The result cache. Default `.assetgen/cache`. */
+  /** The result cache. Default `.assetgen/cache`. With `cache`, the local layer in front of it. */
   cacheDir?: string;
+  /**
+   * A cache shared between machines behind `cacheDir`: `s3://bucket/prefix` (AWS S3, R2, MinIO), or a
+   * store driver (src/store/store.ts). Its claims keep runners from running a task twice.
+   */
+  cache?: string | Store;
+  /** How to reach an `s3://` cache (region, endpoint, credentials). */
+  s3?: S3ConnectionOptions;
   /** The lock file. Default: `assetgen.lock` beside the first recipe. */
   lock?: string;
   /** Budget in USD for the whole run (on top of each recipe's own `budget.max_usd`). */

@@ -62,6 +62,7 @@ export async function planRecipes(
   options: PlanRecipesOptions = {},
 ): Promise<PlanReport> {
   const session = await openSession(files, options);
+  if (typeof options.cache === 'string') await session.remote?.close?.(); // the probe was all it was for
   const { plan, choice, lock } = session;
   const { isCached } = session.probe;
   const isCachedOnReplicate = session.replicateProbe.isCached;

@@ -20,6 +20,7 @@ import { type RunOptions, type RunResult, runPlan } from '../run/runner.js';
 import type { SpendTally } from '../run/spend.js';
 import { createCache } from '../store/cache.js';
 import { type Journal, openJournal } from '../store/journal.js';
+import { probeRemoteWritable } from '../store/open-store.js';
 import { type OutputRecord, openOutputRecord, type RunRecorder } from '../store/output-record.js';
 import { createTaskClaims, type TaskClaims } from '../store/task-claims.js';
 import { assetLocator, withAssetLocations } from './asset-locations.js';
@@ -39,7 +40,7 @@ import {
   refuseOfflineFallback,
 } from './provider-choice.js';
 import { type AssetProblem, openRunOutput, type RunOutput } from './run-output.js';
-import { openSession } from './session.js';
+import { openSession, type Session } from './session.js';
 import { judgeStaleOutputs, type StaleOutputs } from './stale-outputs.js';
 
 export interface CheckRecipesOptions extends Omit<SessionOptions, 'maxUsd'> {
@@ -78,6 +79,8 @@ export interface RunRecipesOptions extends SessionOptions, CheckRecipesOptions {
    * to disk and holds no entries; `false` keeps it that way to the end (the CLI sets it; large runs should).
    */
   returnManifest?: boolean;
+  /** How long a claim on a task in a remote `cache` counts without renewal (default 30 s). */
+  claimLeaseMs?: number;
 }
 
 export type { AssetProblem } from './run-output.js';
@@ -141,7 +144,20 @@ async function execute(
   const frozen = mode !== 'run';
   if (mode === 'run') refuseOfflineFallback(options);
   const session = await openSession(files, options, { frozen, signal: options.signal });
-  const { plan, choice, cacheDir, lock, lockPath } = session;
+  try {
+    return await executeSession(session, options, mode);
+  } finally {
+    if (typeof options.cache === 'string') await session.remote?.close?.();
+  }
+}
+
+async function executeSession(
+  session: Session,
+  options: RunRecipesOptions,
+  mode: RunReport['mode'],
+): Promise<RunReport> {
+  const frozen = mode !== 'run';
+  const { plan, choice, cacheDir, lock, lockPath, remote } = session;
   // A profile's outputs (and its manifest) live apart from the recipe's own: `<out>/<profile>/`.
   const outDir = resolve(session.cwd, options.out ?? DEFAULT_OUT_DIR, options.profile ?? '');
   // Before the first request: can the run write everything it will write? (PreflightError if not)
@@ -155,6 +171,7 @@ async function execute(
     isCachedOnReplicate: session.replicateProbe.isCached,
   });
   if (verdict.refusal !== null) throw verdict.refusal;
+  if (remote !== undefined && mode === 'run') await probeRemoteWritable(remote);
   const estimate = verdict.summary;
   let record: OutputRecord | undefined;
   if (mode !== 'check') {
@@ -200,9 +217,16 @@ async function execute(
         prewarm: !session.probe.complete && hasUpscaleStep(plan),
       });
   const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
-  // Runs sharing the cache folder pay for each task once between them (store/task-claims.ts).
-  const claims: TaskClaims | undefined = journal === undefined ? undefined : createTaskClaims(cacheDir);
-  const cache = createCache(cacheDir);
+  // Runs sharing the cache folder pay for each task once between them (store/task-claims.ts); runners on
+  // several machines sharing a remote store run every task, paid or local, once between them.
+  const claims: TaskClaims | undefined = frozen
+    ? undefined
+    : remote !== undefined
+      ? createTaskClaims(remote, options.claimLeaseMs === undefined ? {} : { leaseMs: options.claimLeaseMs })
+      : journal === undefined
+        ? undefined
+        : createTaskClaims(cacheDir);
+  const cache = createCache(cacheDir, remote === undefined ? {} : { remote });
   let recorder: RunRecorder | undefined;
   // `run-finished` stays the last event: held back until the manifest and the stale outputs are done.
   let finished: RunEvent | undefined;
@@ -226,6 +250,7 @@ async function execute(
     lock,
     ...(journal === undefined ? {} : { journal }),
     ...(claims === undefined ? {} : { claims }),
+    claimLocalTasks: remote !== undefined,
   };
   const writesLock = choice.paid && mode === 'run';
   // The manifest streams to disk as assets finish (run-output.ts); `check` writes none.

@@ -13,6 +13,8 @@ import { loadRecipes } from '../recipe/index.js';
 import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
 import { LOCK_FILE, type LockFileContent } from '../store/lock.js';
+import { openRemoteStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 import type { CachedSteps } from './budget-check.js';
 import { resolveRecipeModels } from './model-resolution.js';
 import { type RecipeLoadOptions, recipeLoadLimits, type SessionOptions } from './options.js';
@@ -24,6 +26,8 @@ export interface Session {
   plan: Plan;
   choice: ProviderChoice;
   cacheDir: string;
+  /** The shared store behind `cacheDir` (opened and checked), when there is one: close it when done. */
+  remote?: Store;
   lockPath: string;
   lock: LockFileContent;
   /** The cache for this run's provider. */
@@ -89,21 +93,31 @@ export async function openSession(
   applyPriceHistory(plan, await readPriceHistory(cacheDir, lock, modelsNeedingHistory(plan)));
   const localUpscaler =
     choice.name === 'local' ? await resolveLocalUpscaler(options.localUpscaler) : undefined;
-  const probe = await probeCache(plan, choice, cacheDir, lock, localUpscaler);
-  const replicateProbe =
-    choice.name === 'replicate' ? probe : await probeCache(plan, REPLICATE_ESTIMATE, cacheDir, lock);
-  return {
-    cwd,
-    plan,
-    choice,
-    cacheDir,
-    lockPath,
-    lock,
-    probe,
-    replicateProbe,
-    modelNotes: models.notes,
-    ...(localUpscaler === undefined ? {} : { localUpscaler }),
-  };
+  const remote =
+    typeof options.cache === 'string' ? await openRemoteStore(options.cache, options.s3) : options.cache;
+  try {
+    const probe = await probeCache(plan, choice, cacheDir, lock, localUpscaler, remote);
+    const replicateProbe =
+      choice.name === 'replicate'
+        ? probe
+        : await probeCache(plan, REPLICATE_ESTIMATE, cacheDir, lock, undefined, remote);
+    return {
+      cwd,
+      plan,
+      choice,
+      cacheDir,
+      ...(remote === undefined ? {} : { remote }),
+      lockPath,
+      lock,
+      probe,
+      replicateProbe,
+      modelNotes: models.notes,
+      ...(localUpscaler === undefined ? {} : { localUpscaler }),
+    };
+  } catch (error) {
+    if (typeof options.cache === 'string') await remote?.close?.();
+    throw error;
+  }
 }
 
 /** Replicate, named only to look up its task keys in the cache (it is never called). */
@@ -120,13 +134,14 @@ export async function probeCache(
   cacheDir: string,
   lock: LockFileContent,
   localUpscaler?: LocalUpscaler,
+  remote?: Store,
 ): Promise<CacheProbe> {
   const cached = new Set<string>();
   let complete = true;
   // Entries are looked at as they come and dropped: a probe of 100,000 assets holds none of them.
   await runPlan(plan, {
     provider: offlineStandIn(choice, localUpscaler),
-    cache: createCache(cacheDir),
+    cache: createCache(cacheDir, remote === undefined ? {} : { remote }),
     outDir: cacheDir,
     probe: true,
     lock,

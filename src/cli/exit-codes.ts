@@ -6,6 +6,7 @@ import {
   ManifestError,
   PreflightError,
   RecipeError,
+  StoreError,
   UsageError,
 } from '../errors.js';
 
@@ -22,7 +23,8 @@ export function exitCodeFor(error: unknown): number {
     error instanceof RecipeError ||
     error instanceof UsageError ||
     error instanceof ManifestError ||
-    error instanceof PreflightError
+    error instanceof PreflightError ||
+    (error instanceof StoreError && error.beforeRun)
   )
     return EXIT.invalid;
   if (error instanceof BudgetError) return EXIT.overBudget;

@@ -149,6 +149,10 @@ export async function main(
     .addOption(localUpscalerOption())
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .option(
+      '--cache <url>',
+      'shared cache behind --cache-dir: s3://bucket/prefix (or ASSETGEN_CACHE; AWS_* variables)',
+    )
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
     .option('--shard <i/n>', SHARD_HELP, shard);
   recipeLimits(plan).action(async (files: string[], options) => {
@@ -167,6 +171,10 @@ export async function main(
     .addOption(localUpscalerOption())
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .option(
+      '--cache <url>',
+      'shared cache behind --cache-dir: s3://bucket/prefix (or ASSETGEN_CACHE; AWS_* variables)',
+    )
     .option('--force [assets...]', 're-run despite the cache: everything, or the given asset ids')
     .option('--frozen', 'CI: never start a paid task; restore from the cache or fail naming what changed')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
@@ -236,6 +244,10 @@ export async function main(
     .addOption(providerOption())
     .addOption(localUpscalerOption())
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .option(
+      '--cache <url>',
+      'shared cache behind --cache-dir: s3://bucket/prefix (or ASSETGEN_CACHE; AWS_* variables)',
+    )
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
     .addOption(new Option('--prune').hideHelp()) // refused with a reason (check writes nothing)
     .option('--shard <i/n>', SHARD_HELP, shard)

@@ -44,6 +44,8 @@ export interface RunContext {
   journal?: Journal;
   /** Claims on paid tasks, shared with other runs on the same cache (absent for free providers). */
   claims?: TaskClaims;
+  /** Local tasks are claimed too (a store shared between machines): no task is computed twice. */
+  claimLocal: boolean;
   /** `--frozen`: no paid task may start; a miss fails its asset with the reason. */
   frozen: boolean;
   /** Look-up only (plan, budget check): nothing runs; the first cache miss ends the asset's chain. */

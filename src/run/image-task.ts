@@ -20,6 +20,7 @@ import { relativePathProblem, renderOutputPath } from '../recipe/index.js';
 import type { Operation } from '../recipe/recipe-types.generated.js';
 import type { CachedFile, TaskRecord } from '../store/cache.js';
 import { sha256, sha256File } from '../store/hash.js';
+import { runClaimed } from './claimed-task.js';
 import { once, ProbeMissError, type RunContext, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { imageTaskKey, outputKey } from './keys.js';
@@ -61,13 +62,16 @@ async function cachedLocalTask(
     const hit = await context.cache.get(key);
     if (hit !== undefined) return { record: hit, cached: true };
     if (context.probe) throw new ProbeMissError(key);
-    return context.pools.local(async () => {
-      if (context.signal.aborted) throw new CancelledError();
-      context.emit({ type: 'task-started', task });
-      const record = await work();
-      await context.cache.put(record);
-      return { record, cached: false };
-    }, priority);
+    const local = () =>
+      context.pools.local(async () => {
+        if (context.signal.aborted) throw new CancelledError();
+        context.emit({ type: 'task-started', task });
+        const record = await work();
+        await context.cache.put(record);
+        return { record, cached: false };
+      }, priority);
+    // Runners on other machines sharing the cache compute it once between them (claimed-task.ts).
+    return context.claimLocal ? runClaimed(context, key, task, { useCached: true }, local) : local();
   });
 }
 

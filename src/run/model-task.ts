@@ -13,7 +13,7 @@ import type { CachedFile, TaskRecord } from '../store/cache.js';
 import { hashKey } from '../store/hash.js';
 import type { JournalEntry } from '../store/journal.js';
 import { type LockedTask, lockMismatch, lockTaskId } from '../store/lock.js';
-import { runClaimed } from './claimed-task.js';
+import { runClaimed, type TaskJournal } from './claimed-task.js';
 import { once, ProbeMissError, type RunContext, SkippedError, type TaskOutcome } from './context.js';
 import type { TaskRef } from './events.js';
 import { modelTaskKey } from './keys.js';
@@ -141,8 +141,12 @@ function recordedMetrics(metrics: Readonly<Record<string, number>> | undefined):
 }
 
 /** Appends a `created` or `ended` line: written within this turn of the event loop, not flushed. */
-function journalLine(context: RunContext, line: Extract<JournalEntry, { type: 'created' | 'ended' }>): void {
-  context.journal?.append(line).catch((error: unknown) => {
+function journalLine(
+  context: RunContext,
+  journal: TaskJournal | undefined,
+  line: Extract<JournalEntry, { type: 'created' | 'ended' }>,
+): void {
+  journal?.append(line).catch((error: unknown) => {
     // Not fatal: the intent already on disk lets a later run find this prediction by searching, and a
     // resumed prediction that had ended is recognised when it is read.
     const reason = error instanceof Error ? error.message : String(error);
@@ -156,6 +160,7 @@ function forwardProviderEvent(
   context: RunContext,
   identity: ModelTaskIdentity,
   lease: TaskLease,
+  journal: TaskJournal | undefined,
   event: ProviderEvent,
 ): void {
   const { task } = identity;
@@ -169,7 +174,13 @@ function forwardProviderEvent(
     lease.predictionStarted(event.predictionId, event.resumed === true ? 'resumed' : 'created');
     const at = new Date().toISOString();
     const { key } = identity;
-    journalLine(context, { type: 'created', key, model: task.model, predictionId: event.predictionId, at });
+    journalLine(context, journal, {
+      type: 'created',
+      key,
+      model: task.model,
+      predictionId: event.predictionId,
+      at,
+    });
     const status = event.resumed === true ? 'resumed' : 'created';
     context.emit({ type: 'task-progress', task, status, predictionId: event.predictionId });
   } else if (event.type === 'prediction-ended') {
@@ -177,7 +188,14 @@ function forwardProviderEvent(
     if (event.status !== 'succeeded') {
       const { predictionId, status } = event;
       const at = new Date().toISOString();
-      journalLine(context, { type: 'ended', key: identity.key, model: task.model, predictionId, status, at });
+      journalLine(context, journal, {
+        type: 'ended',
+        key: identity.key,
+        model: task.model,
+        predictionId,
+        status,
+        at,
+      });
     }
   }
 }
@@ -192,8 +210,9 @@ async function predictWithResume(
   request: PredictionRequest,
   lease: TaskLease,
   forced: boolean,
+  journal: TaskJournal | undefined,
 ) {
-  const journalled = context.provider.paid && !forced ? context.journal?.lookup(identity.key) : undefined;
+  const journalled = context.provider.paid && !forced ? journal?.lookup() : undefined;
   // An earlier run's prediction that gave no result: the one created now stands in for it.
   if (journalled?.ended !== undefined) lease.replacing();
   else if (journalled !== undefined) {
@@ -215,7 +234,7 @@ async function predictWithResume(
     }
   }
   if (context.provider.paid) {
-    await context.journal?.append({
+    await journal?.append({
       type: 'intent',
       key: identity.key,
       model: identity.task.model,
@@ -254,7 +273,7 @@ export async function runModelStep(
     }
     context.emit({ type: 'task-queued', task });
     const paid = context.provider.paid;
-    const run = async (): Promise<TaskOutcome> => {
+    const run = async (journal?: TaskJournal): Promise<TaskOutcome> => {
       const lease = createTaskLease(context, asset, step, task, estimatedUsd);
       const workDir = await context.cache.createWorkDir();
       try {
@@ -271,7 +290,7 @@ export async function runModelStep(
             taskKey: key,
             label: { recipe: asset.recipe, asset: asset.instance.assetId, step: step.id },
             signal: context.signal,
-            onEvent: (event) => forwardProviderEvent(context, identity, lease, event),
+            onEvent: (event) => forwardProviderEvent(context, identity, lease, journal, event),
             ...(paid ? { onModelDone: lease.onModelDone } : {}),
             ...(version === undefined ? {} : { version }),
             ...(step.catalog === undefined ? {} : { catalog: step.catalog }),
@@ -279,6 +298,7 @@ export async function runModelStep(
           },
           lease,
           context.force(asset.key),
+          journal,
         );
         lease.modelDone(result.actualUsd);
         const files = await context.cache.adopt(result.files);
@@ -315,10 +335,11 @@ export async function runModelStep(
         await rm(workDir, { recursive: true, force: true });
       }
     };
-    if (!paid) return context.pools.local(run, stepPosition(asset, step));
     // Runs sharing the cache run it once between them (claimed-task.ts).
     const useCached = !context.force(asset.key) || context.finished.has(key);
-    return runClaimed(context, key, task, { useCached }, run);
+    if (paid) return runClaimed(context, key, task, { useCached }, run);
+    const local = () => context.pools.local(() => run(), stepPosition(asset, step));
+    return context.claimLocal ? runClaimed(context, key, task, { useCached }, local) : local();
   });
   context.lockEntries.set(
     lockTaskId(asset.key, step.id, asset.profile),

@@ -67,6 +67,8 @@ export interface RunOptions {
   journal?: Journal;
   /** Task claims shared with other runs on the same cache, for paid providers (no task paid twice). */
   claims?: TaskClaims;
+  /** Claim local tasks too (runners on other machines share the cache: no task computed twice). */
+  claimLocalTasks?: boolean;
   /** Look up only: run nothing, stop each asset at its first cache miss (for plan and budget checks). */
   probe?: boolean;
   /** Copy outputs into outDir (default true). */
@@ -334,6 +336,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     stop: createStopSwitch(),
     ...(options.journal === undefined ? {} : { journal: options.journal }),
     ...(options.claims === undefined ? {} : { claims: options.claims }),
+    claimLocal: options.claims !== undefined && options.claimLocalTasks === true,
   };
 
   const lock = options.lock ?? emptyLock();

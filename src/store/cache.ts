@@ -5,12 +5,21 @@
  * the folder is safe to share between recipes and runs and to restore in CI. They are not forced to disk
  * (no fsync): after a power cut an entry may be missing or empty, which reads as a miss, never as a
  * wrong result (the size of every object is checked).
+ *
+ * With a remote store (S3 …) the folder is a layer in front of it: a look-up reads the folder first; a
+ * record found only in the store is fetched with its objects (each checked by size and hash) into the
+ * folder, so nothing already on disk is downloaded again. A record is written to the folder, then its
+ * objects (those the store lacks) and the record to the store — objects first, so a record in the store
+ * always has its objects there.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProducedFile } from '../providers/types.js';
 import { writeFileAtomic } from './atomic.js';
+import { createFsStore } from './fs-store.js';
+import { sha256 } from './hash.js';
+import { type Store, storeKeys } from './store.js';
 import { describingFailure } from './write-errors.js';
 
 export interface CachedFile {
@@ -52,13 +61,33 @@ export interface Cache {
   put(record: TaskRecord): Promise<void>;
   /** A fresh, empty folder on the cache's file system for a task to write into. */
   createWorkDir(): Promise<string>;
+  /** The shared store behind the folder, when there is one. */
+  readonly remote?: Store;
+}
+
+export interface CacheOptions {
+  /** A shared store (S3 …) behind the folder. */
+  remote?: Store;
 }
 
 const shard = (hex: string): string => hex.slice(0, 2);
 
-export function createCache(dir: string): Cache {
-  const objectPath = (sha256: string): string => join(dir, 'objects', shard(sha256), sha256);
-  const recordPath = (key: string): string => join(dir, 'tasks', shard(key), `${key}.json`);
+/** A record's text, or undefined when it is missing or unreadable (a miss). */
+function parseRecord(text: string | undefined): TaskRecord | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const record = JSON.parse(text) as TaskRecord;
+    return Array.isArray(record?.files) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createCache(dir: string, options: CacheOptions = {}): Cache {
+  const { remote } = options;
+  const local = createFsStore(dir);
+  const objectPath = (sha: string): string => local.pathOf(storeKeys.object(sha));
+  const recordPath = (key: string): string => local.pathOf(storeKeys.record(key));
 
   // Folders this cache already made: each shard and the work root once, not once per file. Should one
   // vanish meanwhile (the cache cleared by another process), the write makes it again and retries.
@@ -91,19 +120,74 @@ export function createCache(dir: string): Cache {
     }
   };
 
+  const recordText = (record: TaskRecord): string => `${JSON.stringify(record, null, 2)}\n`;
+  const writeRecord = (record: TaskRecord): Promise<void> =>
+    inDir(join(dir, 'tasks', shard(record.key)), () =>
+      writeFileAtomic(recordPath(record.key), recordText(record), {
+        ...cacheWrite,
+        doing: 'write the cache record',
+      }),
+    );
+
+  // Objects this cache has fetched or found in the remote store: each once per run.
+  const fetching = new Map<string, Promise<boolean>>();
+  const uploaded = new Map<string, Promise<void>>();
+  /** Brings a remote object into the folder (checked by size and hash); false when the store lacks it. */
+  const fetchObject = (file: CachedFile): Promise<boolean> => {
+    let fetched = fetching.get(file.sha256);
+    if (fetched === undefined) {
+      fetched = (async () => {
+        const target = objectPath(file.sha256);
+        if (await exists(target, file.bytes)) return true;
+        const got = await remote?.get(storeKeys.object(file.sha256));
+        if (got === undefined || got.body.length !== file.bytes || sha256(got.body) !== file.sha256)
+          return false;
+        await inDir(join(dir, 'objects', shard(file.sha256)), () =>
+          writeFileAtomic(target, got.body, { ...cacheWrite, doing: 'store the result in the cache' }),
+        );
+        return true;
+      })();
+      fetching.set(file.sha256, fetched);
+      fetched.then(
+        (found) => found || fetching.delete(file.sha256),
+        () => fetching.delete(file.sha256),
+      );
+    }
+    return fetched;
+  };
+  /** Puts a local object into the remote store unless it is there already. */
+  const uploadObject = (file: CachedFile): Promise<void> => {
+    let upload = uploaded.get(file.sha256);
+    if (upload === undefined) {
+      upload = (async () => {
+        const key = storeKeys.object(file.sha256);
+        if ((await remote?.head(key))?.size === file.bytes) return;
+        await remote?.put(key, await readFile(objectPath(file.sha256)));
+      })();
+      uploaded.set(file.sha256, upload);
+      upload.catch(() => uploaded.delete(file.sha256));
+    }
+    return upload;
+  };
+
   return {
     dir,
+    ...(remote === undefined ? {} : { remote }),
     objectPath,
     async get(key) {
-      let record: TaskRecord;
-      try {
-        record = JSON.parse(await readFile(recordPath(key), 'utf8')) as TaskRecord;
-      } catch {
-        return undefined;
+      const stored = parseRecord(await readFile(recordPath(key), 'utf8').catch(() => undefined));
+      let missing = false;
+      for (const file of stored?.files ?? []) {
+        if (!(await exists(objectPath(file.sha256), file.bytes))) missing = true;
       }
+      if (stored !== undefined && !missing) return stored;
+      if (remote === undefined) return undefined;
+      const record = stored ?? parseRecord((await remote.get(storeKeys.record(key)))?.body.toString('utf8'));
+      if (record === undefined) return undefined;
       for (const file of record.files) {
-        if (!(await exists(objectPath(file.sha256), file.bytes))) return undefined;
+        if (!(await fetchObject(file))) return undefined;
       }
+      if (stored === undefined) await writeRecord(record);
       return record;
     },
     async adopt(files) {
@@ -130,10 +214,10 @@ export function createCache(dir: string): Cache {
       return { sha256, bytes: data.byteLength, contentType };
     },
     async put(record) {
-      const text = `${JSON.stringify(record, null, 2)}\n`;
-      await inDir(join(dir, 'tasks', shard(record.key)), () =>
-        writeFileAtomic(recordPath(record.key), text, { ...cacheWrite, doing: 'write the cache record' }),
-      );
+      await writeRecord(record);
+      if (remote === undefined) return;
+      for (const file of record.files) await uploadObject(file);
+      await remote.put(storeKeys.record(record.key), recordText(record));
     },
     async createWorkDir() {
       const root = join(dir, 'tmp');

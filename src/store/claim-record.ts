@@ -1,9 +1,14 @@
 /**
- * What one task claim says (`<cache>/claims/<key>.json`, format CLAIM_VERSION) and when it no longer
+ * What one task claim says (`claims/<key>.json` in the store, format CLAIM_VERSION) and when it no longer
  * counts: its lease ran out, or it was written on this host by a process that no longer exists.
+ *
+ * Format 2 adds `journal`: what the holder's prediction journal says about the task (the time of its intent,
+ * the prediction id once created, how it ended), so a run on another machine that takes the claim over
+ * re-attaches to that prediction or adopts it instead of paying again. Format 1 claims read alike without it.
  */
+import type { JournalState } from './journal.js';
 
-export const CLAIM_VERSION = 1;
+export const CLAIM_VERSION = 2;
 
 export interface ClaimHolder {
   v: number;
@@ -15,6 +20,8 @@ export interface ClaimHolder {
   startedAt: string;
   /** Renewed while the task runs; a claim not renewed by then is stale. */
   expiresAt: string;
+  /** The holder's journal state for the task (format 2), once it has one. */
+  journal?: JournalState;
 }
 
 export function formatClaim(holder: ClaimHolder): string {
@@ -36,6 +43,7 @@ export function parseClaim(text: string, key: string, modifiedMs: number, leaseM
       typeof value.expiresAt === 'string' &&
       !Number.isNaN(Date.parse(value.expiresAt))
     ) {
+      const journal = journalOf(value.journal);
       return {
         v: typeof value.v === 'number' ? value.v : 0,
         key,
@@ -44,6 +52,7 @@ export function parseClaim(text: string, key: string, modifiedMs: number, leaseM
         host: value.host,
         startedAt: value.startedAt,
         expiresAt: value.expiresAt,
+        ...(journal === undefined ? {} : { journal }),
       };
     }
   } catch {
@@ -58,6 +67,20 @@ export function parseClaim(text: string, key: string, modifiedMs: number, leaseM
     startedAt: new Date(modifiedMs).toISOString(),
     expiresAt: new Date(modifiedMs + leaseMs).toISOString(),
   };
+}
+
+const ENDED = new Set(['failed', 'canceled', 'aborted']);
+
+/** The journal state in a claim, keeping only fields of the expected types. */
+function journalOf(value: unknown): JournalState | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { intentAt, predictionId, ended } = value as Record<string, unknown>;
+  const state: JournalState = {};
+  if (typeof intentAt === 'string') state.intentAt = intentAt;
+  if (typeof predictionId === 'string') state.predictionId = predictionId;
+  if (typeof ended === 'string' && ENDED.has(ended))
+    state.ended = ended as NonNullable<JournalState['ended']>;
+  return Object.keys(state).length === 0 ? undefined : state;
 }
 
 /** Whether a process with this id exists on this machine (EPERM: it exists, under another user). */

@@ -97,7 +97,7 @@ function parseLines(text: string, path: string): JournalEntry[] {
 const serialize = (entry: JournalEntry): string => `${JSON.stringify({ v: JOURNAL_VERSION, ...entry })}\n`;
 
 /** Folds a key's lines, oldest first: a new intent starts a new attempt and forgets the earlier one. */
-function apply(state: JournalState, entry: JournalEntry): JournalState {
+export function foldJournalEntry(state: JournalState, entry: JournalEntry): JournalState {
   if (entry.type === 'intent') return { intentAt: entry.at };
   if (entry.type === 'created') return { ...withoutEnd(state), predictionId: entry.predictionId };
   if (state.predictionId === undefined || state.predictionId === entry.predictionId) {
@@ -132,7 +132,8 @@ async function readText(path: string): Promise<string> {
 
 function readState(text: string, path: string): Map<string, JournalState> {
   const state = new Map<string, JournalState>();
-  for (const entry of parseLines(text, path)) state.set(entry.key, apply(state.get(entry.key) ?? {}, entry));
+  for (const entry of parseLines(text, path))
+    state.set(entry.key, foldJournalEntry(state.get(entry.key) ?? {}, entry));
   return state;
 }
 

@@ -1,24 +1,22 @@
 /**
- * Task claims: runs that share a cache folder run each paid task once between them. Before a run starts a
- * task it claims the task's key (`<cache>/claims/<key>.json`, created exclusively: written to a private
- * file, then hard-linked into place, which fails when a claim exists). It renews the claim's lease while
- * the task runs and deletes the claim when the task's result is in the cache or the task failed. A run that
- * meets a live claim waits (`wait`): it polls the cache with backoff until the result is there and serves
- * it, or claims the task itself once the claim is gone without a result or is stale — its lease ran out,
- * or it was written on this host by a process that no longer exists (a killed run).
+ * Task claims: runs that share a cache — one folder, or a remote store (S3 …) behind each runner's folder —
+ * run each task once between them. Before a run starts a task it claims the task's key (`claims/<key>.json`
+ * in the store, created with `putIfAbsent`: of several runs exactly one succeeds). It renews the claim's
+ * lease while the task runs, writes into it what its journal records for the task (intent, prediction id,
+ * how it ended: claim-record.ts), and deletes it when the task's result is in the cache or the task failed.
+ * A run that meets a live claim waits (`wait`): it polls the cache with backoff until the result is there
+ * and serves it, or claims the task itself once the claim is gone without a result or is stale — its
+ * lease ran out, or (a folder on this machine) it was written on this host by a process that no longer
+ * exists (a killed run).
  *
- * A stale claim is taken over without a race: the waiter first creates the key's takeover lock exclusively
- * (of several waiters exactly one gets it), re-reads the claim and, if it is still the stale one it judged,
- * renames its own fresh claim over it — the claim file never disappears in between, so no plain claimant can
- * slip in — then drops the lock. (A takeover lock left by a killed run is cleared once stale itself.)
- *
- * The interface (claim → owned | heldBy, renew, release, wait) asks only for an exclusive create, a
- * replace-if-unchanged and a delete, so it fits an object store with conditional puts as well.
+ * A stale claim is taken over by a conditional replace (`put` with `ifMatch` on the version judged stale):
+ * of several waiters exactly one replaces that version, the others find the winner's live claim; the claim
+ * never disappears in between, so no plain claimant can slip in. Every write of an owned claim (renewal,
+ * journal note) is a conditional replace of its last version, one at a time, so a run whose lease lapsed
+ * and was taken over learns it (`renew` → false) instead of overwriting the taker's claim.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError } from '../errors.js';
 import {
@@ -30,15 +28,20 @@ import {
   processExists,
   staleReason,
 } from './claim-record.js';
+import { createFsStore } from './fs-store.js';
+import { foldJournalEntry, type JournalEntry, type JournalState } from './journal.js';
+import { type Store, storeKeys } from './store.js';
 
 export type { ClaimHolder } from './claim-record.js';
 
 export interface OwnedClaim {
   readonly key: string;
-  /** The stale claim this one replaced: its run may have journalled a prediction for the task. */
+  /** The stale claim this one replaced: its run may have created a prediction for the task (`journal`). */
   readonly tookOver?: ClaimHolder;
   /** Extends the lease (done on its own every lease/3); false when the claim is no longer this run's. */
   renew(): Promise<boolean>;
+  /** Records a journal line in the claim, for a run that may take it over (an intent is awaited). */
+  note(entry: JournalEntry): Promise<void>;
   /** Deletes the claim (when it is still this run's) and stops renewing it. */
   release(): Promise<void>;
 }
@@ -60,7 +63,7 @@ export interface TaskClaims {
   claim(key: string): Promise<ClaimAttempt>;
   /** Until the task's result exists (then `result`) or this run owns the claim (then `owned`). */
   wait<T>(key: string, options: WaitOptions<T>): Promise<{ result: T } | { owned: OwnedClaim }>;
-  /** Whether another live run holds a claim in this folder. */
+  /** Whether another live run holds a claim in this store. */
   othersActive(): Promise<boolean>;
   /** Releases every claim this run still holds. */
   close(): Promise<void>;
@@ -71,130 +74,79 @@ export interface TaskClaimsOptions {
   leaseMs?: number;
   /** First and longest pause between two looks while waiting (default 50 ms, growing to 1 s). */
   pollMs?: { first: number; max: number };
+  /**
+   * Whether a claim of this host whose process is gone counts as stale at once (default: for a folder
+   * given by path; not for a store shared between machines, whose host names may repeat across containers).
+   */
+  checkPid?: boolean;
   /** For tests: the host name and process id written into claims, and how a pid is checked. */
   host?: string;
   pid?: number;
   isAlive?: (pid: number) => boolean;
 }
 
-/** Looks at a stale claim being replaced by another waiter before saying who holds it (~5 s in all). */
+/** Looks at a stale claim being replaced by another waiter before saying who holds it. */
 const TAKEOVER_ATTEMPTS = 30;
 
-export function createTaskClaims(cacheDir: string, options: TaskClaimsOptions = {}): TaskClaims {
-  const dir = join(cacheDir, 'claims');
+/** `store`: a store, or the path of a cache folder (its `claims/` folder). */
+export function createTaskClaims(store: Store | string, options: TaskClaimsOptions = {}): TaskClaims {
+  const byPath = typeof store === 'string';
+  const claims = byPath ? createFsStore(store) : store;
   const leaseMs = options.leaseMs ?? 30_000;
   const poll = options.pollMs ?? { first: 50, max: 1_000 };
   const host = options.host ?? hostname();
   const pid = options.pid ?? process.pid;
-  const isAlive = options.isAlive ?? processExists;
+  const checkPid = options.checkPid ?? byPath;
+  const isAlive = checkPid ? (options.isAlive ?? processExists) : () => true;
   const owner = randomBytes(8).toString('hex');
   const held = new Map<string, OwnedClaim>();
-  let made: Promise<unknown> | undefined;
 
-  const pathOf = (key: string): string => join(dir, `${key}.json`);
-  const privatePath = (key: string, what: string): string =>
-    join(dir, `.${key}.${what}.${owner}.${randomBytes(4).toString('hex')}`);
   const liveness = (): Liveness => ({ host, now: Date.now(), isAlive });
+  const record = (key: string, startedAt: string, journal: JournalState | undefined): string =>
+    formatClaim({
+      v: CLAIM_VERSION,
+      key,
+      owner,
+      pid,
+      host,
+      startedAt,
+      expiresAt: new Date(Date.now() + leaseMs).toISOString(),
+      ...(journal === undefined ? {} : { journal }),
+    });
 
-  const record = (key: string, startedAt: string): ClaimHolder => ({
-    v: CLAIM_VERSION,
-    key,
-    owner,
-    pid,
-    host,
-    startedAt,
-    expiresAt: new Date(Date.now() + leaseMs).toISOString(),
-  });
+  /** The claim and its version, or undefined when there is none. */
+  const read = async (key: string): Promise<{ etag: string; holder: ClaimHolder } | undefined> => {
+    const got = await claims.get(storeKeys.claim(key));
+    if (got === undefined) return undefined;
+    return { etag: got.etag, holder: parseClaim(got.body.toString('utf8'), key, got.modifiedMs, leaseMs) };
+  };
 
-  /** The claim file's text and holder, or undefined when there is none. */
-  const read = async (
-    path: string,
+  const own = (
     key: string,
-  ): Promise<{ text: string; holder: ClaimHolder } | undefined> => {
-    try {
-      const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-      return { text, holder: parseClaim(text, key, info.mtimeMs, leaseMs) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-  };
-
-  /** Puts the text at `path` only if nothing is there; false when something is. */
-  const createExclusive = async (path: string, key: string, text: string): Promise<boolean> => {
-    made ??= mkdir(dir, { recursive: true });
-    await made;
-    const temporary = privatePath(key, 'new');
-    await writeFile(temporary, text);
-    try {
-      await link(temporary, path);
-      return true;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return false;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
-      // A file system without hard links: an exclusive open (a reader may briefly see it empty).
-      try {
-        await writeFile(path, text, { flag: 'wx' });
-        return true;
-      } catch (fallback) {
-        if ((fallback as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw fallback;
-      }
-    } finally {
-      await rm(temporary, { force: true });
-    }
-  };
-
-  /**
-   * Replaces a stale claim, if it is still the one judged (`text`), by this run's `fresh` one. Only the holder
-   * of the key's takeover lock (created exclusively) may replace, and it renames the fresh claim over the
-   * stale one, so the claim file never disappears meanwhile and no plain claimant can slip in. Returns
-   * `owned` when this run now holds the claim, `busy` when another waiter holds the lock, `changed` when the
-   * claim was released or replaced in between.
-   */
-  const takeOver = async (
-    path: string,
-    key: string,
-    text: string,
-    fresh: string,
-  ): Promise<'owned' | 'busy' | 'changed'> => {
-    const lock = join(dir, `.${key}.takeover`);
-    if (!(await createExclusive(lock, key, formatClaim(record(key, new Date().toISOString()))))) {
-      // A lock left by a run killed in the middle of a takeover is cleared once it is stale itself.
-      const other = await read(lock, key).catch(() => undefined);
-      if (other !== undefined && staleReason(other.holder, liveness()) !== undefined) {
-        await rm(lock, { force: true });
-      }
-      return 'busy';
-    }
-    try {
-      const current = await read(path, key);
-      if (current === undefined || current.text !== text) return 'changed';
-      const temporary = privatePath(key, 'takeover');
-      await writeFile(temporary, fresh);
-      await rename(temporary, path);
-      return 'owned';
-    } finally {
-      await rm(lock, { force: true });
-    }
-  };
-
-  const own = (key: string, startedAt: string, tookOver: ClaimHolder | undefined): OwnedClaim => {
-    const path = pathOf(key);
+    startedAt: string,
+    tookOver: ClaimHolder | undefined,
+    inherited: JournalState | undefined,
+  ): OwnedClaim => {
+    const path = storeKeys.claim(key);
+    let journal = inherited;
     let released = false;
-    const renew = async (): Promise<boolean> => {
-      if (released) return false;
-      const current = await read(path, key);
-      if (current === undefined) return createExclusive(path, key, formatClaim(record(key, startedAt)));
-      if (current.holder.owner !== owner) return false;
-      const temporary = privatePath(key, 'renew');
-      await writeFile(temporary, formatClaim(record(key, startedAt)));
-      await rename(temporary, path);
-      return true;
+    // One write at a time, each a conditional replace of the version this run last saw as its own.
+    let writing: Promise<unknown> = Promise.resolve();
+    const serial = <T>(write: () => Promise<T>): Promise<T> => {
+      const next = writing.then(write, write);
+      writing = next.catch(() => {});
+      return next;
     };
+    const rewrite = (): Promise<boolean> =>
+      serial(async () => {
+        if (released) return false;
+        const current = await read(key);
+        if (current === undefined) return claims.putIfAbsent(path, record(key, startedAt, journal));
+        if (current.holder.owner !== owner) return false;
+        return claims.put(path, record(key, startedAt, journal), { ifMatch: current.etag });
+      });
     const timer = setInterval(() => {
-      renew().then(
+      rewrite().then(
         (mine) => {
           if (!mine) clearInterval(timer);
         },
@@ -205,14 +157,20 @@ export function createTaskClaims(cacheDir: string, options: TaskClaimsOptions = 
     const claim: OwnedClaim = {
       key,
       ...(tookOver === undefined ? {} : { tookOver }),
-      renew,
+      renew: rewrite,
+      async note(entry) {
+        journal = foldJournalEntry(journal ?? {}, entry);
+        await rewrite();
+      },
       async release() {
         if (released) return;
-        released = true;
         clearInterval(timer);
         held.delete(key);
-        const current = await read(path, key).catch(() => undefined);
-        if (current?.holder.owner === owner) await rm(path, { force: true });
+        await serial(async () => {
+          released = true;
+          const current = await read(key).catch(() => undefined);
+          if (current?.holder.owner === owner) await claims.delete(path);
+        });
       },
     };
     held.set(key, claim);
@@ -220,21 +178,23 @@ export function createTaskClaims(cacheDir: string, options: TaskClaimsOptions = 
   };
 
   const claim = async (key: string): Promise<ClaimAttempt> => {
-    const path = pathOf(key);
+    const path = storeKeys.claim(key);
     for (let attempt = 0; ; attempt++) {
       const startedAt = new Date().toISOString();
-      if (await createExclusive(path, key, formatClaim(record(key, startedAt)))) {
-        return { owned: own(key, startedAt, undefined) };
+      if (await claims.putIfAbsent(path, record(key, startedAt, undefined))) {
+        return { owned: own(key, startedAt, undefined, undefined) };
       }
-      const current = await read(path, key);
+      const current = await read(key);
       if (current === undefined) continue; // released between the two looks: try again
       if (current.holder.owner === owner || attempt >= TAKEOVER_ATTEMPTS) return { heldBy: current.holder };
       if (staleReason(current.holder, liveness()) === undefined) return { heldBy: current.holder };
-      const takeoverStart = new Date().toISOString();
-      const outcome = await takeOver(path, key, current.text, formatClaim(record(key, takeoverStart)));
-      if (outcome === 'owned') return { owned: own(key, takeoverStart, current.holder) };
-      // Another waiter is replacing it: give it a moment, then look again.
-      if (outcome === 'busy') await sleep(Math.min(5 * 2 ** Math.min(attempt, 6), 200));
+      // The taker carries on what the stale claim's journal said, for whoever takes over from it.
+      const inherited = current.holder.journal;
+      if (await claims.put(path, record(key, startedAt, inherited), { ifMatch: current.etag })) {
+        return { owned: own(key, startedAt, current.holder, inherited) };
+      }
+      // Another waiter replaced it first: look again (its fresh claim is live).
+      await sleep(Math.min(5 * 2 ** Math.min(attempt, 6), 200));
     }
   };
 
@@ -269,17 +229,11 @@ export function createTaskClaims(cacheDir: string, options: TaskClaimsOptions = 
       }
     },
     async othersActive() {
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch {
-        return false;
-      }
       const live = liveness();
-      for (const name of names) {
-        if (name.startsWith('.') || !name.endsWith('.json')) continue;
-        const key = name.slice(0, -'.json'.length);
-        const current = await read(join(dir, name), key).catch(() => undefined);
+      for await (const name of claims.list(storeKeys.claims)) {
+        if (!name.endsWith('.json')) continue;
+        const key = name.slice(storeKeys.claims.length, -'.json'.length);
+        const current = await read(key).catch(() => undefined);
         if (current === undefined || current.holder.owner === owner) continue;
         if (staleReason(current.holder, live) === undefined) return true;
       }

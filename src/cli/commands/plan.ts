@@ -5,6 +5,7 @@ import type { PriceOrigin } from '../../models/prices.js';
 import { formatUsd } from '../../plan/cost.js';
 import type { ShardSpec } from '../../plan/shard.js';
 import type { PlanSummary } from '../../plan/summary.js';
+import { cacheOptions } from '../cache-options.js';
 import type { CommandOutput } from '../command-output.js';
 import { EXIT } from '../exit-codes.js';
 import { providerName, replicateOptions } from '../library-options.js';
@@ -15,6 +16,8 @@ export interface PlanCommandOptions extends RecipeLimitFlags {
   localUpscaler?: LocalUpscalerName;
   maxCost?: number;
   cacheDir: string;
+  /** `--cache s3://…`: the shared cache behind the folder. */
+  cache?: string;
   lock?: string;
   shard?: ShardSpec;
 }
@@ -87,6 +90,7 @@ export async function planCommand(
     cwd: io.cwd,
     cacheDir: options.cacheDir,
     replicate: replicateOptions({}, io),
+    ...cacheOptions(options.cache, io),
     ...recipeLimits(options),
     ...(options.provider === undefined ? {} : { provider: providerName(options.provider) }),
     ...(options.localUpscaler === undefined ? {} : { localUpscaler: options.localUpscaler }),

@@ -5,6 +5,7 @@ import { formatUsd } from '../../plan/cost.js';
 import type { ShardSpec } from '../../plan/shard.js';
 import type { RunEvent } from '../../run/events.js';
 import { formatSpend } from '../../run/spend.js';
+import { cacheOptions } from '../cache-options.js';
 import type { CommandOutput } from '../command-output.js';
 import { EXIT } from '../exit-codes.js';
 import { isCi, providerName, type ReplicateFlags, replicateOptions } from '../library-options.js';
@@ -21,6 +22,8 @@ export interface RunCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   localConcurrency?: number;
   maxCost?: number;
   cacheDir: string;
+  /** `--cache s3://…`: the shared cache behind the folder. */
+  cache?: string;
   force?: boolean | string[];
   frozen?: boolean;
   lock?: string;
@@ -82,6 +85,7 @@ export async function runCommand(
       ...replicateOptions(options, io),
       ...(options.rate === undefined ? {} : { createsPerMinute: options.rate }),
     },
+    ...cacheOptions(options.cache, io),
     ...recipeLimits(options),
     signal: controller.signal,
     onEvent: (event: RunEvent) => {
