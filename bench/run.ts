@@ -16,6 +16,7 @@ import { lowCreditRows, transientFaultRows } from './scenarios/resilience.js';
 import { reviewPage } from './scenarios/review-page.js';
 import { scale } from './scenarios/scale.js';
 import { sdkScript } from './scenarios/sdk-script.js';
+import { shards } from './scenarios/shards.js';
 import { startup } from './scenarios/startup.js';
 import { upscaling } from './scenarios/upscale.js';
 import { warmRerun } from './scenarios/warm-rerun.js';
@@ -32,6 +33,7 @@ const SCENARIOS: Record<number, (context: BenchContext) => Promise<ScenarioRow[]
   9: lowCreditRows,
   10: devLoop,
   11: upscaling,
+  12: shards,
 };
 
 async function main(): Promise<number> {

@@ -2,12 +2,12 @@
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions } from './context.js';
 
-export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
+export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] as const;
 const DEFAULT_RESULTS = fileURLToPath(new URL('../results.json', import.meta.url));
 export const DEFAULT_UNIT_MS = 200;
 
 export const USAGE = `usage: npm run bench -- [options]
-  --only 1,3     run only these scenarios (1-11)
+  --only 1,3     run only these scenarios (1-12)
   --quick        small workloads (smoke run, about a minute)
   --unit-ms N    real milliseconds per simulated unit of model time (default ${DEFAULT_UNIT_MS})
   --out FILE     where to write the results (default bench/results.json)

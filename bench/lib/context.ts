@@ -2,7 +2,7 @@
 import type { WorkloadTime } from './workload.js';
 
 export interface BenchOptions {
-  /** Scenario numbers to run (1–11). */
+  /** Scenario numbers to run (1–12). */
   only: ReadonlySet<number>;
   /** Smaller workloads for a smoke run. */
   quick: boolean;
