@@ -33,11 +33,14 @@ export interface RecipeModels extends ResolvedModels {
   cacheDir: string;
 }
 
-/** The lock's path: the `lock` option, else `assetgen.lock` beside the first recipe. */
+/**
+ * The lock's path: the `lock` option (against `cwd`), else `assetgen.lock` beside the first recipe.
+ * `files` are as `recipePaths` gives them: relative to the process's folder, not to `cwd`.
+ */
 export function lockPathOf(files: readonly string[], explicit: string | undefined, cwd: string): string {
   if (explicit !== undefined) return resolve(cwd, explicit);
   const first = files[0];
-  return join(first === undefined ? cwd : dirname(resolve(cwd, first)), LOCK_FILE);
+  return join(first === undefined ? cwd : dirname(resolve(first)), LOCK_FILE);
 }
 
 /** A `ModelSource` on Replicate, when there is a token (the SDK is loaded only then). */
