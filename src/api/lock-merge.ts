@@ -21,9 +21,11 @@ export function mergeLock(
       ([id]) => !ran.has(`${id.slice(0, id.indexOf('/'))}@${lockTaskProfile(id) ?? ''}`),
     ),
   );
+  const deployments = { ...before.deployments, ...run.deployments };
   return {
     lockfile_version: 1,
     models: { ...before.models, ...run.models },
     tasks: { ...tasks, ...run.tasks },
+    ...(Object.keys(deployments).length > 0 ? { deployments } : {}),
   };
 }

@@ -7,10 +7,11 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { type Catalog, createCatalog } from '../models/catalog.js';
+import { type DeploymentSource, resolveDeployments } from '../models/resolve-deployments.js';
 import { type ModelSource, type ResolvedModels, resolveModels } from '../models/resolve-models.js';
 import { createSchemaStore } from '../models/schema-store.js';
-import { modelUsesOfFiles } from '../recipe/model-uses.js';
-import { LOCK_FILE, type LockFileContent, readLock } from '../store/lock.js';
+import { recipeUsesOfFiles } from '../recipe/model-uses.js';
+import { LOCK_FILE, type LockedDeployment, type LockFileContent, readLock } from '../store/lock.js';
 import { DEFAULT_CACHE_DIR, type ReplicateOptions } from './options.js';
 
 export interface ModelResolutionOptions {
@@ -47,7 +48,7 @@ export function lockPathOf(files: readonly string[], explicit: string | undefine
 export async function replicateModelSource(
   replicate: ReplicateOptions | undefined,
   onWarning?: (message: string) => void,
-): Promise<ModelSource | undefined> {
+): Promise<(ModelSource & DeploymentSource) | undefined> {
   const token = replicate?.token;
   if (token === undefined || token === '') return undefined;
   const { createModelLookup } = await import('../providers/replicate/model-lookup.js');
@@ -65,19 +66,36 @@ export async function resolveRecipeModels(
 ): Promise<RecipeModels> {
   const cacheDir = resolve(options.cwd, options.cacheDir ?? DEFAULT_CACHE_DIR);
   const lockPath = lockPathOf(files, options.lock, options.cwd);
-  const [uses, lock] = await Promise.all([modelUsesOfFiles(files), readLock(lockPath)]);
+  const [uses, lock] = await Promise.all([recipeUsesOfFiles(files), readLock(lockPath)]);
   const source =
     options.offline === true ? undefined : await replicateModelSource(options.replicate, options.onWarning);
-  const resolved = await resolveModels(uses, {
+  const signal = options.signal ?? new AbortController().signal;
+  // A deployment's release is a model named with a version: resolved (and its schema pinned) like one.
+  const deployments = await resolveDeployments(uses.deployments, { pins: lock.deployments, source, signal });
+  const releaseUses = [...deployments.releases.values()].map(({ model, version }) => ({ model, version }));
+  const resolved = await resolveModels([...uses.models, ...releaseUses], {
     catalog: createCatalog(),
     store: createSchemaStore(cacheDir),
     lock,
-    signal: options.signal ?? new AbortController().signal,
+    signal,
     ...(source === undefined ? {} : { source }),
     ...(options.refresh === true ? { refresh: true } : {}),
   });
   for (const note of resolved.notes) options.onWarning?.(note);
   const withPins: LockFileContent = { ...lock, models: { ...lock.models } };
   for (const [model, pin] of Object.entries(resolved.pins)) withPins.models[model] = pin;
-  return { ...resolved, lock: withPins, lockPath, cacheDir };
+  if (deployments.releases.size > 0) {
+    const pinned: Record<string, LockedDeployment> = { ...lock.deployments };
+    for (const [ref, release] of deployments.releases) {
+      const schema = resolved.catalog.get(`${release.model}:${release.version}`)?.fetched?.schemaHash;
+      pinned[ref] = { ...release, ...(schema === undefined ? {} : { schema }) };
+    }
+    withPins.deployments = pinned;
+  }
+  const catalog = {
+    ...resolved.catalog,
+    deployments: deployments.releases,
+    deploymentsNotFound: { missing: deployments.missing, unknown: deployments.unknown },
+  };
+  return { ...resolved, catalog, lock: withPins, lockPath, cacheDir };
 }

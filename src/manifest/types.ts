@@ -35,6 +35,8 @@ export interface ManifestModelStep {
   provider: string;
   model: string;
   version: string | null;
+  /** The deployment (`owner/name`) it ran through; `model`/`version` are its release's. Absent otherwise. */
+  deployment?: string;
   input: Record<string, unknown>;
   seed: number | null;
   prediction_id: string | null;

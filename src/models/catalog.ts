@@ -86,6 +86,16 @@ export interface Catalog {
   list(): readonly CatalogModel[];
   /** `owner/name` of models Replicate said it does not have (set by model resolution). */
   missing?: ReadonlySet<string>;
+  /** Deployments (`owner/name`) and the model version their current release runs (set by model resolution). */
+  deployments?: ReadonlyMap<string, DeploymentRelease>;
+  /** Deployments Replicate said it does not have (`missing`) or never looked up nor pinned (`unknown`). */
+  deploymentsNotFound?: { missing: ReadonlySet<string>; unknown: ReadonlySet<string> };
+}
+
+/** What a deployment runs: its current release's model (`owner/name`) and version id. */
+export interface DeploymentRelease {
+  model: string;
+  version: string;
 }
 
 function loadModel(spec: CatalogEntrySpec): CatalogModel {

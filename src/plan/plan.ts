@@ -34,6 +34,8 @@ export interface PlannedModelStep {
   model: string;
   /** Version from the recipe (`owner/name:version`); community models without one are resolved at run time. */
   version?: string;
+  /** The deployment (`owner/name`) it runs through; `model`/`version` are its release's. */
+  deployment?: string;
   catalog?: CatalogModel;
   pricing?: Pricing;
   /** Rendered input with schema defaults and seed; strings naming `steps.<id>.text` stay templates. */
@@ -220,6 +222,7 @@ function planModelStep(
     gates: resolveGates(entry?.kind ?? 'text-to-image', recipe.checks, step.checks),
   };
   if (ref?.version !== undefined) planned.version = ref.version;
+  if (step.deployment !== undefined) planned.deployment = step.deployment;
   if (entry !== undefined) planned.catalog = entry;
   if (pricing !== undefined) planned.pricing = pricing;
   if (imageInput !== undefined) planned.imageInput = imageInput;

@@ -27,6 +27,7 @@ export function stepIdentities(asset: PlannedAsset, dir: string): Map<string, st
         kind: 'model',
         model: step.model,
         version: step.version ?? null,
+        ...(step.deployment === undefined ? {} : { deployment: step.deployment }),
         input: step.input,
         image:
           step.imageInput === undefined

@@ -49,6 +49,11 @@ export interface PredictionRequest {
   model: string;
   /** Resolved version id; absent for official models (they have none). */
   version?: string;
+  /**
+   * Run through this deployment (`owner/name`) instead: `model`/`version` are its release's (what the
+   * step was checked against); Replicate runs whatever release is current.
+   */
+  deployment?: string;
   /** Catalog entry when the model is known; the local provider needs it to pick a stand-in. */
   catalog?: CatalogModel;
   /** The price the step was planned with (recipe, published or from history); what the actual cost is computed by. */

@@ -27,10 +27,13 @@ export function checkSteps(context: CheckContext): void {
 
   for (const { step, index } of steps) {
     const at = ['steps', index];
-    const hasModel = step.model !== undefined;
+    const hasModel = step.model !== undefined || step.deployment !== undefined;
     const hasImage = step.image !== undefined;
     if (!hasModel && !hasImage) {
-      problems.add(at, 'a step needs model: (a Replicate model) or image: (a list of local operations)');
+      problems.add(
+        at,
+        'a step needs model: (a Replicate model), deployment: (a Replicate deployment) or image: (a list of local operations)',
+      );
     } else if (hasModel && hasImage) {
       problems.add([...at, 'image'], 'a step has model: or image:, not both; split it into two steps', {
         at: 'key',
@@ -42,7 +45,7 @@ export function checkSteps(context: CheckContext): void {
           problems.add([...at, key], `only model steps take ${key}:`, { at: 'key' });
       }
     }
-    if (hasModel) checkModel(context, step, index);
+    if (step.model !== undefined) checkModel(context, step, index);
     checkFrom(context, step, index, firstIndexOf);
     if (hasImage && !hasModel && step.from === undefined && !problems.hasAtOrBelow([...at, 'image'])) {
       const recipe = context.data as unknown as AssetgenRecipe;

@@ -14,6 +14,7 @@ import { checkSchema } from './_check-schema.js';
 import { checkSteps } from './_check-steps.js';
 import { placeholderText, type StepInfo, type TemplateScope } from './_check-templates.js';
 import { type CheckContext, type FileUse, listAt, stepsOf } from './_context.js';
+import { applyDeployments } from './_deployments.js';
 import { checkInstanceCount, countableAssets } from './_instance-limit.js';
 import { isRecord } from './_paths.js';
 import { createProblemSink } from './_problems.js';
@@ -60,8 +61,18 @@ export function validateRecipeText(
   const shaped = checkSchema(source.data, validators, problems);
   if (shaped === undefined) return failed();
   const applied = applyProfile(shaped, options.profile, problems);
-  if (applied.redirect !== undefined) source.redirect(applied.redirect);
-  const { data } = applied;
+  const deployed = applyDeployments(applied.data, validators.catalog, problems);
+  const redirects = [deployed.redirect, applied.redirect].filter((map) => map !== undefined);
+  if (redirects.length > 0) {
+    source.redirect((segments) => {
+      for (const map of redirects) {
+        const moved = map(segments);
+        if (moved !== undefined) return moved;
+      }
+      return undefined;
+    });
+  }
+  const { data } = deployed;
 
   const context: CheckContext = {
     data,

@@ -45,19 +45,40 @@ export function modelUsesOfData(data: unknown): ModelUse[] {
   return uses;
 }
 
+/** `owner/name` of the deployments the steps name (`deployment:`), in order of appearance. */
+export function deploymentUsesOfData(data: unknown): string[] {
+  if (typeof data !== 'object' || data === null) return [];
+  const steps = (data as { steps?: unknown }).steps;
+  if (!Array.isArray(steps)) return [];
+  return steps.flatMap((step) => {
+    const deployment = (step as { deployment?: unknown } | null)?.deployment;
+    return typeof deployment === 'string' && /^[^/\s:]+\/[^/:\s]+$/.test(deployment) ? [deployment] : [];
+  });
+}
+
 /** The models the files name, in order of appearance (repeats included). */
 export async function modelUsesOfFiles(files: readonly string[]): Promise<ModelUse[]> {
+  return (await recipeUsesOfFiles(files)).models;
+}
+
+/** The models and the deployments the files name. */
+export async function recipeUsesOfFiles(
+  files: readonly string[],
+): Promise<{ models: ModelUse[]; deployments: string[] }> {
   const perFile = await Promise.all(
     files.map(async (file) => {
       try {
-        if ((await stat(file)).size > MAX_RECIPE_BYTES) return [];
+        if ((await stat(file)).size > MAX_RECIPE_BYTES) return undefined;
         const decoded = decodeRecipeBytes(await readFile(file));
-        if (!('text' in decoded)) return [];
-        return modelUsesOfData(parseYamlSource(decoded.text, file).data);
+        if (!('text' in decoded)) return undefined;
+        return parseYamlSource(decoded.text, file).data;
       } catch {
-        return [];
+        return undefined;
       }
     }),
   );
-  return perFile.flat();
+  return {
+    models: perFile.flatMap(modelUsesOfData),
+    deployments: perFile.flatMap(deploymentUsesOfData),
+  };
 }

@@ -206,7 +206,7 @@ export interface VariantPick {
 [k: string]: Scalar | undefined
 }
 /**
- * A model step (`model` + `input`) or a local image step (`image`).
+ * A model step (`model` or `deployment`, + `input`) or a local image step (`image`).
  */
 export interface Step {
 /**
@@ -217,6 +217,10 @@ id: string
  * A Replicate model: owner/name or owner/name:version.
  */
 model?: string
+/**
+ * A Replicate deployment (owner/name) to run instead of a model: its current release's model version gives the schema the input is checked against (looked up with a token, then pinned in assetgen.lock).
+ */
+deployment?: string
 /**
  * The model's input. Strings may hold {{ templates }} (`{{` always starts one; a string that is exactly one template keeps the value's type). The image input defaults to the previous step's image.
  */

@@ -36,7 +36,7 @@ export function stepProducesText(step: Step, catalog: Catalog): boolean {
 }
 
 export function stepProducesImage(step: Step, catalog: Catalog): boolean {
-  if (step.model === undefined) return step.image !== undefined;
+  if (step.model === undefined) return step.image !== undefined || step.deployment !== undefined;
   return !stepProducesText(step, catalog);
 }
 

@@ -21,6 +21,8 @@ export function modelTaskKey(parts: {
   provider: string;
   model: string;
   version: string | undefined;
+  /** The deployment it runs through (with `version` its release's): absent, the key is as before. */
+  deployment?: string | undefined;
   input: Readonly<Record<string, unknown>>;
   /** The provider's own parts (Provider.taskKeyParts); absent, the key is as before. */
   providerParts?: Readonly<Record<string, unknown>> | undefined;
@@ -33,6 +35,7 @@ export function modelTaskKey(parts: {
     provider: parts.provider,
     model: parts.model,
     version: parts.version ?? null,
+    ...(parts.deployment === undefined ? {} : { deployment: parts.deployment }),
     input: inputForKey(parts.input),
     ...(parts.providerParts === undefined ? {} : { providerParts: parts.providerParts }),
     ...(parts.attempt ? { attempt: parts.attempt } : {}),

@@ -161,6 +161,7 @@ function modelStepEntry(
     duration_ms: result.record.durationMs,
     files: stepFiles(result),
   };
+  if (step.deployment !== undefined) entry.deployment = step.deployment;
   if (result.record.text !== undefined) entry.text = result.record.text;
   if (tries.length > 1 || final?.failure !== undefined) entry.tries = tries.map(manifestTry);
   return entry;

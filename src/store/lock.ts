@@ -36,10 +36,22 @@ export interface LockedTask {
   cost_usd: number | null;
 }
 
+/** A deployment's current release as the recipes were checked against it (`deployment:` steps). */
+export interface LockedDeployment {
+  /** `owner/name` of the release's model. */
+  model: string;
+  /** The release's version id. */
+  version: string;
+  /** Hash of the version's schema in the cache's `schemas/`. */
+  schema?: string;
+}
+
 export interface LockFileContent {
   lockfile_version: 1;
   models: Record<string, LockedModel>;
   tasks: Record<string, LockedTask>;
+  /** By deployment `owner/name`; absent in locks written before assetgen ran deployments. */
+  deployments?: Record<string, LockedDeployment>;
 }
 
 export const LOCK_FILE = 'assetgen.lock';
@@ -60,7 +72,17 @@ function withVersionIds(lock: Partial<LockFileContent>): LockFileContent {
   const tasks = Object.fromEntries(
     Object.entries(lock.tasks ?? {}).map(([id, t]) => [id, { ...t, version: lockedVersion(t?.version) }]),
   );
-  return { lockfile_version: 1, models, tasks };
+  const deployments = Object.fromEntries(
+    Object.entries(lock.deployments ?? {}).filter(
+      ([, d]) => typeof d?.model === 'string' && isVersionId(d.version),
+    ),
+  );
+  return {
+    lockfile_version: 1,
+    models,
+    tasks,
+    ...(Object.keys(deployments).length > 0 ? { deployments } : {}),
+  };
 }
 
 export async function readLock(path: string): Promise<LockFileContent> {

@@ -60,7 +60,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   if (fault?.type === 'reset-before') return void req.socket.destroy();
 
   const { headers: rateHeaders, throttled: limited } = deps.limiter.take(
-    route.kind === 'create' ? 'create' : 'other',
+    route.kind === 'create' || route.kind === 'deploymentCreate' ? 'create' : 'other',
   );
   const early = earlyReply(deps, route.auth, req, fault, limited);
   if (early !== undefined) {

@@ -1,9 +1,10 @@
 /**
- * The predictions API: create (by version or official model), get, cancel, list — with `Prefer: wait`,
+ * The predictions API: create (by version, official model or deployment), get, cancel, list — with `Prefer: wait`,
  * `Cancel-After`, webhooks and Replicate's 422 bodies.
  */
 import { EventEmitter } from 'node:events';
 import type { BehaviourBook } from './behaviour.js';
+import type { DeploymentSet } from './deployments.js';
 import { jsonReply, newId, notFound, parseJsonObject, problem, type Reply } from './http.js';
 import { type EngineContext, finish, runPrediction, watchDeadline } from './lifecycle.js';
 import type { FakeModel, FakeVersion, ModelRegistry } from './models.js';
@@ -14,6 +15,7 @@ import { DEFAULT_EVENTS } from './webhooks.js';
 
 export interface PredictionsApiDeps {
   registry: ModelRegistry;
+  deployments: DeploymentSet;
   store: PredictionStore;
   behaviours: BehaviourBook;
   engine: EngineContext;
@@ -35,6 +37,8 @@ export interface CreateRequest {
   cancelAfter: string | undefined;
   /** `owner/name` when created through `POST /models/{owner}/{name}/predictions`. */
   officialRef?: string;
+  /** `owner/name` when created through `POST /deployments/{owner}/{name}/predictions`. */
+  deploymentRef?: string;
 }
 
 const VERSION_ERROR = {
@@ -73,6 +77,8 @@ interface Resolved {
   reported: string;
   /** `model` as the prediction reports it. */
   reportedModel: string;
+  /** The deployment it was created through. */
+  deployment?: string;
 }
 
 /** An official model runs its latest version and reports a deployment (`hidden` in the documented profile). */
@@ -90,8 +96,25 @@ function resolveModel(
   deps: PredictionsApiDeps,
   body: Record<string, unknown>,
   officialRef: string | undefined,
+  deploymentRef: string | undefined,
 ): Resolved | Reply {
   const notPermitted = () => problem(422, VERSION_ERROR.detail, { title: VERSION_ERROR.title });
+  if (deploymentRef !== undefined) {
+    // The release's model and version answer, as a prediction of that version would.
+    const deployment = deps.deployments.get(deploymentRef);
+    if (deployment === undefined) return notFound();
+    if (body.version !== undefined) {
+      return invalid([
+        {
+          type: 'additional_property',
+          field: 'version',
+          description: 'Additional property version is not allowed',
+        },
+      ]);
+    }
+    const { model, version } = deployment;
+    return { model, version, reported: version.id, reportedModel: model.ref, deployment: deploymentRef };
+  }
   if (officialRef !== undefined) {
     const model = deps.registry.byRef(officialRef);
     if (model === undefined) return notFound();
@@ -134,9 +157,9 @@ function webhookFields(body: Record<string, unknown>): InvalidField[] {
 export async function createPrediction(deps: PredictionsApiDeps, request: CreateRequest): Promise<Reply> {
   const body = parseJsonObject(request.body);
   if (body === undefined) return problem(400, 'Request body must be a JSON object');
-  const resolved = resolveModel(deps, body, request.officialRef);
+  const resolved = resolveModel(deps, body, request.officialRef, request.deploymentRef);
   if ('kind' in resolved) return resolved;
-  const { model, version, reported, reportedModel } = resolved;
+  const { model, version, reported, reportedModel, deployment } = resolved;
   if (typeof body.input !== 'object' || body.input === null || Array.isArray(body.input)) {
     return invalid([{ type: 'required', field: '(root)', description: 'input is required' }]);
   }
@@ -173,6 +196,7 @@ export async function createPrediction(deps: PredictionsApiDeps, request: Create
     abort: new AbortController(),
     settled: new AbortController(),
     emitter: new EventEmitter(),
+    ...(deployment === undefined ? {} : { deployment }),
   };
   state.emitter.setMaxListeners(0);
   const streams = deps.behaviours.get(model.ref).stream ?? (deps.profile === 'recorded' || version.iterator);

@@ -34,6 +34,8 @@ export interface PredictionState {
   modelVersion: FakeVersion;
   /** As reported in `model`: the ref, or (recorded profile, official models) the name it is served under. */
   reportedModel: string;
+  /** `owner/name` of the deployment it was created through. */
+  deployment?: string;
   /** As reported in `version`: the version id; for official models `hidden` (documented) or `dp-…` (recorded). */
   version: string;
   input: Record<string, unknown>;
@@ -98,6 +100,7 @@ export function predictionJson(state: PredictionState, ctx: JsonContext): Record
     status: state.status,
     created_at: isoTime(state.createdAt),
   };
+  if (state.deployment !== undefined) json.deployment = state.deployment;
   if (!recorded) json.source = 'api';
   json.urls = urls;
   if (state.startedAt !== undefined) json.started_at = isoTime(state.startedAt);

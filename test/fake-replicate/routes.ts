@@ -2,6 +2,7 @@
  * The route table: which request kind a method + path is, whether it needs the token, and its handler.
  * Everything lives under `/v1` except output delivery (`/files-delivery/<prediction>/<file>`).
  */
+import type { DeploymentsApi } from './deployments.js';
 import type { FilesApi } from './files-api.js';
 import { jsonReply, notFound, type Reply } from './http.js';
 import type { ModelsApi } from './models-api.js';
@@ -19,6 +20,7 @@ import type { RequestKind } from './types.js';
 export interface RouteDeps {
   predictions: PredictionsApiDeps;
   models: ModelsApi;
+  deployments: DeploymentsApi;
   files: FilesApi;
   webhookSecret: string;
   retentionClockMs: number;
@@ -81,6 +83,17 @@ export function matchRoute(deps: RouteDeps, method: string, pathname: string): R
     }
     if (n === 6 && d === 'versions' && method === 'GET') {
       return route('versionGet', () => deps.models.version(ref, e ?? ''));
+    }
+  }
+  if (a === 'deployments' && n >= 4) {
+    const ref = `${b}/${c}`;
+    if (n === 4 && method === 'GET') return route('deploymentGet', () => deps.deployments.get(ref));
+    if (n === 5 && d === 'predictions' && method === 'POST') {
+      return route(
+        'deploymentCreate',
+        (r) => createPrediction(P, { ...createRequest(r), deploymentRef: ref }),
+        { body: true },
+      );
     }
   }
   if (a === 'collections' && method === 'GET') {

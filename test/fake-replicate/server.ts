@@ -9,6 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBehaviourBook } from './behaviour.js';
 import { createBusyTracker, createScaledClock, createWallClock, type ManualClock } from './clock.js';
+import {
+  createDeploymentSet,
+  createDeploymentsApi,
+  type FakeDeployment,
+  type FakeDeploymentSpec,
+} from './deployments.js';
 import { createFaultPlan, type FaultPlan } from './faults.js';
 import { createFilesApi, type StoredFile } from './files-api.js';
 import { createRequestHandler } from './handler.js';
@@ -76,6 +82,11 @@ export interface FakeReplicate {
     /** Redeploys an official model: predictions created from now on report a new `dp-…` version. */
     redeploy(ref: string): string;
   };
+  /** The deployments it serves (`options.deployments`); `set` creates one or makes a new release. */
+  readonly deployments: {
+    get(ref: string): FakeDeployment | undefined;
+    set(spec: FakeDeploymentSpec): FakeDeployment;
+  };
   setModelBehaviour(ref: string, behaviour: ModelBehaviour): void;
   /** Replaces the rate limits from now on (e.g. `{}` when a low-credit account is topped up). */
   setRateLimits(limits: RateLimits): void;
@@ -101,6 +112,8 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
   const profile = options.profile ?? 'documented';
   const registry = createModelRegistry({ ...RECORDED_SERVED_AS, ...options.servedAs });
   for (const spec of options.extraModels ?? []) registry.add(spec);
+  const deployments = createDeploymentSet(registry, () => Date.now());
+  for (const spec of options.deployments ?? []) deployments.set(spec);
   const store = createPredictionStore();
   const behaviours = createBehaviourBook(options.behaviour, options.models, options.seed);
   const maker = createDefaultOutputMaker();
@@ -159,6 +172,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
   };
   const predictionDeps: PredictionsApiDeps = {
     registry,
+    deployments,
     store,
     behaviours,
     engine,
@@ -190,6 +204,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
       routes: {
         predictions: predictionDeps,
         models: createModelsApi(registry, profile),
+        deployments: createDeploymentsApi(deployments),
         files,
         webhookSecret,
         retentionClockMs,
@@ -234,6 +249,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
       addVersion: (ref, spec) => registry.addVersion(ref, spec),
       redeploy: (ref) => registry.redeploy(ref),
     },
+    deployments: { get: (ref) => deployments.get(ref), set: (spec) => deployments.set(spec) },
     setModelBehaviour: (ref, behaviour) => behaviours.set(ref, behaviour),
     setRateLimits: (limits) => limiter.set(limits),
     resetColdStart: (ref) => behaviours.resetColdStart(ref),

@@ -4,6 +4,7 @@
  * and waits for it on its clock (see clock.ts).
  */
 import type { CatalogModel } from '../../src/models/catalog.js';
+import type { FakeDeploymentSpec } from './deployments.js';
 import type { FakeModelSpec } from './models.js';
 import type { RateLimits } from './rate-limit.js';
 
@@ -30,6 +31,9 @@ export const REQUEST_KINDS = [
   'versionGet',
   'collectionList',
   'collectionGet',
+  'deploymentGet',
+  /** A create through `POST /deployments/{owner}/{name}/predictions` (rate-limited like `create`). */
+  'deploymentCreate',
   'fileUpload',
   'fileGet',
   'fileList',
@@ -213,6 +217,8 @@ export interface FakeReplicateOptions {
   dataUriType?: 'file' | 'octet-stream';
   /** Models beyond the catalog (a spec with a catalog ref replaces that model). */
   extraModels?: FakeModelSpec[];
+  /** Deployments it serves (`GET /deployments/…`, creates through them); models must be known. */
+  deployments?: FakeDeploymentSpec[];
   /** Recorded profile: the names official models answer under (default `RECORDED_SERVED_AS`). */
   servedAs?: Record<string, string>;
   /** Simulated ms after completion when outputs are purged (default 1 hour). */

@@ -110,6 +110,16 @@ describe('manifest schema', () => {
     expect(validate(broken).join('\n')).toMatch(/profile must be string/);
   });
 
+  it('a step run through a deployment says so and validates; a deployment that is not owner/name does not', () => {
+    const deployed = structuredClone(manifest);
+    const step = deployed.recipes['schema-check']?.assets[0]?.steps[0];
+    if (step === undefined || step.kind !== 'model') throw new Error('no model step');
+    step.deployment = 'acme/pear-maker';
+    expect(validate(deployed)).toEqual([]);
+    step.deployment = 'pear-maker';
+    expect(validate(deployed).join('\n')).toMatch(/deployment must match pattern/);
+  });
+
   it('rejects a step file without a proper sha256', () => {
     const broken = structuredClone(manifest);
     const step = broken.recipes['schema-check']?.assets[0]?.steps[0];

@@ -18,6 +18,8 @@ export interface CreateOptions {
   model: string;
   /** Version id for community models; absent for official models. */
   version?: string | undefined;
+  /** `owner/name`: created through `POST /deployments/{owner}/{name}/predictions` (no version sent). */
+  deployment?: string | undefined;
   /** Prepared input: files already turned into URLs. */
   input: Record<string, unknown>;
   /** `Prefer: wait=N` (clamped to 1..60); 0 creates without waiting. */
@@ -62,7 +64,9 @@ export async function createPrediction(
     body.webhook_events_filter = ['completed'];
   }
   let route: string;
-  if (options.version === undefined) {
+  if (options.deployment !== undefined) {
+    route = `/deployments/${options.deployment}/predictions`;
+  } else if (options.version === undefined) {
     route = `/models/${options.model}/predictions`;
   } else {
     route = '/predictions';

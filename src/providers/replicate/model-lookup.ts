@@ -42,6 +42,8 @@ export interface ModelLookup {
   version(ref: string, id: string, signal: AbortSignal): Promise<FoundVersion>;
   /** `owner/name` of every model in the official collection (fetched once per lookup). */
   officialModels(signal: AbortSignal): Promise<ReadonlySet<string>>;
+  /** A deployment's current release: its model (`owner/name`) and version id. */
+  deployment(ref: string, signal: AbortSignal): Promise<{ model: string; version: string }>;
 }
 
 function versionOf(raw: unknown): FoundVersion | null {
@@ -117,6 +119,35 @@ export function createModelLookup(options: ModelLookupOptions): ModelLookup {
         );
       }
       return version;
+    },
+    async deployment(ref, signal) {
+      const [owner = '', name = ''] = ref.split('/');
+      const what = `looking up deployment ${ref}`;
+      let raw: Json;
+      try {
+        raw = (await callWithRetries(ctx, what, { model: ref }, signal, () =>
+          ctx.sdk.deployments.get(owner, name, { signal }),
+        )) as unknown as Json;
+      } catch (error) {
+        const failed = toProviderError(error, what, { model: ref }, redact, signal);
+        if (failed instanceof ProviderError && failed.code === 'REPLICATE_HTTP_404') {
+          throw new ProviderError(
+            'REPLICATE_DEPLOYMENT_NOT_FOUND',
+            `replicate: ${what}: no such deployment (check the name; the token must belong to its owner)`,
+            { provider: PROVIDER, model: ref, status: 404, retryable: false },
+          );
+        }
+        throw failed;
+      }
+      const release = raw.current_release as { model?: unknown; version?: unknown } | null | undefined;
+      if (typeof release?.model !== 'string' || typeof release.version !== 'string') {
+        throw new ProviderError(
+          'REPLICATE_NO_RELEASE',
+          `replicate: deployment ${ref} has no current release with a model version`,
+          { provider: PROVIDER, model: ref, retryable: false },
+        );
+      }
+      return { model: release.model, version: release.version };
     },
     officialModels(signal) {
       official ??= call('official models', 'reading the official collection', signal, () =>

@@ -95,6 +95,7 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
         {
           model: request.model,
           version,
+          deployment: request.deployment,
           input,
           // Language models stream their tokens: create without holding the request open.
           waitSeconds: textModel ? 0 : env.waitSeconds,
