@@ -123,12 +123,29 @@ export async function createFileAtomic(path: string, data: string | Uint8Array):
   const temporary = temporaryPathFor(path);
   try {
     await writeFileAtomic(temporary, data, { dirExists: true });
+    return await linkIntoPlace(temporary, path, data);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+/**
+ * Puts the complete file `temporary` (holding `data`) at `path` unless the name is taken: a hard link,
+ * or on a file system without hard links an exclusive create. False when `path` existed. The caller
+ * removes `temporary`.
+ */
+export async function linkIntoPlace(
+  temporary: string,
+  path: string,
+  data: string | Uint8Array,
+): Promise<boolean> {
+  try {
     await link(temporary, path);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw error;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw error;
     // File systems without hard links: an exclusive create (a crash may leave it partly written).
     try {
       await writeFile(path, data, { flag: 'wx' });
@@ -137,8 +154,6 @@ export async function createFileAtomic(path: string, data: string | Uint8Array):
       if ((fallback as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw fallback;
     }
-  } finally {
-    await rm(temporary, { force: true });
   }
 }
 

@@ -12,10 +12,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { linkIntoPlace } from './atomic.js';
 import { processExists } from './claim-record.js';
 import { checkStoreKey, type ObjectInfo, type Store } from './store.js';
 
@@ -78,20 +79,7 @@ export function createFsStore(dir: string): FsStore {
     const path = pathOf(key);
     const temporary = await writePrivate(path, 'new', body);
     try {
-      await link(temporary, path);
-      return true;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return false;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
-      // A file system without hard links: an exclusive open (a reader may briefly see it empty).
-      try {
-        await writeFile(path, body, { flag: 'wx' });
-        return true;
-      } catch (fallback) {
-        if ((fallback as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw fallback;
-      }
+      return await linkIntoPlace(temporary, path, body);
     } finally {
       await rm(temporary, { force: true });
     }
