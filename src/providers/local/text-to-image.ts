@@ -4,6 +4,7 @@ import type { Format } from '../../recipe/recipe-types.generated.js';
 import type { PredictionRequest, ProducedFile } from '../types.js';
 import { requestedFormat, requestedSeeds, requestedSize } from './image-size.js';
 import { renderPlaceholder } from './placeholder.js';
+import { placeholderMarkXmp } from './placeholder-mark.js';
 import { stringInput, throwIfAborted, writeProduced } from './request-input.js';
 import type { StandInResult } from './stand-in.js';
 
@@ -23,8 +24,10 @@ export async function placeholderImages(request: PredictionRequest): Promise<Sta
   const files: ProducedFile[] = [];
   for (const [i, seed] of seeds.entries()) {
     throwIfAborted(request.signal);
-    const raw = renderPlaceholder({ prompt, seed, width, height, label });
-    const encoded = await encodeRaw(raw, formatWithQuality(format, quality));
+    const spec = { prompt, seed, width, height, label };
+    const encoded = await encodeRaw(renderPlaceholder(spec), formatWithQuality(format, quality), {
+      xmp: placeholderMarkXmp(spec),
+    });
     files.push(
       await writeProduced(request.workDir, `out-${i}.${extension}`, encoded.data, contentTypeOf(format)),
     );

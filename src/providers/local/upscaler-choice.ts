@@ -64,10 +64,21 @@ export function upscalerKey(upscaler: LocalUpscaler): Record<string, unknown> {
   };
 }
 
-/** What an offline task's key carries for its model's kind (the upscaler for upscales; nothing else). */
+/**
+ * The version of the offline placeholder drawing as a task's key carries it: 2 since placeholders carry
+ * their mark (placeholder-mark.ts) and upscales of them are drawn again.
+ */
+const PLACEHOLDER_DRAWING = 2;
+
+/**
+ * What an offline task's key carries for its model's kind: the placeholder drawing for text-to-image and
+ * upscales (which draw placeholders again), the upscaler for upscales; nothing else.
+ */
 export function localTaskKeyParts(
   upscaler: LocalUpscaler,
   catalog: CatalogModel | undefined,
 ): Record<string, unknown> | undefined {
-  return catalog?.kind === 'upscale' ? upscalerKey(upscaler) : undefined;
+  if (catalog?.kind === 'text-to-image') return { placeholder: PLACEHOLDER_DRAWING };
+  if (catalog?.kind === 'upscale') return { ...upscalerKey(upscaler), placeholder: PLACEHOLDER_DRAWING };
+  return undefined;
 }

@@ -154,7 +154,7 @@ describe('ESRGAN upscaler: passes, key, fallback', () => {
     expect(passesFor(100, 100, 4, { ...limits, maxPixels: 300 * 300 })).toBe(1);
   });
 
-  it('puts the upscaler and the weights hash in an upscale task key, and nothing in other kinds', () => {
+  it('puts the upscaler and the weights hash in an upscale task key, the drawing in placeholders, nothing else', () => {
     const catalog = createCatalog();
     const upscale = catalog.get(ESRGAN);
     const flux = catalog.get('black-forest-labs/flux-schnell');
@@ -173,7 +173,10 @@ describe('ESRGAN upscaler: passes, key, fallback', () => {
     );
     const lanczos = key(localTaskKeyParts({ name: 'lanczos' }, upscale));
     expect(new Set([withWeights, otherWeights, lanczos, key(undefined)]).size).toBe(4);
-    expect(localTaskKeyParts({ name: 'esrgan', files }, flux)).toBeUndefined();
+    expect(localTaskKeyParts({ name: 'esrgan', files }, flux)).toEqual({ placeholder: 2 });
+    expect(
+      localTaskKeyParts({ name: 'esrgan', files }, catalog.get('851-labs/background-remover')),
+    ).toBeUndefined();
     // No provider parts: the key as it always was (Replicate's keys do not move).
     expect(key(undefined)).toBe(
       modelTaskKey({ provider: 'local', model: ESRGAN, version: undefined, input: { scale: 2 } }),
