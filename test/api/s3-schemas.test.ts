@@ -2,7 +2,7 @@
  * Model schemas in a shared S3 cache: the first runner fetches a model's schema from Replicate once and
  * stores it in the bucket; a second runner on a fresh machine (an empty local folder, the same S3 cache)
  * reads it from there and asks Replicate's model and version endpoints nothing — for a model pinned by
- * the lock and for one named at a version.
+ * the lock (a `--frozen` run too) and for one named at a version.
  */
 // assetgen pins the SDK release: its notice about later releases needing Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -110,6 +110,21 @@ describe('model schemas in an S3 cache', () => {
     const before = s3.requests.length;
     expect((await run(second, cache)).status).toBe('ok');
     expect(s3.requests.slice(before).filter((r) => r.key.includes('/schemas/'))).toEqual([]);
+
+    // CI with --frozen on yet another fresh machine: schemas and results from S3, Replicate never asked.
+    const third = await machine(FORGE);
+    await copyFile(join(first, 'assetgen.lock'), join(third, 'assetgen.lock'));
+    fake.resetCounts();
+    const frozen = await runRecipes(['forge.yaml'], {
+      cwd: third,
+      out: 'out',
+      cache,
+      s3: fakeS3Connection(s3),
+      replicate: { token: TOKEN, baseUrl: fake.baseUrl },
+      frozen: true,
+    });
+    expect(frozen.status, JSON.stringify(frozen.problems)).toBe('ok');
+    expect(fake.counts.total).toBe(0);
   }, 60_000);
 
   it('a model named at a version: the second runner on a fresh machine makes no schema request', async () => {
