@@ -1,8 +1,8 @@
 /**
  * What validate, plan, run, check and update do before they load recipes: find the models the recipes
  * name, and resolve the schemas of those the catalog does not describe (src/models/resolve-models.ts) —
- * from the lock and the cache's `schemas/`, else, with a token, from Replicate (the lookup is loaded only
- * then). The lock comes back with the fetched pins added (in memory: only runs, `update` and `models add`
+ * from the lock and the cache's `schemas/` (the folder, then the remote store behind it when there is one),
+ * else, with a token, from Replicate (the lookup is loaded only then). The lock comes back with the fetched pins added (in memory: only runs, `update` and `models add`
  * write it), so the runner uses the very version the recipe was checked against.
  */
 import { dirname, join, resolve } from 'node:path';
@@ -12,11 +12,14 @@ import { type ModelSource, type ResolvedModels, resolveModels } from '../models/
 import { createSchemaStore } from '../models/schema-store.js';
 import { recipeUsesOfFiles } from '../recipe/model-uses.js';
 import { LOCK_FILE, type LockedDeployment, type LockFileContent, readLock } from '../store/lock.js';
+import type { Store } from '../store/store.js';
 import { DEFAULT_CACHE_DIR, type ReplicateOptions } from './options.js';
 
 export interface ModelResolutionOptions {
   cwd: string;
   cacheDir?: string | undefined;
+  /** The shared store behind `cacheDir` (opened by the caller): schemas are read from and written to it too. */
+  remote?: Store | undefined;
   lock?: string | undefined;
   replicate?: ReplicateOptions | undefined;
   /** Never use the network, even with a token (frozen runs, `check`, `--provider local`). */
@@ -75,7 +78,7 @@ export async function resolveRecipeModels(
   const releaseUses = [...deployments.releases.values()].map(({ model, version }) => ({ model, version }));
   const resolved = await resolveModels([...uses.models, ...releaseUses], {
     catalog: createCatalog(),
-    store: createSchemaStore(cacheDir),
+    store: createSchemaStore(cacheDir, { remote: options.remote }),
     lock,
     signal,
     ...(source === undefined ? {} : { source }),

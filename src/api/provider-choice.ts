@@ -79,12 +79,13 @@ export async function createProvider(
   choice: ProviderChoice,
   replicate: ReplicateOptions | undefined,
   onWarning: (message: string) => void,
-  local: { upscaler?: LocalUpscaler; workers?: number; prewarm?: boolean } = {},
+  local: { upscaler?: LocalUpscaler; cwd?: string; workers?: number; prewarm?: boolean } = {},
 ): Promise<Provider> {
   if (choice.name === 'local') {
     const { createLocalProvider } = await import('../providers/local/index.js');
     return createLocalProvider({
       ...(local.upscaler === undefined ? {} : { upscaler: local.upscaler }),
+      ...(local.cwd === undefined ? {} : { cwd: local.cwd }),
       ...(local.workers === undefined ? {} : { workers: local.workers }),
       ...(local.prewarm === undefined ? {} : { prewarm: local.prewarm }),
     });

@@ -213,6 +213,7 @@ async function executeSession(
     ? offlineStandIn(choice, upscaler)
     : await createProvider(choice, replicateFor(options.replicate, plan), warn, {
         ...(upscaler === undefined ? {} : { upscaler }),
+        cwd: session.cwd,
         workers: pools.local ?? Math.max(1, availableParallelism()),
         prewarm: !session.probe.complete && hasUpscaleStep(plan),
       });

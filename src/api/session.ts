@@ -71,31 +71,33 @@ export async function openSession(
 ): Promise<Session> {
   const cwd = options.cwd ?? process.cwd();
   if (options.shard !== undefined) checkShard(options.shard); // before the recipes are read
-  // Schemas of models outside the catalog, before the recipes are checked against them (frozen: from the
-  // lock and the cache only, and a model never fetched is refused).
-  const models = await resolveRecipeModels(recipePaths(files, cwd), {
-    cwd,
-    cacheDir: options.cacheDir,
-    lock: options.lock,
-    replicate: options.replicate,
-    offline: mode.frozen === true,
-    signal: mode.signal,
-  });
-  const limits = mode.frozen === true ? { ...options, requireSchemas: true } : options;
-  const whole = await loadPlan(files, cwd, limits, models.catalog);
-  const plan =
-    options.shard === undefined
-      ? whole
-      : selectShard(whole, options.shard, cwd, { divideBudgets: options.maxUsd === undefined });
-  const choice = chooseProvider(options.provider, options.replicate, mode);
-  const { cacheDir, lockPath, lock } = models;
-  // Steps with no recipe or published price are priced from this project's past runs (lock and cache).
-  applyPriceHistory(plan, await readPriceHistory(cacheDir, lock, modelsNeedingHistory(plan)));
-  const localUpscaler =
-    choice.name === 'local' ? await resolveLocalUpscaler(options.localUpscaler) : undefined;
+  // The shared store first: model schemas are looked up in it too (a bad URL fails before anything else).
   const remote =
     typeof options.cache === 'string' ? await openRemoteStore(options.cache, options.s3) : options.cache;
   try {
+    // Schemas of models outside the catalog, before the recipes are checked against them (frozen: from the
+    // lock and the cache only, and a model never fetched is refused).
+    const models = await resolveRecipeModels(recipePaths(files, cwd), {
+      cwd,
+      cacheDir: options.cacheDir,
+      remote,
+      lock: options.lock,
+      replicate: options.replicate,
+      offline: mode.frozen === true,
+      signal: mode.signal,
+    });
+    const limits = mode.frozen === true ? { ...options, requireSchemas: true } : options;
+    const whole = await loadPlan(files, cwd, limits, models.catalog);
+    const plan =
+      options.shard === undefined
+        ? whole
+        : selectShard(whole, options.shard, cwd, { divideBudgets: options.maxUsd === undefined });
+    const choice = chooseProvider(options.provider, options.replicate, mode);
+    const { cacheDir, lockPath, lock } = models;
+    // Steps with no recipe or published price are priced from this project's past runs (lock and cache).
+    applyPriceHistory(plan, await readPriceHistory(cacheDir, lock, modelsNeedingHistory(plan)));
+    const localUpscaler =
+      choice.name === 'local' ? await resolveLocalUpscaler(options.localUpscaler) : undefined;
     const probe = await probeCache(plan, choice, cacheDir, lock, localUpscaler, remote);
     const replicateProbe =
       choice.name === 'replicate'

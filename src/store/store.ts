@@ -1,6 +1,7 @@
 /**
- * The store contract: what the cache (objects, task records) and the task claims are kept in. A store holds
- * byte objects under `/`-separated keys (`objects/ab/abcd…`, `tasks/ab/abcd….json`, `claims/abcd….json`).
+ * The store contract: what the cache (objects, task records, fetched model schemas) and the task claims are
+ * kept in. A store holds byte objects under `/`-separated keys (`objects/ab/abcd…`, `tasks/ab/abcd….json`,
+ * `claims/abcd….json`; `schemas/v1/…` from models/schema-store.ts).
  * Drivers are factories returning plain objects: `fs-store.ts` (a folder, the cache's on-disk layout) and
  * `s3-store.ts` (S3, R2, MinIO). One contract suite (test/store/contract.ts) runs against every driver.
  *

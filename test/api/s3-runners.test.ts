@@ -18,6 +18,7 @@ import type { ClaimHolder } from '../../src/store/claim-record.js';
 import { type FakeReplicate, startFakeReplicate } from '../fake-replicate/index.js';
 import { type FakeS3, startFakeS3 } from '../fake-s3/server.js';
 import { distinctMaker } from '../helpers/marked-png.js';
+import { fakeS3Connection, fakeS3Env } from '../helpers/s3-cache.js';
 
 const TOKEN = 'test-token-s3-runners';
 const ASSETS = 12;
@@ -66,11 +67,6 @@ describe('runners sharing an S3 cache', () => {
     url = `s3://${BUCKET}/cache-${++prefix}`;
   });
 
-  const s3Options = () => ({
-    endpoint: s3.endpoint,
-    region: 'auto',
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
   /** One runner "machine": its own folder (recipe, local cache, outputs). */
   const machine = async (name: string, word: string): Promise<string> => {
     const cwd = join(dir, `${prefix}-${name}`);
@@ -83,7 +79,7 @@ describe('runners sharing an S3 cache', () => {
       cwd,
       out: 'out',
       cache: url,
-      s3: s3Options(),
+      s3: fakeS3Connection(s3),
       concurrency: 4,
       replicate: { token: TOKEN, baseUrl: fake.baseUrl },
       onEvent: (event) => events.push(event),
@@ -163,10 +159,7 @@ describe('runners sharing an S3 cache', () => {
           ...process.env,
           REPLICATE_API_TOKEN: TOKEN,
           REPLICATE_API_BASE_URL: fake.baseUrl,
-          AWS_ACCESS_KEY_ID: s3.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-          AWS_ENDPOINT_URL: s3.endpoint,
-          AWS_REGION: 'auto',
+          ...fakeS3Env(s3),
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       },

@@ -18,6 +18,7 @@ import type { Manifest } from '../../src/manifest/types.js';
 import { type FakeReplicate, startFakeReplicate } from '../fake-replicate/index.js';
 import { type FakeS3, startFakeS3 } from '../fake-s3/server.js';
 import { distinctMaker } from '../helpers/marked-png.js';
+import { fakeS3Env } from '../helpers/s3-cache.js';
 
 const TOKEN = 'test-token-four-shards';
 const BUCKET = 'assetgen-test';
@@ -105,10 +106,7 @@ describe('four shards at once on a shared S3 cache', () => {
             ...process.env,
             REPLICATE_API_TOKEN: TOKEN,
             REPLICATE_API_BASE_URL: fake.baseUrl,
-            AWS_ACCESS_KEY_ID: s3.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-            AWS_ENDPOINT_URL: s3.endpoint,
-            AWS_REGION: 'auto',
+            ...fakeS3Env(s3),
           },
           stdio: ['ignore', 'pipe', 'pipe'],
         },

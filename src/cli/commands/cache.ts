@@ -8,7 +8,7 @@ import type { CliIO } from '../output.js';
 
 function describe(listing: CacheListing): string {
   const { model, image, output } = listing.records;
-  return `${listing.dir}: ${model} model results, ${image} image steps, ${output} encoded outputs; ${plural(listing.objects, 'file')}, ${formatBytes(listing.bytes)}; cached paid work ${formatUsd(listing.cachedUsd)}`;
+  return `${listing.dir}: ${model} model results, ${image} image steps, ${output} encoded outputs; ${plural(listing.objects, 'file')}, ${plural(listing.schemas, 'model schema')}, ${formatBytes(listing.bytes)}; cached paid work ${formatUsd(listing.cachedUsd)}`;
 }
 
 /** `assetgen cache ls | gc | clear`. */

@@ -67,7 +67,7 @@ export async function backgroundRemoval(
   request: PredictionRequest,
   options: StandInOptions,
 ): Promise<StandInResult> {
-  const input = readImageInput(request, request.catalog?.imageInput ?? 'image');
+  const input = readImageInput(request, request.catalog?.imageInput ?? 'image', options.cwd);
   const threshold = numberInput(request, 'threshold', { default: 0, min: 0, max: 1 });
   const reverse = request.input.reverse === true;
   const backdrop = readBackdrop(request);

@@ -17,6 +17,11 @@ import { type LocalUpscaler, localTaskKeyParts } from './upscaler-choice.js';
 export interface LocalProviderOptions {
   /** Largest picture a stand-in makes or reads, in pixels (default 8192 × 8192). */
   maxPixels?: number;
+  /**
+   * Folder that a relative image path in a request resolves against: the run's `cwd` (default
+   * `process.cwd()`). Recipe file inputs arrive resolved already; this is for paths given as they are.
+   */
+  cwd?: string;
   /** The upscaler, from `resolveLocalUpscaler` (default: lanczos). */
   upscaler?: LocalUpscaler;
   /** Super-resolution worker threads at most (default 1; the run gives its local slots). */
@@ -35,7 +40,10 @@ const STAND_INS: Readonly<Record<ModelKind, StandIn>> = {
 export function createLocalProvider(options: LocalProviderOptions = {}): Provider {
   const upscaler: LocalUpscaler = options.upscaler ?? { name: 'lanczos' };
   let pool: WorkerPool | undefined;
-  const standInOptions: StandInOptions = { maxPixels: options.maxPixels ?? 8192 * 8192 };
+  const standInOptions: StandInOptions = {
+    maxPixels: options.maxPixels ?? 8192 * 8192,
+    cwd: options.cwd ?? process.cwd(),
+  };
   if (upscaler.name === 'esrgan') {
     const { modelDir, wasmDir } = upscaler.files;
     standInOptions.superResolution = () => {

@@ -1,7 +1,7 @@
 /** Reading a prediction request's input for the local stand-ins, and writing what they produce. */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CancelledError, expected, ProviderError } from '../../errors.js';
 import type { ImageInput } from '../../image/index.js';
@@ -35,9 +35,10 @@ export function localError(
 
 /**
  * The image a model takes: an `InputFile` (an upstream step's output), a `data:` URI, a `file:` URL or a
- * local path. Remote URLs cannot be fetched offline.
+ * local path (a relative one against `cwd`, the run's folder — never the process's). Remote URLs cannot be
+ * fetched offline.
  */
-export function readImageInput(request: PredictionRequest, field: string): ImageInput {
+export function readImageInput(request: PredictionRequest, field: string, cwd: string): ImageInput {
   const value = request.input[field];
   if (isInputFile(value)) return value.path;
   if (typeof value === 'string' && value !== '') {
@@ -51,7 +52,7 @@ export function readImageInput(request: PredictionRequest, field: string): Image
         request,
       );
     }
-    return isAbsolute(value) ? value : join(process.cwd(), value);
+    return isAbsolute(value) ? value : resolve(cwd, value);
   }
   throw localError(
     'LOCAL_INPUT',

@@ -10,6 +10,8 @@ export interface StandInResult {
 export interface StandInOptions {
   /** Largest picture a stand-in will make or read, in pixels. */
   maxPixels: number;
+  /** Folder a relative image path in the request resolves against (the run's `cwd`). */
+  cwd: string;
   /** The run's super-resolution workers (started on first call); absent when upscales use lanczos. */
   superResolution?: () => WorkerPool;
 }

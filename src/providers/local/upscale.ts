@@ -13,7 +13,7 @@ import { numberInput, readImageInput, throwIfAborted, writeProduced } from './re
 import type { StandInOptions, StandInResult } from './stand-in.js';
 
 export async function upscale(request: PredictionRequest, options: StandInOptions): Promise<StandInResult> {
-  const input = readImageInput(request, request.catalog?.imageInput ?? 'image');
+  const input = readImageInput(request, request.catalog?.imageInput ?? 'image', options.cwd);
   const scale = numberInput(request, 'scale', { default: 4, above: 0, max: 10 });
   if (request.input.face_enhance === true) {
     request.onEvent?.({ type: 'log', text: 'face_enhance has no offline stand-in; plain resize only' });
