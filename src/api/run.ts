@@ -215,7 +215,7 @@ async function executeSession(
         ...(upscaler === undefined ? {} : { upscaler }),
         cwd: session.cwd,
         workers: pools.local ?? Math.max(1, availableParallelism()),
-        prewarm: !session.probe.complete && hasUpscaleStep(plan),
+        prewarm: !session.probe.complete && hasNetworkUpscale(plan),
       });
   const journal: Journal | undefined = choice.paid && !frozen ? await openJournal(cacheDir) : undefined;
   // Runs sharing the cache folder pay for each task once between them (store/task-claims.ts); runners on
@@ -338,11 +338,27 @@ function replicateFor(replicate: ReplicateOptions | undefined, plan: Plan): Repl
 }
 
 /** Whether any asset has an upscale model step (its workers are then started with the run). */
-function hasUpscaleStep(plan: Plan): boolean {
+/**
+ * Whether an offline run may run the upscaling network: an upscale step whose picture is not an offline
+ * placeholder (those are drawn again at the new size: a text-to-image step's result, or an upscale of one).
+ */
+function hasNetworkUpscale(plan: Plan): boolean {
   return plan.recipes.some((recipe) =>
-    recipe.assets.some((asset) =>
-      asset.steps.some((step) => step.kind === 'model' && step.catalog?.kind === 'upscale'),
-    ),
+    recipe.assets.some((asset) => {
+      const byId = new Map(asset.steps.map((step) => [step.id, step]));
+      const placeholder = (id: string | undefined, depth = 0): boolean => {
+        const step = id === undefined ? undefined : byId.get(id);
+        if (step?.kind !== 'model' || depth > asset.steps.length) return false;
+        if (step.catalog?.kind === 'text-to-image') return true;
+        return step.catalog?.kind === 'upscale' && placeholder(step.imageInput?.fromStep, depth + 1);
+      };
+      return asset.steps.some(
+        (step) =>
+          step.kind === 'model' &&
+          step.catalog?.kind === 'upscale' &&
+          !placeholder(step.imageInput?.fromStep),
+      );
+    }),
   );
 }
 
