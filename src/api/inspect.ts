@@ -48,12 +48,14 @@ export async function inspectImage(path: string): Promise<ImageInspection> {
     result.xmp = metadata.xmp;
     result.provenance = parseProvenanceXmp(metadata.xmp);
   }
+  // The library (9 MB of wasm) is loaded only for a file that looks like it has a manifest.
   const bytes = new Uint8Array(await readFile(path));
+  if (!looksSigned(bytes)) return result;
   try {
     const c2pa = await readC2pa(bytes, `image/${metadata.format}`);
     if (c2pa !== undefined) result.c2pa = c2pa;
   } catch (error) {
-    if (looksSigned(bytes)) result.c2paNote = error instanceof AssetgenError ? error.message : String(error);
+    result.c2paNote = error instanceof AssetgenError ? error.message : String(error);
   }
   return result;
 }

@@ -9,8 +9,9 @@ import type { ImageFormat } from '../image/formats.js';
 import { IPTC_SOURCE_TYPES } from '../provenance/xmp.js';
 import { createCoseSigner } from './cose-sign1.js';
 import { type C2paSigningOptions, loadC2paCredentials } from './credentials.js';
-import { BytesBlob, C2PA_PACKAGE, type C2paWasm, loadC2paLibrary } from './library.js';
+import { BytesBlob, C2PA_PACKAGE, loadC2paLibrary } from './library.js';
 import type { C2paManifestDefinition } from './manifest-definition.js';
+import { readC2pa } from './read.js';
 
 export type { C2paSigningOptions } from './credentials.js';
 
@@ -70,12 +71,11 @@ export async function openC2paSigner(
     },
   };
   for (const format of formats)
-    await trialSign(library, signOnce, format, await sample(format), credentials.signer, options.cert);
+    await trialSign(signOnce, format, await sample(format), credentials.signer, options.cert);
   return signer;
 }
 
 async function trialSign(
-  library: C2paWasm,
   sign: (bytes: Uint8Array, contentType: string, manifest: C2paManifestDefinition) => Promise<Uint8Array>,
   format: ImageFormat,
   bytes: Uint8Array,
@@ -91,13 +91,18 @@ async function trialSign(
       { label: 'c2pa.actions', data: { actions: [{ action: 'c2pa.created', digitalSourceType: TRAINED }] } },
     ],
   };
-  try {
-    const signed = await sign(bytes, contentType, manifest);
-    const reader = await library.WasmReader.fromBytes(contentType, signed);
-    reader.free();
-  } catch (error) {
-    throw new UsageError(
-      `C2PA signing of ${format} with ${certPath} (${signerName}) is refused by ${C2PA_PACKAGE}: ${refusalReason(error)}`,
+  const refused = (reason: string) =>
+    new UsageError(
+      `C2PA signing of ${format} with ${certPath} (${signerName}) is refused by ${C2PA_PACKAGE}: ${reason}`,
     );
+  let signed: Uint8Array;
+  try {
+    signed = await sign(bytes, contentType, manifest);
+  } catch (error) {
+    throw refused(refusalReason(error));
   }
+  const summary = await readC2pa(signed, contentType);
+  if (summary === undefined) throw refused('the signed file has no manifest when read back');
+  if (summary.validationState === 'Invalid')
+    throw refused(`the signed file does not validate: ${summary.failures.join('; ')}`);
 }

@@ -6,6 +6,7 @@ import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeCbor } from '../../src/c2pa/cbor.js';
 import { COSE_ALGORITHMS, createCoseSigner } from '../../src/c2pa/cose-sign1.js';
+import { refusalReason } from '../../src/c2pa/signer.js';
 
 describe('CBOR', () => {
   it.each([
@@ -71,5 +72,16 @@ describe('COSE_Sign1', () => {
           : verify(algorithm.digest, toBeSigned, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
       expect(ok).toBe(true);
     }
+  });
+});
+
+describe('refusalReason', () => {
+  it('names the failure codes of the library’s debug dump, leaving out "untrusted"', () => {
+    const dump =
+      'C2pa(InvalidManifest(ValidationResults { active_manifest: Some(StatusCodes { success: [ValidationStatus { code: "claimSignature.validated", url: None, explanation: Some("claim signature valid") }], failure: [ValidationStatus { code: "signingCredential.untrusted", url: None, explanation: Some("signing certificate untrusted"), kind: Failure }, ValidationStatus { code: "signingCredential.invalid", url: None, explanation: Some("certificate params incorrect"), kind: Failure }] }) }))';
+    expect(refusalReason(new Error(dump))).toBe('signingCredential.invalid (certificate params incorrect)');
+    expect(refusalReason(new Error('C2pa(InvalidAsset("Could not parse input JPEG"))'))).toBe(
+      'C2pa(InvalidAsset("Could not parse input JPEG"))',
+    );
   });
 });
