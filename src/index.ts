@@ -67,6 +67,8 @@ export {
   type ValidRecipe,
   validateRecipes,
 } from './api/validate.js';
+export type { C2paSummary } from './c2pa/read.js';
+export type { C2paSigningOptions } from './c2pa/signer.js';
 export {
   type DevEvent,
   type DevOptions,

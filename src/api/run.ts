@@ -9,6 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { C2paSigningOptions } from '../c2pa/signer.js';
 import { CancelledError, formatProblem, type SourceLocation } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { readExistingRecipes } from '../manifest/write.js';
@@ -25,6 +26,7 @@ import { type OutputRecord, openOutputRecord, type RunRecorder } from '../store/
 import { createTaskClaims, type TaskClaims } from '../store/task-claims.js';
 import { assetLocator, withAssetLocations } from './asset-locations.js';
 import { checkBudget } from './budget-check.js';
+import { openRunSigner } from './c2pa-signing.js';
 import { completed, runFrozenInTwoPasses } from './frozen-run.js';
 import {
   DEFAULT_OUT_DIR,
@@ -81,6 +83,12 @@ export interface RunRecipesOptions extends SessionOptions, CheckRecipesOptions {
   returnManifest?: boolean;
   /** How long a claim on a task in a remote `cache` counts without renewal (default 30 s). */
   claimLeaseMs?: number;
+  /**
+   * Sign every output file with a C2PA manifest (opt-in; needs the optional `@contentauth/c2pa-wasm`):
+   * PEM paths of the certificate chain (signer first) and its key. Checked before anything is spent
+   * (UsageError). Signed files are not byte-stable across fresh caches; unsigned outputs are unchanged.
+   */
+  c2pa?: C2paSigningOptions;
 }
 
 export type { AssetProblem } from './run-output.js';
@@ -160,6 +168,11 @@ async function executeSession(
   const { plan, choice, cacheDir, lock, lockPath, remote } = session;
   // A profile's outputs (and its manifest) live apart from the recipe's own: `<out>/<profile>/`.
   const outDir = resolve(session.cwd, options.out ?? DEFAULT_OUT_DIR, options.profile ?? '');
+  // C2PA credentials, the library and every output format proven to sign before a request or a write (UsageError).
+  const signer =
+    options.c2pa === undefined || mode === 'check'
+      ? undefined
+      : await openRunSigner(options.c2pa, plan, session.cwd);
   // Before the first request: can the run write everything it will write? (PreflightError if not)
   const writable = await preflight(plan, {
     cacheDir,
@@ -252,6 +265,7 @@ async function executeSession(
     ...(journal === undefined ? {} : { journal }),
     ...(claims === undefined ? {} : { claims }),
     claimLocalTasks: remote !== undefined,
+    ...(signer === undefined ? {} : { c2pa: signer }),
   };
   const writesLock = choice.paid && mode === 'run';
   // The manifest streams to disk as assets finish (run-output.ts); `check` writes none.

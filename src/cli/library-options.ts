@@ -37,6 +37,24 @@ export function replicateOptions(flags: ReplicateFlags, io: CliIO): ReplicateOpt
   };
 }
 
+/**
+ * `--c2pa-cert`/`--c2pa-key` (else `ASSETGEN_C2PA_CERT`/`ASSETGEN_C2PA_KEY`) → the run's C2PA signing
+ * paths; both or neither.
+ */
+export function c2paOptions(
+  flags: { c2paCert?: string; c2paKey?: string },
+  io: CliIO,
+): { cert: string; key: string } | undefined {
+  const cert = flags.c2paCert ?? (io.env.ASSETGEN_C2PA_CERT || undefined);
+  const key = flags.c2paKey ?? (io.env.ASSETGEN_C2PA_KEY || undefined);
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined)
+    throw new UsageError(
+      `C2PA signing needs both a certificate and its key: give ${cert === undefined ? '--c2pa-cert (or ASSETGEN_C2PA_CERT)' : '--c2pa-key (or ASSETGEN_C2PA_KEY)'} too`,
+    );
+  return { cert, key };
+}
+
 export function providerName(value: string | undefined): ProviderName | undefined {
   if (value === undefined || value === 'auto' || value === 'local' || value === 'replicate') return value;
   throw new UsageError(`unknown provider "${value}" (expected auto, local or replicate)`);

@@ -204,6 +204,11 @@ export async function main(
       '--prune',
       'then remove stale outputs: files assetgen wrote into --out that the manifest no longer lists',
     )
+    .option(
+      '--c2pa-cert <pem>',
+      'sign every output with a C2PA manifest: the certificate chain, signer first (or ASSETGEN_C2PA_CERT)',
+    )
+    .option('--c2pa-key <pem>', 'the C2PA signer’s private key (or ASSETGEN_C2PA_KEY)')
     .addOption(jsonOption());
   recipeLimits(run).action(async (files: string[], options) => {
     const { runCommand } = await import('./commands/run.js');

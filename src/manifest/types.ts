@@ -96,6 +96,8 @@ export interface ManifestOutput {
   thumbhash?: string;
   /** A tiny webp of the file (at most 16 pixels a side) as a `data:` URI; absent like `thumbhash`. */
   lqip?: string;
+  /** Present when the file carries a C2PA manifest assetgen signed: the signer certificate's CN. */
+  c2pa?: { signer: string };
 }
 
 /**

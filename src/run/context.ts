@@ -1,4 +1,6 @@
 /** What every task of one run shares. Created per run by `runPlan`; nothing here outlives the run. */
+
+import type { C2paSigner } from '../c2pa/signer.js';
 import type { InputFile, Provider } from '../providers/types.js';
 import type { Cache, TaskRecord } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
@@ -52,6 +54,8 @@ export interface RunContext {
   probe: boolean;
   /** Copy output files into the output directory (off for probes and `check`). */
   writeOutputs: boolean;
+  /** Signs each output file with a C2PA manifest as it is put in place (opt-in: `RunOptions.c2pa`). */
+  c2pa?: C2paSigner;
   /** The lock as it was before the run (for pins and frozen reasons). */
   lock: LockFileContent;
   /** Lock entries of this run's model tasks, by `recipe/asset[/variant]#step`. */

@@ -26,6 +26,7 @@ import type { TaskRef } from './events.js';
 import { imageTaskKey, outputKey } from './keys.js';
 import { type StepResult, stepTexts } from './model-task.js';
 import { outputProvenanceXmp } from './output-provenance.js';
+import { signedOutput } from './output-signing.js';
 
 /** Content hashes of the overlay files that composite operations name (part of the task key). */
 async function overlayHashes(
@@ -178,11 +179,18 @@ export async function writeOutputFile(
   );
   const record = await withPlaceholder(context, encodedRecord);
   context.emit({ type: 'task-finished', task, cached, durationMs: record.durationMs, actualUsd: 0 });
-  const stored = record.files[0];
-  if (stored === undefined || record.image === undefined)
+  if (record.files[0] === undefined || record.image === undefined)
     throw new InternalError(`output record ${key} is empty`);
   const path = output.pathNeedsText ? runtimePath(asset, output, file, earlier) : file.path;
   const destination = resolve(context.outDir, path);
+  // Signed only on the way into the output folder: the encode above stays the same for everyone.
+  const signer = context.writeOutputs ? context.c2pa : undefined;
+  const placed =
+    signer === undefined
+      ? record
+      : await signedOutput(context, signer, { asset, output, earlier, unsigned: record, path });
+  const stored = placed.files[0];
+  if (stored === undefined) throw new InternalError(`output record ${placed.key} is empty`);
   const written: WrittenFile = {
     path,
     format: record.image.format,
@@ -193,6 +201,7 @@ export async function writeOutputFile(
   };
   if (record.image.thumbhash !== undefined) written.thumbhash = record.image.thumbhash;
   if (record.image.lqip !== undefined) written.lqip = record.image.lqip;
+  if (signer !== undefined) written.c2pa = { signer: signer.signer };
   if (context.writeOutputs) {
     // The folder is checked (inside the output folder, links followed) before the old file is even read.
     await context.outputs.prepare(destination);
@@ -200,7 +209,7 @@ export async function writeOutputFile(
     if (!unchanged) await context.outputs.copyIn(context.cache.objectPath(stored.sha256), destination);
     // Remembered also when unchanged: the record may have been lost with an earlier cache folder.
     await context.outputs.placed(destination, stored, asset.key).catch(() => {});
-    const { thumbhash: _, lqip: __, ...file } = written;
+    const { thumbhash: _, lqip: __, c2pa: ___, ...file } = written;
     context.emit({ type: 'file-written', asset: asset.key, ...file, unchanged });
   }
   return written;

@@ -63,3 +63,17 @@ export function outputKey(parts: {
 }): string {
   return hashKey({ v: 1, kind: 'output', ...parts, width: parts.width ?? null });
 }
+
+/**
+ * A C2PA-signed output: the unsigned encode's bytes, the manifest definition, the certificate chain and
+ * the library. Signing is not repeatable byte for byte (the library draws an instance id), so the signed
+ * file is cached under this key: a re-run with the same inputs gets the same bytes.
+ */
+export function signedOutputKey(parts: {
+  unsignedSha256: string;
+  definitionSha256: string;
+  chainSha256: string;
+  library: string;
+}): string {
+  return hashKey({ v: 1, kind: 'c2pa-output', ...parts });
+}

@@ -21,6 +21,15 @@ export function outputProvenanceXmp(
   level: ProvenanceLevel,
 ): string | undefined {
   if (level === 'none') return undefined;
+  return provenanceXmp(outputProvenance(asset, output, earlier), level);
+}
+
+/** Everything known about an output's origin; each level (provenance/xmp.ts) writes part of it. */
+export function outputProvenance(
+  asset: PlannedAsset,
+  output: PlannedOutput,
+  earlier: ReadonlyMap<string, StepResult>,
+): Provenance {
   const steps: ProvenanceStep[] = [];
   let placeholder = false;
   let composite = output.operations.some((operation) => operation.composite?.image !== undefined);
@@ -63,5 +72,5 @@ export function outputProvenanceXmp(
         : IPTC_SOURCE_TYPES.trained;
   }
   if (placeholder) provenance.placeholder = true;
-  return provenanceXmp(provenance, level);
+  return provenance;
 }

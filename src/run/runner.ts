@@ -4,6 +4,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { join, resolve } from 'node:path';
+import type { C2paSigner } from '../c2pa/signer.js';
 import { AssetgenError, WriteError } from '../errors.js';
 import { imageLibraryVersion } from '../image/index.js';
 import { madeOffline } from '../manifest/placeholders.js';
@@ -73,6 +74,8 @@ export interface RunOptions {
   probe?: boolean;
   /** Copy outputs into outDir (default true). */
   writeOutputs?: boolean;
+  /** Sign every output file put into outDir with a C2PA manifest (src/c2pa/signer.ts). */
+  c2pa?: C2paSigner;
   /** Told every file and folder put into outDir (the output record: stale outputs, `--prune`). */
   recorder?: OutputRecorder;
   /**
@@ -332,6 +335,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     frozen: options.frozen === true,
     probe: options.probe === true,
     writeOutputs: options.writeOutputs !== false && options.probe !== true,
+    ...(options.c2pa === undefined ? {} : { c2pa: options.c2pa }),
     lock: options.lock ?? emptyLock(),
     lockEntries: new Map(),
     stop: createStopSwitch(),

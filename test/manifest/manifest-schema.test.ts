@@ -120,6 +120,18 @@ describe('manifest schema', () => {
     expect(validate(deployed).join('\n')).toMatch(/deployment must match pattern/);
   });
 
+  it('an output that says who C2PA-signed it validates; one without a signer does not', () => {
+    const signed = structuredClone(manifest);
+    const output = signed.recipes['schema-check']?.assets[0]?.outputs[0];
+    if (output === undefined) throw new Error('no output');
+    output.c2pa = { signer: 'Test Signer' };
+    expect(validate(signed)).toEqual([]);
+    (output as { c2pa: unknown }).c2pa = { signer: '' };
+    expect(validate(signed).join('\n')).toMatch(/c2pa\/signer must NOT have fewer than 1 characters/);
+    (output as { c2pa: unknown }).c2pa = { signer: 'x', key: 'secret' };
+    expect(validate(signed).join('\n')).toMatch(/c2pa must NOT have additional properties/);
+  });
+
   it('rejects a step file without a proper sha256', () => {
     const broken = structuredClone(manifest);
     const step = broken.recipes['schema-check']?.assets[0]?.steps[0];

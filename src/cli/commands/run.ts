@@ -8,7 +8,13 @@ import { formatSpend } from '../../run/spend.js';
 import { cacheOptions } from '../cache-options.js';
 import type { CommandOutput } from '../command-output.js';
 import { EXIT } from '../exit-codes.js';
-import { isCi, providerName, type ReplicateFlags, replicateOptions } from '../library-options.js';
+import {
+  c2paOptions,
+  isCi,
+  providerName,
+  type ReplicateFlags,
+  replicateOptions,
+} from '../library-options.js';
 import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
 import type { CliIO } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -38,6 +44,9 @@ export interface RunCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   prune?: boolean;
   /** `check`: verify only — write no output files, manifest or lock. */
   checkOnly?: boolean;
+  /** `--c2pa-cert`, `--c2pa-key`: sign the outputs (paths to PEM files). */
+  c2paCert?: string;
+  c2paKey?: string;
   /** For tests: an abort signal instead of SIGINT/SIGTERM handlers. */
   signal?: AbortSignal;
 }
@@ -74,6 +83,7 @@ export async function runCommand(
     throw new UsageError(
       'check writes nothing, so --prune removes nothing there; in CI use assetgen run --frozen --prune (restores, then prunes)',
     );
+  const c2pa = options.checkOnly === true ? undefined : c2paOptions(options, io);
   const controller = new AbortController();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const removeHandlers = options.signal === undefined ? interruptHandlers(controller, io) : () => {};
@@ -110,6 +120,7 @@ export async function runCommand(
             offlineFallback: !isCi(io.env),
             prune: options.prune === true,
             returnManifest: false,
+            ...(c2pa === undefined ? {} : { c2pa }),
             ...(options.maxCost === undefined ? {} : { maxUsd: options.maxCost }),
             ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
             ...(options.localConcurrency === undefined ? {} : { localConcurrency: options.localConcurrency }),
