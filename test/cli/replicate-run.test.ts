@@ -174,7 +174,7 @@ describe('recipes on Replicate (fake server)', () => {
   it('cache ls shows sizes; gc drops unreferenced files; clear empties it', async () => {
     const ls = await run(['cache', 'ls']);
     expect(ls.out).toMatch(
-      /\d+ model results, \d+ image steps, \d+ encoded outputs; \d+ files, [\d.]+ (KiB|MiB)/,
+      /\d+ model results, \d+ image steps, \d+ encoded outputs; \d+ files, \d+ model schemas, [\d.]+ (KiB|MiB)/,
     );
     await writeFile(join(dir, '.assetgen', 'cache', 'objects', 'orphan'), 'x');
     expect((await run(['cache', 'gc'])).out).toMatch(/removed 1 file,/);
