@@ -32,6 +32,7 @@ export {
   addModels,
 } from './api/models-add.js';
 export type {
+  CacheOptions,
   LocalUpscalerName,
   ProviderName,
   RecipeLoadOptions,

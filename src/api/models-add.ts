@@ -1,8 +1,9 @@
 /**
  * `addModels`: fetches models from Replicate (`owner/name` or `owner/name:version`), stores their schemas
- * in the cache's `schemas/` and pins the unversioned ones in the lock (community: latest version and
- * schema hash; official: schema hash), so that recipes using them validate, plan and run `--frozen`
- * without a token afterwards. What `assetgen models add` does.
+ * in the cache's `schemas/` (and in the shared store, with `cache`) and pins the unversioned ones in the
+ * lock (community: latest version and schema hash; official: schema hash), so that recipes using them
+ * validate, plan and run `--frozen` without a token afterwards (on another machine too, with the same
+ * shared store and the lock). What `assetgen models add` does.
  */
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -10,10 +11,12 @@ import { type CatalogModel, createCatalog, parseModelRef } from '../models/catal
 import { resolveModels } from '../models/resolve-models.js';
 import { createSchemaStore } from '../models/schema-store.js';
 import { LOCK_FILE, type LockedModel, readLock, writeLock } from '../store/lock.js';
+import type { Store } from '../store/store.js';
 import { replicateModelSource } from './model-resolution.js';
-import { DEFAULT_CACHE_DIR, type ReplicateOptions } from './options.js';
+import { type CacheOptions, DEFAULT_CACHE_DIR, type ReplicateOptions } from './options.js';
+import { withSharedCache } from './shared-cache.js';
 
-export interface AddModelsOptions {
+export interface AddModelsOptions extends CacheOptions {
   cwd?: string;
   /** Default `.assetgen/cache`. */
   cacheDir?: string;
@@ -46,12 +49,22 @@ export interface AddedModel {
 export interface AddModelsReport {
   lockPath: string;
   cacheDir: string;
+  /** Where the shared store is (`s3://bucket/prefix`), when the schemas went there too. */
+  remote?: string;
   models: AddedModel[];
 }
 
 export async function addModels(
   refs: readonly string[],
   options: AddModelsOptions = {},
+): Promise<AddModelsReport> {
+  return withSharedCache(options, (remote) => add(refs, options, remote));
+}
+
+async function add(
+  refs: readonly string[],
+  options: AddModelsOptions,
+  remote: Store | undefined,
 ): Promise<AddModelsReport> {
   const cwd = options.cwd ?? process.cwd();
   const catalog = createCatalog();
@@ -80,7 +93,7 @@ export async function addModels(
   const lock = await readLock(lockPath);
   const resolved = await resolveModels(requests, {
     catalog,
-    store: createSchemaStore(cacheDir),
+    store: createSchemaStore(cacheDir, { remote }),
     lock,
     source,
     signal: options.signal ?? new AbortController().signal,
@@ -109,5 +122,5 @@ export async function addModels(
   });
   if (Object.keys(pins).length > 0)
     await writeLock(lockPath, { ...lock, models: { ...lock.models, ...pins } });
-  return { lockPath, cacheDir, models };
+  return { lockPath, cacheDir, ...(remote === undefined ? {} : { remote: remote.location }), models };
 }

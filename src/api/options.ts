@@ -1,7 +1,7 @@
 /**
- * Options shared by the library's entry points (validate, plan, run, check, update). Everything the CLI
- * takes from argv or the environment arrives here as a plain value: the library never reads
- * `process.env` or argv, and relative paths resolve against `cwd`.
+ * Options shared by the library's entry points (validate, plan, run, check, update, models add).
+ * Everything the CLI takes from argv or the environment arrives here as a plain value: the library never
+ * reads `process.env` or argv, and relative paths resolve against `cwd`.
  */
 import { resolve } from 'node:path';
 import type { LocalUpscalerName } from '../providers/local/upscaler-types.js';
@@ -71,20 +71,25 @@ export function recipeLoadLimits(
 /** Which provider runs model steps: `auto` = Replicate when a token is given, else the offline one. */
 export type ProviderName = 'auto' | 'local' | 'replicate';
 
-export interface SessionOptions extends RecipeLoadOptions {
+/** The shared cache behind the cache folder (validate, plan, run, check, update, models add). */
+export interface CacheOptions {
+  /**
+   * A cache shared between machines behind `cacheDir`: `s3://bucket/prefix` (AWS S3, R2, MinIO), or a
+   * store driver (src/store/store.ts). Results, task claims (they keep runners from running a task twice)
+   * and fetched model schemas are read from it and written to it.
+   */
+  cache?: string | Store;
+  /** How to reach an `s3://` cache (region, endpoint, credentials). */
+  s3?: S3ConnectionOptions;
+}
+
+export interface SessionOptions extends RecipeLoadOptions, CacheOptions {
   /** Folder that relative paths (recipes, cache, lock, output) resolve against. Default: `process.cwd()`. */
   cwd?: string;
   /** Default `auto`. */
   provider?: ProviderName;
   /** The result cache. Default `.assetgen/cache`. With `cache`, the local layer in front of it. */
   cacheDir?: string;
-  /**
-   * A cache shared between machines behind `cacheDir`: `s3://bucket/prefix` (AWS S3, R2, MinIO), or a
-   * store driver (src/store/store.ts). Its claims keep runners from running a task twice.
-   */
-  cache?: string | Store;
-  /** How to reach an `s3://` cache (region, endpoint, credentials). */
-  s3?: S3ConnectionOptions;
   /** The lock file. Default: `assetgen.lock` beside the first recipe. */
   lock?: string;
   /** Budget in USD for the whole run (on top of each recipe's own `budget.max_usd`). */

@@ -12,6 +12,7 @@ import { type CachedSteps, checkBudget, type LocatedWarning } from './budget-che
 import type { SessionOptions } from './options.js';
 import type { ProviderChoice } from './provider-choice.js';
 import { openSession } from './session.js';
+import { closeSharedCache } from './shared-cache.js';
 
 export type PlanRecipesOptions = SessionOptions;
 
@@ -62,7 +63,7 @@ export async function planRecipes(
   options: PlanRecipesOptions = {},
 ): Promise<PlanReport> {
   const session = await openSession(files, options);
-  if (typeof options.cache === 'string') await session.remote?.close?.(); // the probe was all it was for
+  await closeSharedCache(options, session.remote); // the probe was all it was for
   const { plan, choice, lock } = session;
   const { isCached } = session.probe;
   const isCachedOnReplicate = session.replicateProbe.isCached;

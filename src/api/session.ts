@@ -13,13 +13,13 @@ import { loadRecipes } from '../recipe/index.js';
 import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
 import { LOCK_FILE, type LockFileContent } from '../store/lock.js';
-import { openRemoteStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import type { CachedSteps } from './budget-check.js';
 import { resolveRecipeModels } from './model-resolution.js';
 import { type RecipeLoadOptions, recipeLoadLimits, type SessionOptions } from './options.js';
 import { chooseProvider, offlineStandIn, type ProviderChoice } from './provider-choice.js';
 import { recipePaths } from './recipe-paths.js';
+import { closeSharedCache, openSharedCache } from './shared-cache.js';
 
 export interface Session {
   cwd: string;
@@ -72,8 +72,7 @@ export async function openSession(
   const cwd = options.cwd ?? process.cwd();
   if (options.shard !== undefined) checkShard(options.shard); // before the recipes are read
   // The shared store first: model schemas are looked up in it too (a bad URL fails before anything else).
-  const remote =
-    typeof options.cache === 'string' ? await openRemoteStore(options.cache, options.s3) : options.cache;
+  const remote = await openSharedCache(options);
   try {
     // Schemas of models outside the catalog, before the recipes are checked against them (frozen: from the
     // lock and the cache only, and a model never fetched is refused).
@@ -117,7 +116,7 @@ export async function openSession(
       ...(localUpscaler === undefined ? {} : { localUpscaler }),
     };
   } catch (error) {
-    if (typeof options.cache === 'string') await remote?.close?.();
+    await closeSharedCache(options, remote);
     throw error;
   }
 }

@@ -2,7 +2,8 @@
  * `updatePins`: moves the lock's pins to what Replicate serves now — community models (catalogued or not)
  * used without a version to their latest version, models outside the catalog also to their latest schema
  * (official ones, which have no versions, by its hash) — and says what changed in each schema. Then
- * writes the lock (and stores the schemas in the cache). All models, or the ones named.
+ * writes the lock (and stores the schemas in the cache, and in the shared store with `cache`, before the
+ * lock pins them). All models, or the ones named.
  */
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -13,11 +14,18 @@ import { diffInputSchemas, type SchemaChange } from '../models/schema-diff.js';
 import { createSchemaStore, type SchemaStore } from '../models/schema-store.js';
 import { modelUsesOfFiles } from '../recipe/model-uses.js';
 import { type LockedModel, readLock, writeLock } from '../store/lock.js';
+import type { Store } from '../store/store.js';
 import { lockPathOf, replicateModelSource } from './model-resolution.js';
-import { DEFAULT_CACHE_DIR, type RecipeLoadOptions, type ReplicateOptions } from './options.js';
+import {
+  type CacheOptions,
+  DEFAULT_CACHE_DIR,
+  type RecipeLoadOptions,
+  type ReplicateOptions,
+} from './options.js';
 import { recipePaths } from './recipe-paths.js';
+import { withSharedCache } from './shared-cache.js';
 
-export interface UpdatePinsOptions extends RecipeLoadOptions {
+export interface UpdatePinsOptions extends RecipeLoadOptions, CacheOptions {
   cwd?: string;
   /** Only these `owner/name` models (each must be used without a version, and not an official catalog model). */
   models?: readonly string[];
@@ -58,10 +66,18 @@ export async function updatePins(
   files: readonly string[],
   options: UpdatePinsOptions = {},
 ): Promise<UpdateReport> {
+  return withSharedCache(options, (remote) => update(files, options, remote));
+}
+
+async function update(
+  files: readonly string[],
+  options: UpdatePinsOptions,
+  remote: Store | undefined,
+): Promise<UpdateReport> {
   const cwd = options.cwd ?? process.cwd();
   const paths = recipePaths(files, cwd);
   const lockPath = lockPathOf(paths, options.lock, cwd);
-  const store = createSchemaStore(resolve(cwd, options.cacheDir ?? DEFAULT_CACHE_DIR));
+  const store = createSchemaStore(resolve(cwd, options.cacheDir ?? DEFAULT_CACHE_DIR), { remote });
   const [lock, uses] = await Promise.all([readLock(lockPath), modelUsesOfFiles(paths)]);
   const catalog = createCatalog();
   const candidates = new Map<string, boolean | undefined>();

@@ -2,19 +2,29 @@
  * `validateRecipes`: loads and checks recipe files — the recipe schema, each model's input schema and the
  * cross-field rules, the local files each names (decoded) — and answers with data: every problem of every
  * file (file:line:column, recipe path, message), never a thrown wall of text. Writes nothing but the
- * schemas it fetched (with a token) into the cache's `schemas/`.
+ * schemas it fetched (with a token) into the cache's `schemas/` (and the shared store, with `cache`); with
+ * `cache`, schemas pinned or fetched before on another machine are read from the shared store.
  */
 import { RecipeError, type RecipeProblem } from '../errors.js';
 import { loadRecipes } from '../recipe/index.js';
 import type { AssetgenRecipe } from '../recipe/recipe-types.generated.js';
 import { resolveRecipeModels } from './model-resolution.js';
-import { type RecipeLoadOptions, type ReplicateOptions, recipeLoadLimits } from './options.js';
+import {
+  type CacheOptions,
+  type RecipeLoadOptions,
+  type ReplicateOptions,
+  recipeLoadLimits,
+} from './options.js';
 import { recipePaths } from './recipe-paths.js';
+import { withSharedCache } from './shared-cache.js';
 
-export interface ValidateRecipesOptions extends RecipeLoadOptions {
+export interface ValidateRecipesOptions extends RecipeLoadOptions, CacheOptions {
   /** Folder that relative paths resolve against. Default: `process.cwd()`. */
   cwd?: string;
-  /** Where fetched model schemas are kept (default `.assetgen/cache`); the only place validate writes. */
+  /**
+   * Where fetched model schemas are kept (default `.assetgen/cache`): the only place validate writes, with
+   * the shared store behind it (`cache`).
+   */
   cacheDir?: string;
   /** The lock that pins fetched schemas (default: `assetgen.lock` beside the first recipe). */
   lock?: string;
@@ -59,14 +69,17 @@ export async function validateRecipes(
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
   const paths = recipePaths(files, cwd);
-  const models = await resolveRecipeModels(paths, {
-    cwd,
-    cacheDir: options.cacheDir,
-    lock: options.lock,
-    replicate: options.replicate,
-    offline: options.requireSchemas === true,
-    signal: options.signal,
-  });
+  const models = await withSharedCache(options, (remote) =>
+    resolveRecipeModels(paths, {
+      cwd,
+      cacheDir: options.cacheDir,
+      remote,
+      lock: options.lock,
+      replicate: options.replicate,
+      offline: options.requireSchemas === true,
+      signal: options.signal,
+    }),
+  );
   try {
     const loaded = await loadRecipes(paths, {
       catalog: models.catalog,

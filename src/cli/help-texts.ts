@@ -16,6 +16,10 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
   validate: {
     examples: [
       ['assetgen validate recipes/*.yaml', 'check every recipe; all problems at once, with file:line:column'],
+      [
+        'assetgen validate recipes/*.yaml --cache s3://bucket/prefix',
+        'CI, no token: models’ schemas from the shared cache (put there by models add)',
+      ],
     ],
     exits: [[0, 'every recipe is valid'], INVALID],
   },

@@ -118,6 +118,11 @@ export async function main(
     new Option('--provider <name>', 'local (offline stand-ins) or replicate (needs REPLICATE_API_TOKEN)')
       .choices(['auto', 'local', 'replicate'])
       .default('auto');
+  const cacheUrlOption = () =>
+    new Option(
+      '--cache <url>',
+      'shared cache behind --cache-dir: s3://bucket/prefix (or ASSETGEN_CACHE; AWS_* variables)',
+    );
   const localUpscalerOption = () =>
     new Option(
       '--local-upscaler <name>',
@@ -132,6 +137,7 @@ export async function main(
       )
       .argument('<files...>', 'recipe files')
       .option('--cache-dir <dir>', 'cache folder (fetched model schemas)', '.assetgen/cache')
+      .addOption(cacheUrlOption())
       .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
       .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)', httpUrl)
       .addOption(jsonOption()),
@@ -149,10 +155,7 @@ export async function main(
     .addOption(localUpscalerOption())
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
-    .option(
-      '--cache <url>',
-      'shared cache behind --cache-dir: s3://bucket/prefix (or ASSETGEN_CACHE; AWS_* variables)',
-    )
+    .addOption(cacheUrlOption())
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
     .option('--shard <i/n>', SHARD_HELP, shard);
   recipeLimits(plan).action(async (files: string[], options) => {
@@ -171,10 +174,7 @@ export async function main(
     .addOption(localUpscalerOption())
     .option('--max-cost <usd>', 'budget in USD (overrides the recipes)', nonNegativeNumber)
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
-    .option(
-      '--cache <url>',
-      'shared cache behind --cache-dir: s3://bucket/prefix (or ASSETGEN_CACHE; AWS_* variables)',
-    )
+    .addOption(cacheUrlOption())
     .option('--force [assets...]', 're-run despite the cache: everything, or the given asset ids')
     .option('--frozen', 'CI: never start a paid task; restore from the cache or fail naming what changed')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
@@ -249,10 +249,7 @@ export async function main(
     .addOption(providerOption())
     .addOption(localUpscalerOption())
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
-    .option(
-      '--cache <url>',
-      'shared cache behind --cache-dir: s3://bucket/prefix (or ASSETGEN_CACHE; AWS_* variables)',
-    )
+    .addOption(cacheUrlOption())
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
     .addOption(new Option('--prune').hideHelp()) // refused with a reason (check writes nothing)
     .option('--shard <i/n>', SHARD_HELP, shard)
@@ -272,6 +269,7 @@ export async function main(
     .option('--model <owner/name...>', 'only these models')
     .option('--lock <file>', 'lock file (default: assetgen.lock beside the first recipe)')
     .option('--cache-dir <dir>', 'cache folder (fetched schemas)', '.assetgen/cache')
+    .addOption(cacheUrlOption())
     .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)', httpUrl);
   recipeLimits(update).action(async (files: string[], options) => {
     const { updateCommand } = await import('./commands/update.js');
@@ -337,6 +335,7 @@ export async function main(
     )
     .argument('<models...>', 'owner/name or owner/name:version')
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .addOption(cacheUrlOption())
     .option('--lock <file>', 'lock file', 'assetgen.lock')
     .option('--official', 'the models are official (instead of asking Replicate)')
     .option('--base-url <url>', 'Replicate API base URL (or REPLICATE_API_BASE_URL)', httpUrl)

@@ -1,6 +1,7 @@
 import { addModels } from '../../api/models-add.js';
 import { createCatalog, type Pricing } from '../../models/catalog.js';
 import { formatUsd } from '../../plan/cost.js';
+import { cacheOptions } from '../cache-options.js';
 import { EXIT } from '../exit-codes.js';
 import { replicateOptions } from '../library-options.js';
 import type { CliIO } from '../output.js';
@@ -55,6 +56,8 @@ export async function modelsCommand(options: { json?: boolean }, io: CliIO): Pro
 
 export interface ModelsAddOptions {
   cacheDir?: string;
+  /** `--cache s3://…`: the shared cache behind the folder. */
+  cache?: string;
   lock?: string;
   official?: boolean;
   baseUrl?: string;
@@ -72,6 +75,7 @@ export async function modelsAddCommand(
     replicate: replicateOptions(options, io),
     onWarning: (message) => io.err(`warning: ${message}`),
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    ...cacheOptions(options.cache, io),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
     ...(options.official === undefined ? {} : { official: options.official }),
   });
@@ -89,10 +93,11 @@ export async function modelsAddCommand(
     );
   }
   const pinned = report.models.filter((model) => model.pinned).length;
+  const stored = report.remote === undefined ? report.cacheDir : `${report.cacheDir} and ${report.remote}`;
   io.out(
     pinned > 0
-      ? `pinned ${pinned} model${pinned === 1 ? '' : 's'} in ${report.lockPath}; schemas in ${report.cacheDir}`
-      : `schemas stored in ${report.cacheDir} (versioned references pin themselves)`,
+      ? `pinned ${pinned} model${pinned === 1 ? '' : 's'} in ${report.lockPath}; schemas in ${stored}`
+      : `schemas stored in ${stored} (versioned references pin themselves)`,
   );
   return EXIT.ok;
 }

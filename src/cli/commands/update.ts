@@ -1,4 +1,5 @@
 import { updatePins } from '../../api/update.js';
+import { cacheOptions } from '../cache-options.js';
 import { EXIT } from '../exit-codes.js';
 import { replicateOptions } from '../library-options.js';
 import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
@@ -8,6 +9,8 @@ export interface UpdateCommandOptions extends RecipeLimitFlags {
   model?: string[];
   lock?: string;
   cacheDir?: string;
+  /** `--cache s3://…`: the shared cache behind the folder. */
+  cache?: string;
   baseUrl?: string;
 }
 
@@ -28,6 +31,7 @@ export async function updateCommand(
     ...(options.model === undefined ? {} : { models: options.model }),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    ...cacheOptions(options.cache, io),
   });
   for (const pin of report.pins) {
     const { model, before, after } = pin;

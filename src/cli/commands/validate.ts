@@ -1,5 +1,6 @@
 import { validateRecipes } from '../../api/validate.js';
 import { formatProblem, RecipeError } from '../../errors.js';
+import { cacheOptions } from '../cache-options.js';
 import type { CommandOutput } from '../command-output.js';
 import { EXIT } from '../exit-codes.js';
 import { plural } from '../format.js';
@@ -12,6 +13,8 @@ import { type RecipeLimitFlags, recipeLimits } from '../option-parsers.js';
  */
 export interface ValidateCommandOptions extends RecipeLimitFlags {
   cacheDir?: string;
+  /** `--cache s3://…`: the shared cache behind the folder. */
+  cache?: string;
   lock?: string;
   baseUrl?: string;
 }
@@ -27,6 +30,7 @@ export async function validateCommand(
     ...recipeLimits(options),
     replicate: replicateOptions(options, io),
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    ...cacheOptions(options.cache, io),
     ...(options.lock === undefined ? {} : { lock: options.lock }),
   });
   if (!result.ok) throw new RecipeError(result.problems);
