@@ -87,14 +87,18 @@ export async function openSession(
     });
     const limits = mode.frozen === true ? { ...options, requireSchemas: true } : options;
     const whole = await loadPlan(files, cwd, limits, models.catalog);
-    const plan =
+    const selected =
       options.shard === undefined
         ? whole
         : selectShard(whole, options.shard, cwd, { divideBudgets: options.maxUsd === undefined });
     const choice = chooseProvider(options.provider, options.replicate, mode);
     const { cacheDir, lockPath, lock } = models;
     // Steps with no recipe or published price are priced from this project's past runs (lock and cache).
-    applyPriceHistory(plan, await readPriceHistory(cacheDir, lock, modelsNeedingHistory(plan)));
+    const unpriced = modelsNeedingHistory(selected);
+    const plan =
+      unpriced.size === 0
+        ? selected
+        : applyPriceHistory(selected, await readPriceHistory(cacheDir, lock, unpriced));
     const localUpscaler =
       choice.name === 'local' ? await resolveLocalUpscaler(options.localUpscaler) : undefined;
     const probe = await probeCache(plan, choice, cacheDir, lock, localUpscaler, remote);

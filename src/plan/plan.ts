@@ -12,7 +12,7 @@ import { declaredPrice, type PriceOrigin, priceWithHistory } from '../models/pri
 import type { ProvenanceLevel } from '../provenance/xmp.js';
 import type { AssetInstance, LoadedRecipe, OutputFormatName, TemplateValue } from '../recipe/index.js';
 import {
-  expandInstances,
+  listInstances,
   outputFormatName,
   outputImageStep,
   renderDeep,
@@ -23,6 +23,7 @@ import {
 } from '../recipe/index.js';
 import type { AssetgenRecipe, Format, Operation, Output, Step } from '../recipe/recipe-types.generated.js';
 import { estimateUsd } from './cost.js';
+import { lazyList } from './lazy-list.js';
 import { localFileInputs } from './local-files.js';
 import { type QualityGates, resolveGates } from './quality-gates.js';
 import { deriveSeed } from './seeds.js';
@@ -268,12 +269,19 @@ function planOutput(
   };
 }
 
+/**
+ * The plan of the recipes. Each recipe's `assets` is a lazy list (lazy-list.ts): an asset is planned when
+ * it is read — its templates rendered, seed fixed, price estimated — so a plan holds 8 bytes an instance,
+ * and a reader (the runner, a summary) holds only those it is looking at.
+ */
 export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): Plan {
   return {
     recipes: recipes.map((loaded) => {
       const { recipe } = loaded;
       const outputFolder = (recipe.output ?? recipe.name).replace(/\/+$/, '');
-      const assets = expandInstances(recipe).map((instance, assetIndex): PlannedAsset => {
+      const instances = listInstances(recipe);
+      const planAsset = (assetIndex: number): PlannedAsset => {
+        const instance = instances.at(assetIndex);
         const steps: PlannedStep[] = recipe.steps.map((step, index) =>
           step.image !== undefined
             ? {
@@ -300,13 +308,13 @@ export function createPlan(recipes: readonly LoadedRecipe[], catalog: Catalog): 
         if (recipe.alt !== undefined) planned.alt = recipe.alt;
         if (loaded.profile !== undefined) planned.profile = loaded.profile;
         return planned;
-      });
+      };
       const planned: PlannedRecipe = {
         loaded,
         name: recipe.name,
         outputFolder,
-        assets,
-        assetCount: assets.length,
+        assets: lazyList(instances.length, planAsset),
+        assetCount: instances.length,
       };
       if (loaded.profile !== undefined) planned.profile = loaded.profile;
       if (recipe.budget !== undefined) planned.maxUsd = recipe.budget.max_usd;
@@ -325,15 +333,26 @@ export function modelsNeedingHistory(plan: Plan): Set<string> {
   return models;
 }
 
-/** Prices the steps that have no estimate from the project's history (in place). */
-export function applyPriceHistory(plan: Plan, history: PriceHistory): void {
-  for (const recipe of plan.recipes)
-    for (const asset of recipe.assets)
-      for (const step of asset.steps) {
-        if (step.kind !== 'model' || step.estimatedUsd !== null) continue;
-        const priced = priceWithHistory(step, step.price, history);
-        step.estimatedUsd = priced.estimatedUsd;
-        step.price = priced.origin;
-        if (priced.pricing !== undefined) step.pricing = priced.pricing;
-      }
+/**
+ * The plan with the steps that have no estimate priced from the project's history: a new plan whose
+ * assets are priced as they are made (the plan given is left as it was).
+ */
+export function applyPriceHistory(plan: Plan, history: PriceHistory): Plan {
+  const priced = (asset: PlannedAsset): PlannedAsset => {
+    for (const step of asset.steps) {
+      if (step.kind !== 'model' || step.estimatedUsd !== null) continue;
+      const result = priceWithHistory(step, step.price, history);
+      step.estimatedUsd = result.estimatedUsd;
+      step.price = result.origin;
+      if (result.pricing !== undefined) step.pricing = result.pricing;
+    }
+    return asset;
+  };
+  return {
+    ...plan,
+    recipes: plan.recipes.map((recipe) => {
+      const { assets } = recipe;
+      return { ...recipe, assets: lazyList(assets.length, (index) => priced(assets[index] as PlannedAsset)) };
+    }),
+  };
 }

@@ -8,6 +8,7 @@
 import { relative, sep } from 'node:path';
 import { expected, UsageError } from '../errors.js';
 import { sha256 } from '../store/hash.js';
+import { lazyList } from './lazy-list.js';
 import type { Plan, PlannedAsset, PlannedRecipe } from './plan.js';
 
 export interface ShardSpec {
@@ -80,9 +81,13 @@ export function selectShard(
     shard: { index: spec.index, count: spec.count },
     recipes: plan.recipes.map((recipe) => {
       const path = recipeShardPath(recipe, cwd);
-      const assets = recipe.assets.filter(
-        (asset) => shardOfKey(assetShardKey(path, asset), spec.count) === spec.index,
-      );
+      // The positions of the shard's assets only: its assets stay lazy (plan/lazy-list.ts).
+      const whole = recipe.assets;
+      const picked: number[] = [];
+      for (const [position, asset] of whole.entries())
+        if (shardOfKey(assetShardKey(path, asset), spec.count) === spec.index) picked.push(position);
+      const positions = Uint32Array.from(picked);
+      const assets = lazyList(positions.length, (i) => whole[positions[i] as number] as PlannedAsset);
       const shard: PlannedRecipe = { ...recipe, assets };
       if (recipe.maxUsd !== undefined && options.divideBudgets !== false)
         shard.maxUsd = recipe.maxUsd / spec.count;

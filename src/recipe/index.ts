@@ -7,6 +7,8 @@ export {
   BUILTIN_VARIABLES,
   describeInstance,
   expandInstances,
+  type InstanceList,
+  listInstances,
   matchesPick,
   OUTPUT_VARIABLES,
   RESERVED_VARIABLES,

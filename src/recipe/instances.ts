@@ -72,14 +72,32 @@ export function matchesPick(
   return Object.entries(pick).every(([name, value]) => variant[name] === value);
 }
 
-export function expandInstances(recipe: AssetgenRecipe): AssetInstance[] {
+/** A recipe's instances by position, each made when asked for: 8 bytes per instance until then. */
+export interface InstanceList {
+  readonly length: number;
+  /** The instance at `index` (0-based, in expansion order); a new object on every call. */
+  at(index: number): AssetInstance;
+}
+
+export function listInstances(recipe: AssetgenRecipe): InstanceList {
   const combinations = variantCombinations(recipe.variants);
-  const instances: AssetInstance[] = [];
-  for (const asset of recipe.assets) {
-    if (typeof asset !== 'object' || asset === null) continue;
-    for (const variant of combinations) {
-      if (!matchesPick(variant, asset.pick)) continue;
-      const label = variantLabel(variant);
+  const labels = combinations.map(variantLabel);
+  const assets = recipe.assets.filter(
+    (asset): asset is Exclude<typeof asset, null> => typeof asset === 'object' && asset !== null,
+  );
+  // (asset, combination) of each instance, two 32-bit indexes.
+  const pairs: number[] = [];
+  for (const [a, asset] of assets.entries())
+    for (const [c, variant] of combinations.entries()) if (matchesPick(variant, asset.pick)) pairs.push(a, c);
+  const places = Uint32Array.from(pairs);
+  return {
+    length: places.length / 2,
+    at(index) {
+      const asset = assets[places[2 * index] as number];
+      const c = places[2 * index + 1] as number;
+      const variant = combinations[c];
+      if (asset === undefined || variant === undefined) throw new RangeError(`no instance ${index}`);
+      const label = labels[c] as string;
       const vars: Record<string, TemplateValue> = {};
       for (const source of [recipe.vars ?? {}, asset, variant]) {
         for (const [name, value] of Object.entries(source)) {
@@ -90,10 +108,14 @@ export function expandInstances(recipe: AssetgenRecipe): AssetInstance[] {
       vars.id = asset.id;
       vars.recipe = recipe.name;
       vars.variant = label;
-      instances.push({ assetId: asset.id, variant, variantLabel: label, vars });
-    }
-  }
-  return instances;
+      return { assetId: asset.id, variant, variantLabel: label, vars };
+    },
+  };
+}
+
+export function expandInstances(recipe: AssetgenRecipe): AssetInstance[] {
+  const list = listInstances(recipe);
+  return Array.from({ length: list.length }, (_, index) => list.at(index));
 }
 
 /** `mug` or `mug (seed-11)`, for messages. */

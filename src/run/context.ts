@@ -34,8 +34,11 @@ export interface RunContext {
   force(assetKey: string): boolean;
   /** Identical tasks inside one run share one promise while it runs. */
   inflight: Map<string, Promise<TaskOutcome>>;
-  /** Keys of tasks this run finished: a later identical task reads their result from the cache. */
-  finished: Set<string>;
+  /**
+   * With `--force`: keys of tasks this run finished, so that a later identical task reads their fresh
+   * result from the cache instead of running again. Absent without `--force` (nothing to remember).
+   */
+  finished?: Set<string>;
   /** Pixels of this run's image-step results, for encoding outputs without a decode. */
   pixels: PixelMemo;
   /** Local files named as model inputs, read once per run, by absolute path (local-inputs.ts). */
@@ -94,7 +97,7 @@ export interface TaskOutcome {
 
 /**
  * Runs `work` once per key within the run: callers with the same key while it runs share its outcome, and
- * once it has finished the key is only remembered (`finished`), so that a run holds no result records
+ * once it has finished the key is only remembered (`finished`, with `--force`), so that a run holds no result records
  * beyond the tasks in flight; a later caller finds the result in the cache.
  */
 export function once(
@@ -109,7 +112,7 @@ export function once(
   promise.then(
     () => {
       context.inflight.delete(key);
-      context.finished.add(key);
+      context.finished?.add(key);
     },
     () => context.inflight.delete(key),
   );

@@ -257,7 +257,7 @@ export async function runModelStep(
 
   const outcome = await once(context, key, async (): Promise<TaskOutcome> => {
     // --force re-runs a task once per run: an identical task later in the run takes its fresh result.
-    if (!context.force(asset.key) || context.finished.has(key)) {
+    if (!context.force(asset.key) || context.finished?.has(key) === true) {
       const hit = await context.cache.get(key);
       if (hit !== undefined) return { record: hit, cached: true };
     }
@@ -338,7 +338,7 @@ export async function runModelStep(
       }
     };
     // Runs sharing the cache run it once between them (claimed-task.ts).
-    const useCached = !context.force(asset.key) || context.finished.has(key);
+    const useCached = !context.force(asset.key) || context.finished?.has(key) === true;
     if (paid) return runClaimed(context, key, task, { useCached }, run);
     const local = () => context.pools.local(() => run(), stepPosition(asset, step));
     return context.claimLocal ? runClaimed(context, key, task, { useCached }, local) : local();

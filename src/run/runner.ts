@@ -328,7 +328,9 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     force: (assetKey) =>
       force === true || (Array.isArray(force) && force.some((id) => assetKey.split('/')[1] === id)),
     inflight: new Map(),
-    finished: new Set(),
+    ...(force === false || (Array.isArray(force) && force.length === 0)
+      ? {}
+      : { finished: new Set<string>() }),
     pixels: createPixelMemo(),
     localInputs: await readLocalInputs(plan),
     versions,
