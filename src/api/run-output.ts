@@ -13,7 +13,8 @@ import type { Manifest, ManifestAsset } from '../manifest/types.js';
 import { MANIFEST_FILE, readExistingRecipes } from '../manifest/write.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunResult } from '../run/runner.js';
-import { type LockFileContent, writeLock } from '../store/lock.js';
+import type { LockFileContent } from '../store/lock.js';
+import { type LockEntrySink, openLockSpool } from '../store/lock-spool.js';
 import { VERSION } from '../version.js';
 import { mergeLock } from './lock-merge.js';
 import { lockPartName, manifestPartName, shardRecord, writeLockPart } from './shard-parts.js';
@@ -58,9 +59,14 @@ export interface RunOutput {
   writeManifest(): Promise<{ manifest: Manifest | null; path: string }>;
   /** Writes the lock, or the shard's lock part beside the outputs (nothing when the run writes no lock). */
   writeLock(result: RunResult, complete: boolean): Promise<boolean>;
-  /** Writes nothing; the manifest stays as it was. */
+  /** For `RunOptions.lockEntries`: a spool when the run writes a lock (lock-spool.ts), else nowhere. */
+  readonly lockEntries: LockEntrySink;
+  /** Writes nothing more; drops the spools (after `writeManifest`, the manifest stays as written). */
   discard(): Promise<void>;
 }
+
+/** Where lock entries go in a run that writes no lock. */
+export const NO_LOCK: LockEntrySink = { set: () => undefined };
 
 export async function openRunOutput(options: RunOutputOptions): Promise<RunOutput> {
   const { plan, outDir } = options;
@@ -75,11 +81,12 @@ export async function openRunOutput(options: RunOutputOptions): Promise<RunOutpu
     })),
     options.spoolDir ?? outDir,
   );
+  const { lock } = options;
+  const lockSpool = lock === null ? undefined : await openLockSpool(options.spoolDir ?? outDir);
   const problems: AssetProblem[] = [];
   // Paths only (not entries): what stale outputs are judged against, at a few bytes an output.
   const listed = new Set<string>([MANIFEST_FILE]);
   const shard = plan.shard;
-  const { lock } = options;
   const onAsset = (recipeIndex: number, position: number, entry: ManifestAsset): Promise<void> => {
     if (entry.status !== 'ok') {
       const key = plan.recipes[recipeIndex]?.assets[position]?.key ?? entry.id;
@@ -135,22 +142,30 @@ export async function openRunOutput(options: RunOutputOptions): Promise<RunOutpu
       return { manifest, path: written.path };
     },
     async writeLock(result, complete) {
-      if (lock === null) return false;
+      if (lock === null || lockSpool === undefined) return false;
       if (shard === undefined) {
         const recipes = plan.recipes.map((recipe) => `${recipe.name}@${recipe.profile ?? ''}`);
-        await writeLock(lock.path, mergeLock(lock.before, result.lock, recipes, complete));
+        // The lock before, merged with the run's pins; the run's entries stream in from the spool.
+        const head = mergeLock(lock.before, { ...result.lock, tasks: {} }, recipes, complete);
+        await lockSpool.writeLock(lock.path, head);
         return true;
       }
+      const tasks = await lockSpool.entries();
+      await lockSpool.discard();
       await writeLockPart(join(outDir, lockPartName(shard)), {
         lock_part_version: 1,
         shard: { index: shard.index, count: shard.count },
         complete,
         recipes: plan.recipes.map((recipe) => recipe.name),
         models: result.lock.models,
-        tasks: result.lock.tasks,
+        tasks: { ...result.lock.tasks, ...tasks },
       });
       return true;
     },
-    discard: () => stream.discard(),
+    lockEntries: lockSpool ?? NO_LOCK,
+    async discard() {
+      await stream.discard();
+      await lockSpool?.discard();
+    },
   };
 }

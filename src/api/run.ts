@@ -41,7 +41,7 @@ import {
   type ProviderChoice,
   refuseOfflineFallback,
 } from './provider-choice.js';
-import { type AssetProblem, openRunOutput, type RunOutput } from './run-output.js';
+import { type AssetProblem, NO_LOCK, openRunOutput, type RunOutput } from './run-output.js';
 import { openSession, type Session } from './session.js';
 import { judgeStaleOutputs, type StaleOutputs } from './stale-outputs.js';
 
@@ -291,6 +291,8 @@ async function executeSession(
     }
     // A frozen run the probe cannot prove complete verifies before it writes (frozen-run.ts).
     const twoPasses = mode === 'frozen' && !session.probe.complete;
+    // Lock entries go to the lock's spool when the run writes a lock, else nowhere (run-output.ts).
+    base.lockEntries = output?.lockEntries ?? NO_LOCK;
     const result = twoPasses
       ? await runFrozenInTwoPasses(plan, base, runnerEmit)
       : await runPlan(plan, {
@@ -329,7 +331,7 @@ async function executeSession(
     emitFinished();
     return toReport(result, { mode, choice, estimate, lockPath, lockWritten, written, problems, stale });
   } finally {
-    if (written === null) await output?.discard();
+    await output?.discard(); // the spools; a manifest written stays
     emitFinished();
     await recorder?.close().catch(() => {});
     await record?.close();

@@ -4,7 +4,8 @@ import type { C2paSigner } from '../c2pa/signer.js';
 import type { InputFile, Provider } from '../providers/types.js';
 import type { Cache, TaskRecord } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
-import type { LockedTask, LockFileContent } from '../store/lock.js';
+import type { LockFileContent } from '../store/lock.js';
+import type { LockEntrySink } from '../store/lock-spool.js';
 import type { OutputFolder } from '../store/output-folder.js';
 import type { TaskClaims } from '../store/task-claims.js';
 import type { Budget } from './budget.js';
@@ -62,7 +63,7 @@ export interface RunContext {
   /** The lock as it was before the run (for pins and frozen reasons). */
   lock: LockFileContent;
   /** Lock entries of this run's model tasks, by `recipe/asset[/variant]#step`. */
-  lockEntries: Map<string, LockedTask>;
+  lockEntries: LockEntrySink;
   /** Set once the run knows it cannot write its results: from then on no task starts. */
   stop: StopSwitch;
 }

@@ -22,7 +22,8 @@ import { isInputFile } from '../providers/types.js';
 import { renderAssetText } from '../recipe/index.js';
 import type { Cache } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
-import { emptyLock, type LockedModel, type LockFileContent } from '../store/lock.js';
+import { emptyLock, type LockedModel, type LockedTask, type LockFileContent } from '../store/lock.js';
+import type { LockEntrySink } from '../store/lock-spool.js';
 import { createOutputFolder } from '../store/output-folder.js';
 import type { OutputRecorder } from '../store/output-record.js';
 import type { TaskClaims } from '../store/task-claims.js';
@@ -84,6 +85,11 @@ export interface RunOptions {
    * The run waits for the returned promise before the asset's place goes to the next one.
    */
   onAsset?: (recipeIndex: number, position: number, entry: ManifestAsset) => void | Promise<void>;
+  /**
+   * Where the lock entries of the run's model tasks go (store/lock-spool.ts: a spool on disk). Default:
+   * kept in memory and returned in `RunResult.lock.tasks`; when set, `RunResult.lock.tasks` stays empty.
+   */
+  lockEntries?: LockEntrySink;
 }
 
 export interface RecipeRunResult {
@@ -103,7 +109,7 @@ export interface RunResult {
   spend: SpendTally;
   cancelled: boolean;
   durationMs: number;
-  /** The lock after the run: pins and the entries of every model task that finished. */
+  /** The lock after the run: pins and the entries of every model task that finished (unless `lockEntries` took them). */
   lock: LockFileContent;
   /** Set when a write failed in a way that stops the run (disk full, no permission …): that one line. */
   stopped?: string;
@@ -309,6 +315,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
       recipe.maxUsd === undefined ? runBudget : nestBudget(createBudget(recipe.maxUsd), runBudget),
     ]),
   );
+  const lockEntries: LockEntrySink = options.lockEntries ?? new Map<string, LockedTask>();
   const context: RunContext = {
     provider: options.provider,
     cache: options.cache,
@@ -339,7 +346,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     writeOutputs: options.writeOutputs !== false && options.probe !== true,
     ...(options.c2pa === undefined ? {} : { c2pa: options.c2pa }),
     lock: options.lock ?? emptyLock(),
-    lockEntries: new Map(),
+    lockEntries,
     stop: createStopSwitch(),
     ...(options.journal === undefined ? {} : { journal: options.journal }),
     ...(options.claims === undefined ? {} : { claims: options.claims }),
@@ -395,7 +402,11 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     spend: context.spend.tally(),
     cancelled: signal.aborted,
     durationMs: Math.round(performance.now() - started),
-    lock: { lockfile_version: 1, models: pins, tasks: Object.fromEntries(context.lockEntries) },
+    lock: {
+      lockfile_version: 1,
+      models: pins,
+      tasks: lockEntries instanceof Map ? Object.fromEntries(lockEntries) : {},
+    },
   };
   if (context.stop.reason !== undefined) result.stopped = context.stop.reason;
   const { made, cached, failed, skipped, spentUsd, cancelled, durationMs } = result;

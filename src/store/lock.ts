@@ -98,8 +98,12 @@ export async function readLock(path: string): Promise<LockFileContent> {
 
 /** Writes with sorted keys at every level and one field per line, so diffs show exactly what moved. */
 export async function writeLock(path: string, lock: LockFileContent): Promise<void> {
-  const text = JSON.stringify(JSON.parse(canonicalJson(withVersionIds(lock))), null, 2);
-  await writeFileAtomic(path, `${text}\n`, { doing: 'write the lock file', place: 'lock' });
+  await writeFileAtomic(path, lockText(lock), { doing: 'write the lock file', place: 'lock' });
+}
+
+/** The lock's text as `writeLock` writes it (lock-spool.ts streams the same bytes). */
+export function lockText(lock: LockFileContent): string {
+  return `${JSON.stringify(JSON.parse(canonicalJson(withVersionIds(lock))), null, 2)}\n`;
 }
 
 /** The lock id of a task: `recipe/asset[/variant]#step`, `…#step@profile` when planned with a profile. */

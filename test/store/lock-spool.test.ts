@@ -1,0 +1,95 @@
+/** The lock streamed from a spool: the same bytes as the lock built in memory and written whole. */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mergeLock } from '../../src/api/lock-merge.js';
+import { type LockedTask, type LockFileContent, writeLock } from '../../src/store/lock.js';
+import { openLockSpool } from '../../src/store/lock-spool.js';
+
+const PIN = 'f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa';
+const task = (n: number, version: string | null = null): LockedTask => ({
+  model: n % 2 === 0 ? 'black-forest-labs/flux-schnell' : 'nightmareai/real-esrgan',
+  version,
+  input_hash: `h${n}`,
+  upstream: n % 3 === 0 ? [] : [`u${n}`, 'ü "quoted"'],
+  seed: n % 5 === 0 ? null : n,
+  key: `k${n}`,
+  outputs: n % 4 === 0 ? [] : [`o${n}`, `p${n}`],
+  prediction_id: n % 7 === 0 ? null : `pred-${n}`,
+  cost_usd: n % 6 === 0 ? null : n / 1000,
+});
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'assetgen-lock-spool-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function bothWays(
+  before: LockFileContent,
+  run: LockFileContent,
+  recipes: string[],
+  complete: boolean,
+): Promise<[string, string]> {
+  const whole = join(dir, 'whole.lock');
+  await writeLock(whole, mergeLock(before, run, recipes, complete));
+  const spool = await openLockSpool(join(dir, 'tmp'));
+  // In any order, some ids twice (a retried step): the last entry wins, as in a Map.
+  const ids = Object.keys(run.tasks).reverse();
+  for (const id of ids) spool.set(id, task(999));
+  for (const id of ids) spool.set(id, run.tasks[id] as LockedTask);
+  const streamed = join(dir, 'streamed.lock');
+  await spool.writeLock(streamed, mergeLock(before, { ...run, tasks: {} }, recipes, complete));
+  return [await readFile(whole, 'utf8'), await readFile(streamed, 'utf8')];
+}
+
+describe('lock spool', () => {
+  it('writes the bytes writeLock writes: kept and replaced entries, pins, deployments, versions', async () => {
+    const before: LockFileContent = {
+      lockfile_version: 1,
+      models: { 'nightmareai/real-esrgan': { version: PIN, official: false, schema: 'abc' } },
+      tasks: {
+        'other/x#gen': task(1, 'dp-a557b7387b4940df25b23f779dc534c4'),
+        'shots/a/k-1#gen': task(2),
+        'shots/zz#gen@draft': task(3, PIN),
+      },
+      deployments: { 'acme/fast': { model: 'black-forest-labs/flux-schnell', version: PIN } },
+    };
+    const tasks: Record<string, LockedTask> = {};
+    for (let n = 0; n < 60; n++)
+      tasks[`shots/a${n}/k-${n % 7}#${n % 2 ? 'up' : 'gen'}`] = task(n, n % 3 ? PIN : 'hidden');
+    tasks['shots/é#gen'] = task(61);
+    const run: LockFileContent = {
+      lockfile_version: 1,
+      models: { 'black-forest-labs/flux-schnell': { version: null, official: true } },
+      tasks,
+    };
+    for (const complete of [true, false]) {
+      const [whole, streamed] = await bothWays(before, run, ['shots@'], complete);
+      expect(streamed).toBe(whole);
+    }
+    expect((await readdir(join(dir, 'tmp'))).filter((name) => name.endsWith('.spool'))).toEqual([]);
+  });
+
+  it('writes an empty lock and one with entries from before only alike', async () => {
+    const empty: LockFileContent = { lockfile_version: 1, models: {}, tasks: {} };
+    let [whole, streamed] = await bothWays(empty, empty, ['shots@'], true);
+    expect(streamed).toBe(whole);
+    const before: LockFileContent = { ...empty, tasks: { 'other/x#gen': task(1) } };
+    [whole, streamed] = await bothWays(before, empty, ['shots@'], true);
+    expect(streamed).toBe(whole);
+  });
+
+  it('gives its entries back for a shard part; discard leaves no spool', async () => {
+    const spool = await openLockSpool(dir);
+    spool.set('r/a#gen', task(1, PIN));
+    spool.set('r/b#gen', task(2));
+    expect(spool.size).toBe(2);
+    expect(await spool.entries()).toEqual({ 'r/a#gen': task(1, PIN), 'r/b#gen': task(2) });
+    await spool.discard();
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
