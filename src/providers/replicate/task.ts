@@ -19,6 +19,7 @@ import { downloadOutputs } from './download.js';
 import { type Canceller, cancelOrphan, terminalFailure } from './ending.js';
 import { type ErrorContext, PROVIDER, providerError, toProviderError } from './errors.js';
 import { prepareInputs, toUploadFile } from './file-inputs.js';
+import { linkSignals } from './linked-signal.js';
 import { type PollOptions, waitForPrediction } from './poll.js';
 import { isTerminal, numericMetrics, type Prediction, splitOutput, versionRan } from './prediction.js';
 import { endedOnResume, expiredOnResume, outputsGone, resumePrediction } from './resume.js';
@@ -45,7 +46,8 @@ export interface TaskEnv {
 export async function runTask(env: TaskEnv, request: PredictionRequest, version: string | undefined) {
   const { ctx } = env;
   const errCtx: ErrorContext = { model: request.model, label: request.label };
-  const signal = AbortSignal.any([request.signal, env.closing]);
+  const linked = linkSignals([request.signal, env.closing]);
+  const { signal } = linked;
   const emit = (event: ProviderEvent): void => request.onEvent?.(event);
   /** A prediction that ended without handing this call its result: the runner journals and books it. */
   const reportEnd = (ended: Prediction): void => {
@@ -233,5 +235,6 @@ export async function runTask(env: TaskEnv, request: PredictionRequest, version:
     throw toProviderError(err, phase, errCtx, ctx.redact);
   } finally {
     if (prediction) env.inFlight.delete(prediction.id);
+    linked.dispose();
   }
 }
