@@ -1,10 +1,11 @@
 /**
- * A run's lock entries on disk while the run lasts, so that a run of 100,000 paid tasks does not hold
- * 100,000 entries: each entry, as its task finishes, is serialized and appended to a spool file in the
- * cache's `tmp/`; only its place stays in memory (its id and one number). `writeLockStreamed` writes the
- * lock from it — the entries in id order, each read back from the spool — with the same bytes as
- * `writeLock` of the lock built in memory (tested). The spool is removed when the lock is written or
- * `discard`ed; a killed run's spool (its pid gone) is removed by the next spool opened in that folder.
+ * A run's lock entries on disk while the run lasts, so that a run of 100,000 paid tasks holds none of
+ * them: each entry, as its task finishes, is appended to a spool file in the cache's `tmp/` as one line
+ * (its id, a tab, the entry as compact JSON with sorted keys); nothing per entry stays in memory.
+ * `writeLock` then reads the spool once to index it (the last line of an id wins, as in a `Map`), sorts
+ * the ids and writes the lock — each entry read back and indented — with the same bytes as `writeLock` of
+ * the lock built in memory (tested). The spool is removed when the lock is written or `discard`ed; a
+ * killed run's spool (its pid gone) is removed by the next spool opened in that folder.
  */
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
@@ -19,8 +20,6 @@ export interface LockEntrySink {
 }
 
 export interface LockSpool extends LockEntrySink {
-  /** How many distinct ids it holds. */
-  readonly size: number;
   /** Every entry, read back (for a shard's lock part). */
   entries(): Promise<Record<string, LockedTask>>;
   /**
@@ -33,32 +32,34 @@ export interface LockSpool extends LockEntrySink {
 }
 
 const FLUSH_BYTES = 256 * 1024;
-/** An entry's place packed into one number: offset × 2^20 + length. */
+const READ_BYTES = 1024 * 1024;
+/** A line's place packed into one number: offset × 2^20 + length. */
 const LENGTH_BITS = 2 ** 20;
 const TASK_INDENT = '\n    ';
 
-/** One task entry as the lock holds it: keys sorted, at the indent of `tasks`' members. */
-function entryText(entry: LockedTask): string {
-  const sorted = JSON.parse(canonicalJson({ ...entry, version: lockedVersion(entry.version) }));
-  return JSON.stringify(sorted, null, 2).replaceAll('\n', TASK_INDENT);
+/** One task entry as the lock holds it: keys sorted, versions only version ids. */
+function sortedEntry(entry: LockedTask): string {
+  return canonicalJson({ ...entry, version: lockedVersion(entry.version) });
 }
+
+/** A sorted entry at the indent of `tasks`' members. */
+const indented = (sorted: string): string =>
+  JSON.stringify(JSON.parse(sorted), null, 2).replaceAll('\n', TASK_INDENT);
 
 export async function openLockSpool(dir: string): Promise<LockSpool> {
   const path = join(dir, `.lock.${process.pid}.${randomBytes(4).toString('hex')}.spool`);
   await mkdir(dir, { recursive: true });
   await removeDeadSpools(dir);
   const spool: FileHandle = await open(path, 'w+');
-  const places = new Map<string, number>();
-  let pending: Buffer[] = [];
+  let pending: string[] = [];
   let pendingBytes = 0;
-  let end = 0;
   let writing: Promise<void> = Promise.resolve();
   let error: unknown;
   let closed = false;
 
   const flush = (): Promise<void> => {
     if (pendingBytes === 0) return writing;
-    const chunk = Buffer.concat(pending, pendingBytes);
+    const chunk = Buffer.from(pending.join(''), 'utf8');
     pending = [];
     pendingBytes = 0;
     writing = writing.then(async () => {
@@ -71,9 +72,7 @@ export async function openLockSpool(dir: string): Promise<LockSpool> {
     });
     return writing;
   };
-  const read = async (place: number): Promise<Buffer> => {
-    const length = place % LENGTH_BITS;
-    const offset = (place - length) / LENGTH_BITS;
+  const readAt = async (offset: number, length: number): Promise<Buffer> => {
     const bytes = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
@@ -83,9 +82,33 @@ export async function openLockSpool(dir: string): Promise<LockSpool> {
     }
     return bytes;
   };
-  const ready = async () => {
+  /** Where each id's last entry is (the entry after the tab), read through once. */
+  const index = async (): Promise<Map<string, number>> => {
     await flush();
     if (error !== undefined) throw error;
+    const places = new Map<string, number>();
+    const { size } = await spool.stat();
+    let carry = Buffer.alloc(0);
+    let carryAt = 0;
+    for (let at = 0; at < size; at += READ_BYTES) {
+      const chunk = Buffer.concat([carry, await readAt(at, Math.min(READ_BYTES, size - at))]);
+      let start = 0;
+      for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
+        const tab = chunk.indexOf(9, start);
+        const id = JSON.parse(chunk.toString('utf8', start, tab)) as string;
+        const length = end - tab - 1;
+        if (length >= LENGTH_BITS) throw new RangeError(`the lock entry of ${id} is too long`);
+        places.set(id, (carryAt + tab + 1) * LENGTH_BITS + length);
+        start = end + 1;
+      }
+      carry = chunk.subarray(start);
+      carryAt += start;
+    }
+    return places;
+  };
+  const read = async (place: number): Promise<string> => {
+    const length = place % LENGTH_BITS;
+    return (await readAt((place - length) / LENGTH_BITS, length)).toString('utf8');
   };
   const close = async () => {
     if (closed) return;
@@ -96,28 +119,21 @@ export async function openLockSpool(dir: string): Promise<LockSpool> {
   };
 
   return {
-    get size() {
-      return places.size;
-    },
     set(id, entry) {
       if (closed) throw new Error('the lock spool is closed');
-      const bytes = Buffer.from(entryText(entry), 'utf8');
-      if (bytes.length >= LENGTH_BITS) throw new RangeError(`the lock entry of ${id} is too long`);
-      places.set(id, end * LENGTH_BITS + bytes.length);
-      end += bytes.length;
-      pending.push(bytes);
-      pendingBytes += bytes.length;
+      const line = `${JSON.stringify(id)}\t${sortedEntry(entry)}\n`;
+      pending.push(line);
+      pendingBytes += line.length;
       if (pendingBytes >= FLUSH_BYTES) void flush();
     },
     async entries() {
-      await ready();
       const all: Record<string, LockedTask> = {};
-      for (const [id, place] of places) all[id] = JSON.parse((await read(place)).toString('utf8'));
+      for (const [id, place] of await index()) all[id] = JSON.parse(await read(place));
       return all;
     },
     async writeLock(lockPath, head) {
       try {
-        await ready();
+        const places = await index();
         // `tasks` sorts last: the head's text ends with its (empty) tasks, which the entries replace.
         const text = lockText({ ...head, tasks: {} });
         const tail = '{}\n}\n';
@@ -132,8 +148,9 @@ export async function openLockSpool(dir: string): Promise<LockSpool> {
           for (const [i, id] of ids.entries()) {
             await write(`${i === 0 ? '{' : ','}${TASK_INDENT}${JSON.stringify(id)}: `);
             const place = places.get(id);
-            if (place !== undefined) await write(await read(place));
-            else await write(entryText(head.tasks[id] as LockedTask));
+            const sorted =
+              place === undefined ? sortedEntry(head.tasks[id] as LockedTask) : await read(place);
+            await write(indented(sorted));
           }
           await write('\n  }\n}\n');
         });
