@@ -1,7 +1,7 @@
 /**
  * Child process of S5: runs one recipe with the compiled library (dist/, as installed users run it, no
  * TypeScript loader in memory) against the fake Replicate API named in BENCH_SCALE_INPUT, the way
- * `assetgen run` does (cache, journal, manifest), and prints one JSON line with timings and memory:
+ * `assetgen run` does (cache, journal, manifest, lock), and prints one JSON line with timings and memory:
  * RSS sampled every 50 ms, the kernel's maxRSS, the JS heap's peak and its live size after the run.
  */
 import { stat } from 'node:fs/promises';
@@ -22,15 +22,25 @@ const [
   load('providers/replicate/index.js'),
   load('providers/replicate/retry.js'),
 ]);
-const [{ loadRecipes }, { runPlan }, { createCache }, { openJournal }, { providerEntry }] = await Promise.all(
-  [
-    load('recipe/index.js'),
-    load('run/runner.js'),
-    load('store/cache.js'),
-    load('store/journal.js'),
-    load('manifest/placeholders.js'),
-  ],
-);
+const [
+  { loadRecipes },
+  { runPlan },
+  { createCache },
+  { openJournal },
+  { providerEntry },
+  { openLockSpool },
+  { emptyLock },
+  { mergeLock },
+] = await Promise.all([
+  load('recipe/index.js'),
+  load('run/runner.js'),
+  load('store/cache.js'),
+  load('store/journal.js'),
+  load('manifest/placeholders.js'),
+  load('store/lock-spool.js'),
+  load('store/lock.js'),
+  load('api/lock-merge.js'),
+]);
 
 const input = JSON.parse(process.env.BENCH_SCALE_INPUT ?? '{}');
 const startRss = process.memoryUsage().rss;
@@ -72,7 +82,10 @@ const manifest = await openManifestStream(
     count: recipe.assets.length,
   })),
 );
+// As api/run-output.ts does for a paid run: lock entries spool to the cache's tmp/ (store/lock-spool.ts).
+const lockSpool = await openLockSpool(join(input.cacheDir, 'tmp'));
 const result = await runPlan(plan, {
+  lockEntries: lockSpool,
   provider,
   cache,
   outDir: input.outDir,
@@ -92,6 +105,12 @@ await manifest.finish({
   generatorVersion: 'bench',
   fallback: providerEntry('replicate'),
 });
+const manifestWritten = performance.now();
+const recipeNames = plan.recipes.map((recipe) => `${recipe.name}@`);
+await lockSpool.writeLock(
+  join(input.outDir, 'assetgen.lock'),
+  mergeLock(emptyLock(), { ...result.lock, tasks: {} }, recipeNames, result.failed === 0),
+);
 const written = performance.now();
 await journal.close(async (key) => (await cache.get(key)) !== undefined);
 await provider.close();
@@ -103,7 +122,8 @@ const output = {
   failed: result.failed,
   planMs: planned - started,
   runMs: ran - planned,
-  manifestMs: written - ran,
+  manifestMs: manifestWritten - ran,
+  lockMs: written - manifestWritten,
   manifestBytes: (await stat(join(input.outDir, 'manifest.json'))).size,
   startRss,
   peakRss,

@@ -4,6 +4,8 @@ import type { WorkloadTime } from './workload.js';
 export interface BenchOptions {
   /** Scenario numbers to run (1–12). */
   only: ReadonlySet<number>;
+  /** Whether `--only` picked the scenarios (long rows such as S5 at 100,000 assets run only then). */
+  onlyGiven: boolean;
   /** Smaller workloads for a smoke run. */
   quick: boolean;
   /** Real milliseconds per simulated "unit" of model time. */

@@ -1,8 +1,9 @@
 /**
  * S5 — scale: plan and run N assets of one fast step against the fake, each size in a fresh child
- * process (children/scale-run.mjs): peak RSS at 10,000 and at 100,000 assets (the manifest streams to
- * disk), time per asset at 100,000 against 1,000, and how the live heap grows per asset compared with
- * the manifest's own size. The child runs the compiled dist/.
+ * process (children/scale-run.mjs): peak RSS at 10,000 and at 100,000 assets (the plan is lazy, the
+ * manifest and the lock stream to disk), time per asset at 100,000 against 1,000, and how the live heap
+ * grows per asset compared with the manifest's own size. The child runs the compiled dist/. The 100,000
+ * size (S5b, S5d) runs only when S5 is picked (`--only 5`) or in a quick run (5,000 then).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,7 +18,6 @@ const CHILD = fileURLToPath(new URL('../children/scale-run.mjs', import.meta.url
 /** A high account limit: this scenario is about memory and per-asset cost, not the rate limiter. */
 const CREATES_PER_MINUTE = 1_000_000;
 const MB = 2 ** 20;
-const HEAP_CAP_MB = 160;
 
 /** What children/scale-run.mjs takes (JSON in BENCH_SCALE_INPUT) and prints (one JSON line). */
 interface ScaleChildInput {
@@ -37,6 +37,8 @@ interface ScaleChildOutput {
   planMs: number;
   runMs: number;
   manifestMs: number;
+  /** The lock streamed from its spool (store/lock-spool.ts). */
+  lockMs: number;
   manifestBytes: number;
   startRss: number;
   peakRss: number;
@@ -46,18 +48,14 @@ interface ScaleChildOutput {
   liveHeapAfterRun: number;
 }
 
-async function runSize(
-  context: BenchContext,
-  assets: number,
-  nodeArgs: string[] = [],
-): Promise<ScaleChildOutput> {
-  const dir = join(context.workDir, `scale-${assets}${nodeArgs.length > 0 ? '-capped' : ''}`);
+async function runSize(context: BenchContext, assets: number): Promise<ScaleChildOutput> {
+  const dir = join(context.workDir, `scale-${assets}`);
   await mkdir(dir, { recursive: true });
   const recipe = join(dir, 'scale.yaml');
   await writeFile(recipe, fastRecipe(assets, context.sizes.concurrency));
   const fake = await startFakeProcess(fastSpec(CREATES_PER_MINUTE, context.time));
   try {
-    context.log(`S5: ${assets} assets × 1 fast step, fresh process ${nodeArgs.join(' ')}`);
+    context.log(`S5: ${assets} assets × 1 fast step, fresh process`);
     const input: ScaleChildInput = {
       recipe,
       token: fake.token,
@@ -68,7 +66,7 @@ async function runSize(
       cacheDir: join(dir, 'cache'),
       outDir: join(dir, 'out'),
     };
-    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', ...nodeArgs, CHILD], {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', CHILD], {
       env: { ...process.env, BENCH_SCALE_INPUT: JSON.stringify(input) },
       maxBuffer: 1024 * 1024,
     });
@@ -82,16 +80,6 @@ export async function scale(context: BenchContext): Promise<ScenarioRow[]> {
   const [small, middle, large] = context.sizes.scale;
   const a = await runSize(context, small);
   const b = await runSize(context, middle);
-  // The same run with the JS heap capped: what is left is the live set, not garbage V8 has not collected yet.
-  const capped = await runSize(context, middle, [`--max-old-space-size=${HEAP_CAP_MB}`]);
-  const c = await runSize(context, large);
-  const peakOf = (out: ScaleChildOutput) => Math.max(out.peakRss, out.maxRss);
-  // Peak RSS follows V8's lazy collection; the live heap after a full GC is what really grows per asset.
-  const growthPerAsset = (c.liveHeapAfterRun - a.liveHeapAfterRun) / (large - small);
-  const manifestPerAsset = c.manifestBytes / large;
-  const perAsset = (out: ScaleChildOutput) => (out.planMs + out.runMs + out.manifestMs) / out.assets;
-  const ratio = perAsset(c) / perAsset(a);
-  const mb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
   const rows: ScenarioRow[] = [
     {
       id: 'S5',
@@ -100,32 +88,34 @@ export async function scale(context: BenchContext): Promise<ScenarioRow[]> {
       unit: 'MB',
       target: '≤ 300 MB',
       met: peakOf(b) <= 300 * MB && a.failed + b.failed === 0,
-      summary: `${small} assets: ${mb(peakOf(a))}; peak heap ${mb(b.peakHeapUsed)}; start ${mb(b.startRss)}`,
+      summary:
+        `${small} assets: ${mb(peakOf(a))}; peak heap ${mb(b.peakHeapUsed)}, live after the run ` +
+        `${mb(b.liveHeapAfterRun)}; start ${mb(b.startRss)}; ${perAsset(a).toFixed(2)} → ${perAsset(b).toFixed(2)} ms/asset`,
       details: { small: a, middle: b },
     },
+  ];
+  // 100,000 assets take about 20 minutes: only when S5 is picked (`--only 5`) or in a quick run.
+  if (!context.options.quick && !context.options.onlyGiven) {
+    context.log(`S5: ${large} assets skipped (npm run bench -- --only 5 runs them)`);
+    return rows;
+  }
+  const c = await runSize(context, large);
+  // Peak RSS follows V8's lazy collection; the live heap after a full GC is what really grows per asset.
+  const growthPerAsset = (c.liveHeapAfterRun - a.liveHeapAfterRun) / (large - small);
+  const manifestPerAsset = c.manifestBytes / large;
+  const ratio = perAsset(c) / perAsset(a);
+  rows.push(
     {
       id: 'S5b',
-      title: `Scale: time per asset at ${large} vs ${small} assets (plan + run + manifest)`,
+      title: `Scale: time per asset at ${large} vs ${small} assets (plan + run + manifest + lock)`,
       value: round(ratio, 2),
       unit: '×',
       target: '0.8–1.2 ×',
-      met: ratio >= 0.8 && ratio <= 1.2,
+      met: ratio >= 0.8 && ratio <= 1.2 && c.failed === 0,
       summary:
         `${small}: ${perAsset(a).toFixed(2)} ms/asset, ${middle}: ${perAsset(b).toFixed(2)}, ${large}: ${perAsset(c).toFixed(2)} ` +
-        `(plan ${seconds(c.planMs)}, run ${seconds(c.runMs)}, manifest ${seconds(c.manifestMs)})`,
+        `(plan ${seconds(c.planMs)}, run ${seconds(c.runMs)}, manifest ${seconds(c.manifestMs)}, lock ${seconds(c.lockMs)})`,
       details: {},
-    },
-    {
-      id: 'S5c',
-      title: `Scale: peak RSS at ${middle} assets, node --max-old-space-size=${HEAP_CAP_MB}`,
-      value: round(peakOf(capped) / MB, 1),
-      unit: 'MB',
-      target: '',
-      met: null,
-      summary:
-        `peak heap ${mb(capped.peakHeapUsed)} (uncapped ${mb(b.peakHeapUsed)}), ` +
-        `run ${seconds(capped.runMs)} (uncapped ${seconds(b.runMs)}), ${capped.failed} failed`,
-      details: { capped },
     },
     {
       id: 'S5d',
@@ -137,13 +127,18 @@ export async function scale(context: BenchContext): Promise<ScenarioRow[]> {
       summary:
         `live heap after the run ${mb(a.liveHeapAfterRun)} → ${mb(c.liveHeapAfterRun)} = ` +
         `${(growthPerAsset / 1024).toFixed(2)} KB/asset vs manifest ${(manifestPerAsset / 1024).toFixed(1)} KB/asset ` +
-        `(${mb(c.manifestBytes)} streamed); peak heap ${mb(c.peakHeapUsed)}`,
+        `(${mb(c.manifestBytes)} streamed); peak heap ${mb(c.peakHeapUsed)}; ${c.failed} failed`,
       details: {
         large: c,
         growthPerAssetBytes: round(growthPerAsset, 0),
         manifestPerAssetBytes: round(manifestPerAsset, 0),
       },
     },
-  ];
+  );
   return rows;
 }
+
+const peakOf = (out: ScaleChildOutput): number => Math.max(out.peakRss, out.maxRss);
+const perAsset = (out: ScaleChildOutput): number =>
+  (out.planMs + out.runMs + out.manifestMs + out.lockMs) / out.assets;
+const mb = (bytes: number): string => `${(bytes / MB).toFixed(0)} MB`;
