@@ -13,9 +13,18 @@
  * a newer format stops the run with what to do. Lines are appended with O_APPEND writes; a torn last line
  * from a crash is ignored when read.
  */
-import { closeSync, fdatasyncSync, fstatSync, openSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  fdatasyncSync,
+  fstatSync,
+  openSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 
@@ -92,6 +101,24 @@ function parseLines(text: string, path: string): JournalEntry[] {
     if (entry !== undefined) entries.push(entry);
   }
   return entries;
+}
+
+/** The journal's entries, read line by line (as `parseLines` reads them); none when there is no journal. */
+async function* readEntries(path: string): AsyncGenerator<JournalEntry> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  let lineNumber = 0;
+  try {
+    for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+      lineNumber++;
+      if (line.trim() === '') continue;
+      const entry = parseLine(line, path, lineNumber);
+      if (entry !== undefined) yield entry;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  } finally {
+    stream.destroy();
+  }
 }
 
 const serialize = (entry: JournalEntry): string => `${JSON.stringify({ v: JOURNAL_VERSION, ...entry })}\n`;
@@ -199,12 +226,19 @@ export async function openJournal(cacheDir: string): Promise<Journal> {
       await flushed;
       closeSync(fd);
       if (isFinished === undefined) return;
-      const entries = parseLines(await readText(path), path);
-      const finished = new Set<string>();
-      for (const key of new Set(entries.map((entry) => entry.key))) {
-        if (await isFinished(key)) finished.add(key);
+      // Read twice, line by line, so that a journal of 100,000 tasks is never held whole: once for the
+      // keys not finished, once for their lines.
+      const seen = new Set<string>();
+      const unfinished = new Set<string>();
+      for await (const entry of readEntries(path)) {
+        if (seen.has(entry.key)) continue;
+        seen.add(entry.key);
+        if (!(await isFinished(entry.key))) unfinished.add(entry.key);
       }
-      const kept = compact(entries, (key) => !finished.has(key));
+      seen.clear();
+      const entries: JournalEntry[] = [];
+      for await (const entry of readEntries(path)) if (unfinished.has(entry.key)) entries.push(entry);
+      const kept = compact(entries, () => true);
       await writeFileAtomic(path, kept.map(serialize).join(''));
     },
   };
