@@ -4,6 +4,7 @@
  * Pure: reads nothing, spends nothing. The runner executes a plan; `plan` prints it.
  */
 
+import { lazyList } from '../lazy-list.js';
 import type { Catalog, CatalogModel, Pricing } from '../models/catalog.js';
 import { parseModelRef } from '../models/catalog.js';
 import { takesImageList } from '../models/model-kinds.js';
@@ -23,7 +24,6 @@ import {
 } from '../recipe/index.js';
 import type { AssetgenRecipe, Format, Operation, Output, Step } from '../recipe/recipe-types.generated.js';
 import { estimateUsd } from './cost.js';
-import { lazyList } from './lazy-list.js';
 import { localFileInputs } from './local-files.js';
 import { type QualityGates, resolveGates } from './quality-gates.js';
 import { deriveSeed } from './seeds.js';

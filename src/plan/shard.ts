@@ -7,8 +7,8 @@
  */
 import { relative, sep } from 'node:path';
 import { expected, UsageError } from '../errors.js';
+import { lazyList } from '../lazy-list.js';
 import { sha256 } from '../store/hash.js';
-import { lazyList } from './lazy-list.js';
 import type { Plan, PlannedAsset, PlannedRecipe } from './plan.js';
 
 export interface ShardSpec {

@@ -1,7 +1,7 @@
 /**
  * Pass 2 for model steps: each input is checked per asset instance with its templates filled in —
  * template variables, unknown keys, local files, the model's input schema (Ajv, defaults applied) —
- * reporting each problem once per location. Returns the defaults to apply and the rendered inputs.
+ * reporting each problem once per location. Returns the defaults to apply and each instance's rendered num_outputs.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,8 +28,12 @@ const URL_LIKE = /^[a-z][a-z0-9+.-]+:/i;
 export interface InputsResult {
   /** Per model step index: the schema defaults the recipe did not set. */
   defaults: Map<number, Record<string, unknown>>;
-  /** Per model step index: the rendered input per instance (without keys whose templates failed). */
-  rendered: Map<number, Record<string, unknown>[]>;
+  /**
+   * Per model step index: the rendered `num_outputs` per instance (schema default included), the only
+   * part of the rendered input the later checks need — not the inputs themselves, which for 100,000
+   * instances would be the size of a whole plan.
+   */
+  numOutputs: Map<number, unknown[]>;
 }
 
 export interface InputScopes {
@@ -39,7 +43,7 @@ export interface InputScopes {
 }
 
 export function checkInputs(context: CheckContext, scopes: InputScopes): InputsResult {
-  const result: InputsResult = { defaults: new Map(), rendered: new Map() };
+  const result: InputsResult = { defaults: new Map(), numOutputs: new Map() };
   for (const { step, index } of stepsOf(context.data)) {
     if (step.model === undefined || context.problems.hasAtOrBelow(['steps', index, 'input'])) continue;
     if (step.input !== undefined && !isRecord(step.input)) continue;
@@ -90,7 +94,7 @@ function checkStepInput(
     }
   }
 
-  const renderedPerInstance: Record<string, unknown>[] = [];
+  const numOutputs: unknown[] = [];
   scopes.instances.forEach((instance, instanceIndex) => {
     const scope = scopes.scope(index, instanceIndex);
     const ok = templatesOk(raw, base, scope, context);
@@ -98,7 +102,7 @@ function checkStepInput(
     const dropped = new Set(Object.keys(raw).filter((key) => !ok && !renderable(raw[key], scope.vars)));
     const kept = Object.fromEntries(Object.entries(raw).filter(([key]) => !dropped.has(key)));
     const rendered = renderDeep(kept, scope.vars) as Record<string, unknown>;
-    renderedPerInstance.push(rendered);
+    numOutputs[instanceIndex] = rendered.num_outputs;
     warnLongPrompts(context, rendered, raw, base, model, instance);
     if (model === undefined) return;
     const forAjv = { ...rendered };
@@ -134,9 +138,9 @@ function checkStepInput(
       );
       result.defaults.set(index, added);
     }
-    for (const [key, value] of Object.entries(forAjv)) if (!before.has(key)) rendered[key] = value;
+    if (!before.has('num_outputs')) numOutputs[instanceIndex] = forAjv.num_outputs;
   });
-  result.rendered.set(index, renderedPerInstance);
+  result.numOutputs.set(index, numOutputs);
 }
 
 function templatesOk(

@@ -37,8 +37,11 @@ interface FileClaim {
   rendered: string;
 }
 
+/** A claim as kept until a collision needs it: the instance by its index (instances are made when read). */
+type KeptClaim = Omit<FileClaim, 'instance'> & { instanceIndex: number };
+
 export function checkOutputs(context: CheckContext, scopes: OutputScopes): void {
-  const claims = new Map<string, FileClaim>();
+  const claims = new Map<string, KeptClaim>();
   listAt(context.data, 'outputs').forEach((value, outputIndex) => {
     if (!isRecord(value)) return;
     const output = value as unknown as Output;
@@ -111,7 +114,7 @@ function checkFormat(context: CheckContext, output: Output, outputIndex: number)
 function checkFiles(
   context: CheckContext,
   scopes: OutputScopes,
-  claims: Map<string, FileClaim>,
+  claims: Map<string, KeptClaim>,
   output: Output,
   outputIndex: number,
   instance: AssetInstance,
@@ -137,11 +140,16 @@ function checkFiles(
         context.problems.add(at, `${problem}${from}`, { dedupe: `${at.join('/')}\npath` });
         return;
       }
-      const claim: FileClaim = { outputIndex, instance, width, n, count, rendered };
       const key = posix.normalize(rendered).toLowerCase();
       const earlier = claims.get(key);
-      if (earlier === undefined) claims.set(key, claim);
-      else reportCollision(context, earlier, claim, output, instance);
+      if (earlier === undefined) {
+        claims.set(key, { outputIndex, instanceIndex, width, n, count, rendered });
+        continue;
+      }
+      const { instanceIndex: earlierIndex, ...kept } = earlier;
+      const first: FileClaim = { ...kept, instance: scopes.instances[earlierIndex] as AssetInstance };
+      const claim: FileClaim = { outputIndex, instance, width, n, count, rendered };
+      reportCollision(context, first, claim, output, instance);
     }
   }
 }

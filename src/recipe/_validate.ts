@@ -4,6 +4,7 @@
  * problem. Returns the validated recipe only when there is none.
  */
 import type { RecipeProblem } from '../errors.js';
+import { lazyList } from '../lazy-list.js';
 import { checkAlt } from './_check-alt.js';
 import { fileRoots } from './_check-files.js';
 import { checkInputs, type InputsResult } from './_check-inputs.js';
@@ -21,7 +22,7 @@ import { createProblemSink } from './_problems.js';
 import { applyProfile } from './_profiles.js';
 import type { Validators } from './_validators.js';
 import { parseYamlSource } from './_yaml-source.js';
-import { type AssetInstance, expandInstances, stepTextVariable } from './instances.js';
+import { type AssetInstance, expandInstances, listInstances, stepTextVariable } from './instances.js';
 import type { AssetgenRecipe } from './recipe-types.generated.js';
 import { stepCatalogModel, stepProducesText, upstreamImageStep } from './steps.js';
 import type { TemplateValue } from './templates.js';
@@ -124,7 +125,10 @@ function safeInstances(data: Record<string, unknown>): AssetInstance[] {
     assets,
     variants: Object.fromEntries(Object.entries(variants).filter(([, values]) => Array.isArray(values))),
   } as unknown as AssetgenRecipe;
-  return expandInstances(recipe);
+  // Made when read (lazy-list.ts): the checks go through every instance, and 100,000 of them held at
+  // once would be the largest thing validation keeps.
+  const list = listInstances(recipe);
+  return lazyList(list.length, (index) => list.at(index));
 }
 
 /** Stands in for the assets when none can be expanded, so inputs and paths are still checked. */
@@ -186,8 +190,7 @@ function createImageCounter(
       recipe.steps[stepIndex] as AssetgenRecipe['steps'][number],
       context.catalog,
     );
-    const rendered = inputs.rendered.get(stepIndex)?.[instanceIndex];
-    const requested = rendered?.num_outputs;
+    const requested = inputs.numOutputs.get(stepIndex)?.[instanceIndex];
     let own =
       model?.output === 'file-array' && typeof requested === 'number'
         ? Math.max(1, Math.floor(requested))
