@@ -270,7 +270,7 @@ function planOutput(
 }
 
 /**
- * The plan of the recipes. Each recipe's `assets` is a lazy list (lazy-list.ts): an asset is planned when
+ * The plan of the recipes. Each recipe's `assets` is a lazy list (src/lazy-list.ts): an asset is planned when
  * it is read — its templates rendered, seed fixed, price estimated — so a plan holds 8 bytes an instance,
  * and a reader (the runner, a summary) holds only those it is looking at.
  */

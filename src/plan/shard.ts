@@ -81,7 +81,7 @@ export function selectShard(
     shard: { index: spec.index, count: spec.count },
     recipes: plan.recipes.map((recipe) => {
       const path = recipeShardPath(recipe, cwd);
-      // The positions of the shard's assets only: its assets stay lazy (plan/lazy-list.ts).
+      // The positions of the shard's assets only: its assets stay lazy (src/lazy-list.ts).
       const whole = recipe.assets;
       const picked: number[] = [];
       for (const [position, asset] of whole.entries())
