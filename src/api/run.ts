@@ -359,23 +359,21 @@ function replicateFor(replicate: ReplicateOptions | undefined, plan: Plan): Repl
  * placeholder (those are drawn again at the new size: a text-to-image step's result, or an upscale of one).
  */
 function hasNetworkUpscale(plan: Plan): boolean {
-  return plan.recipes.some((recipe) =>
-    recipe.assets.some((asset) => {
-      const byId = new Map(asset.steps.map((step) => [step.id, step]));
-      const placeholder = (id: string | undefined, depth = 0): boolean => {
-        const step = id === undefined ? undefined : byId.get(id);
-        if (step?.kind !== 'model' || depth > asset.steps.length) return false;
-        if (step.catalog?.kind === 'text-to-image') return true;
-        return step.catalog?.kind === 'upscale' && placeholder(step.imageInput?.fromStep, depth + 1);
-      };
-      return asset.steps.some(
-        (step) =>
-          step.kind === 'model' &&
-          step.catalog?.kind === 'upscale' &&
-          !placeholder(step.imageInput?.fromStep),
-      );
-    }),
-  );
+  // A recipe's steps are the same for all its assets: one asset says it (assets are planned when read).
+  return plan.recipes.some((recipe) => {
+    const steps = recipe.assets[0]?.steps ?? [];
+    const byId = new Map(steps.map((step) => [step.id, step]));
+    const placeholder = (id: string | undefined, depth = 0): boolean => {
+      const step = id === undefined ? undefined : byId.get(id);
+      if (step?.kind !== 'model' || depth > steps.length) return false;
+      if (step.catalog?.kind === 'text-to-image') return true;
+      return step.catalog?.kind === 'upscale' && placeholder(step.imageInput?.fromStep, depth + 1);
+    };
+    return steps.some(
+      (step) =>
+        step.kind === 'model' && step.catalog?.kind === 'upscale' && !placeholder(step.imageInput?.fromStep),
+    );
+  });
 }
 
 function throwIfCancelled(signal: AbortSignal | undefined): void {
