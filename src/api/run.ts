@@ -7,6 +7,7 @@
  * manifest, the output files and the lock as they were (it first verifies like `check`, when the probe
  * cannot already prove everything is cached), and `check` writes none of them.
  */
+
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { C2paSigningOptions } from '../c2pa/signer.js';
@@ -43,6 +44,7 @@ import {
 } from './provider-choice.js';
 import { type AssetProblem, NO_LOCK, openRunOutput, type RunOutput } from './run-output.js';
 import { openSession, type Session } from './session.js';
+import { closeSharedCache } from './shared-cache.js';
 import { judgeStaleOutputs, type StaleOutputs } from './stale-outputs.js';
 
 export interface CheckRecipesOptions extends Omit<SessionOptions, 'maxUsd'> {
@@ -155,7 +157,7 @@ async function execute(
   try {
     return await executeSession(session, options, mode);
   } finally {
-    if (typeof options.cache === 'string') await session.remote?.close?.();
+    await closeSharedCache(options, session.remote);
   }
 }
 
