@@ -9,8 +9,9 @@
  * `discard`, leaves the old manifest as it was and no spool behind.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeDeadSpools } from '../store/dead-spools.js';
 import { writeFailure } from '../store/write-errors.js';
 import { providerEntry, providerTotalsOf } from './placeholders.js';
 import type { ManifestAsset, ManifestProvider, ManifestRecipe } from './types.js';
@@ -78,7 +79,7 @@ export async function openManifestStream(
   try {
     await mkdir(outDir, { recursive: true });
     await mkdir(spoolDir, { recursive: true });
-    await removeDeadSpools(spoolDir);
+    await removeDeadSpools(spoolDir, SPOOL);
     spool = await open(spoolPath, 'w+');
   } catch (error) {
     throw failure(error, join(outDir, 'manifest.json'));
@@ -209,24 +210,6 @@ export async function openManifestStream(
 }
 
 const SPOOL = /^\.manifest\.(\d+)\.[0-9a-f]+\.spool$/;
-
-/** Spools of runs that were killed (their process is gone): nothing will ever finish them. */
-async function removeDeadSpools(outDir: string): Promise<void> {
-  for (const name of await readdir(outDir)) {
-    const pid = Number(SPOOL.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    await rm(join(outDir, name), { force: true }).catch(() => {});
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 interface BufferedWriter {
   write(data: string | Buffer): Promise<void>;

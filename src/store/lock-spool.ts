@@ -8,8 +8,9 @@
  * killed run's spool (its pid gone) is removed by the next spool opened in that folder.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { removeDeadSpools } from './dead-spools.js';
 import { canonicalJson } from './hash.js';
 import { type LockedTask, type LockFileContent, lockedVersion, lockText } from './lock.js';
 import { writeFailure } from './write-errors.js';
@@ -49,7 +50,7 @@ const indented = (sorted: string): string =>
 export async function openLockSpool(dir: string): Promise<LockSpool> {
   const path = join(dir, `.lock.${process.pid}.${randomBytes(4).toString('hex')}.spool`);
   await mkdir(dir, { recursive: true });
-  await removeDeadSpools(dir);
+  await removeDeadSpools(dir, SPOOL);
   const spool: FileHandle = await open(path, 'w+');
   let pending: string[] = [];
   let pendingBytes = 0;
@@ -204,21 +205,3 @@ async function writeStreamed(
 }
 
 const SPOOL = /^\.lock\.(\d+)\.[0-9a-f]+\.spool$/;
-
-/** Spools of runs that were killed (their process is gone): nothing will ever finish them. */
-async function removeDeadSpools(dir: string): Promise<void> {
-  for (const name of await readdir(dir)) {
-    const pid = Number(SPOOL.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    await rm(join(dir, name), { force: true }).catch(() => {});
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
