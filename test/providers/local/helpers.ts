@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createCatalog } from '../../../src/models/catalog.js';
-import type { PredictionRequest } from '../../../src/providers/types.js';
+import type { InputFile, PredictionRequest } from '../../../src/providers/types.js';
 
 const catalog = createCatalog();
 
@@ -26,6 +26,15 @@ export function workDirs(): WorkDirs {
     },
   };
 }
+
+/** An upstream step's output as a stand-in receives it (only the path is read). */
+export const inputFile = (path: string): InputFile => ({
+  kind: 'file',
+  path,
+  sha256: 'x',
+  bytes: 0,
+  contentType: 'image/png',
+});
 
 export function request(
   model: string,

@@ -4,8 +4,8 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, ProviderError } from '../../../src/errors.js';
 import { createLocalProvider } from '../../../src/providers/local/index.js';
-import type { InputFile, ProviderEvent } from '../../../src/providers/types.js';
-import { request, workDirs } from './helpers.js';
+import type { ProviderEvent } from '../../../src/providers/types.js';
+import { inputFile as file, request, workDirs } from './helpers.js';
 
 const dirs = workDirs();
 afterAll(() => dirs.cleanup());
@@ -21,14 +21,6 @@ async function picture(width: number, height: number): Promise<{ path: string; d
   await writeFile(path, data);
   return { path, data };
 }
-
-const file = (path: string): InputFile => ({
-  kind: 'file',
-  path,
-  sha256: 'x',
-  bytes: 0,
-  contentType: 'image/png',
-});
 
 describe('local provider', () => {
   it('is the free, offline provider', () => {

@@ -14,21 +14,13 @@ import { createLocalProvider } from '../../../src/providers/local/index.js';
 import { renderPlaceholder } from '../../../src/providers/local/placeholder.js';
 import { readPlaceholderMark } from '../../../src/providers/local/placeholder-mark.js';
 import type { InputFile, ProviderEvent } from '../../../src/providers/types.js';
-import { request, workDirs } from './helpers.js';
+import { inputFile as file, request, workDirs } from './helpers.js';
 
 const dirs = workDirs();
 afterAll(() => dirs.cleanup());
 const ESRGAN = 'nightmareai/real-esrgan';
 const FLUX = 'black-forest-labs/flux-schnell';
 const PROMPT = 'a glazed ceramic mug on a seamless backdrop';
-
-const file = (path: string): InputFile => ({
-  kind: 'file',
-  path,
-  sha256: 'x',
-  bytes: 0,
-  contentType: 'image/png',
-});
 
 /** A placeholder from the text-to-image stand-in, as a file. */
 async function drawnPlaceholder(): Promise<string> {
