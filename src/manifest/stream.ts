@@ -9,9 +9,10 @@
  * `discard`, leaves the old manifest as it was and no spool behind.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeDeadSpools } from '../store/dead-spools.js';
+import { openSpoolFile, type SpoolFile } from '../store/spool-file.js';
+import { type WritePiece, writeFileStreamed } from '../store/streamed-write.js';
 import { writeFailure } from '../store/write-errors.js';
 import { providerEntry, providerTotalsOf } from './placeholders.js';
 import type { ManifestAsset, ManifestProvider, ManifestRecipe } from './types.js';
@@ -51,7 +52,6 @@ export interface ManifestStream {
 /** Entries are indented for their place: manifest → recipes → recipe → assets → entry. */
 const ENTRY_INDENT = ' '.repeat(8);
 const ARRAY_END = `\n${' '.repeat(6)}]`;
-const FLUSH_BYTES = 256 * 1024;
 
 export function entryText(asset: ManifestAsset): string {
   return JSON.stringify(asset, null, 2).replace(/^/gm, ENTRY_INDENT);
@@ -72,15 +72,12 @@ export async function openManifestStream(
   /** Where the spool goes (the cache's `tmp/`: the output folder holds only outputs and the manifest). */
   spoolDir: string = outDir,
 ): Promise<ManifestStream> {
-  const spoolPath = join(spoolDir, `.manifest.${process.pid}.${randomBytes(4).toString('hex')}.spool`);
   const failure = (error: unknown, path: string) =>
     writeFailure(error, { path, doing: 'write the manifest', place: 'output' });
-  let spool: FileHandle;
+  let spool: SpoolFile;
   try {
     await mkdir(outDir, { recursive: true });
-    await mkdir(spoolDir, { recursive: true });
-    await removeDeadSpools(spoolDir, SPOOL);
-    spool = await open(spoolPath, 'w+');
+    spool = await openSpoolFile(spoolDir, 'manifest');
   } catch (error) {
     throw failure(error, join(outDir, 'manifest.json'));
   }
@@ -91,35 +88,7 @@ export async function openManifestStream(
     provider: undefined,
     placeholders: 0,
   }));
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let end = 0;
-  let writing: Promise<void> = Promise.resolve();
-  let error: unknown;
-  let closed = false;
-
-  const flush = (): Promise<void> => {
-    if (pendingBytes === 0) return writing;
-    const chunk = Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    writing = writing.then(async () => {
-      if (error !== undefined) return;
-      try {
-        await spool.write(chunk, 0, chunk.length);
-      } catch (cause) {
-        error = cause;
-      }
-    });
-    return writing;
-  };
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await writing;
-    await spool.close().catch(() => {});
-    await rm(spoolPath, { force: true }).catch(() => {});
-  };
+  const close = () => spool.close();
 
   return {
     add(recipe, position, asset) {
@@ -127,11 +96,9 @@ export async function openManifestStream(
       if (tally === undefined || !(position >= 0 && position < tally.offsets.length))
         throw new RangeError(`no place for entry ${position} of recipe ${recipe} in the manifest`);
       const bytes = Buffer.from(entryText(asset), 'utf8');
-      tally.offsets[position] = end;
+      const { offset, written } = spool.append(bytes);
+      tally.offsets[position] = offset;
       tally.lengths[position] = bytes.length;
-      end += bytes.length;
-      pending.push(bytes);
-      pendingBytes += bytes.length;
       for (const output of asset.outputs) if (output.placeholder) tally.placeholders++;
       if (position < tally.firstModel) {
         const step = asset.steps.find((s) => s.kind === 'model');
@@ -140,15 +107,12 @@ export async function openManifestStream(
           tally.provider = providerEntry(step.provider);
         }
       }
-      return pendingBytes >= FLUSH_BYTES ? flush() : Promise.resolve();
+      return written;
     },
     async finish(options) {
       const path = join(outDir, options.file);
-      const temporary = join(outDir, `.${options.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-      let out: FileHandle | undefined;
       try {
-        await flush();
-        if (error !== undefined) throw error;
+        await spool.settle();
         const streamed: Record<string, ManifestRecipe> = {};
         const sentinel = `assetgen-stream-${randomBytes(8).toString('hex')}-`;
         const summaries: Array<{ provider: ManifestProvider; placeholders: number }> = [];
@@ -181,25 +145,18 @@ export async function openManifestStream(
           providerTotalsOf(summaries, options.fallback),
         );
         const text = `${JSON.stringify({ ...top, ...options.extra }, null, 2)}\n`;
-        out = await open(temporary, 'w');
-        const writer = bufferedWriter(out);
         const marker = new RegExp(`"${sentinel}(\\d+)"`, 'g');
-        let last = 0;
-        for (const match of text.matchAll(marker)) {
-          await writer.write(text.slice(last, match.index));
-          await copyEntries(spool, tallies[Number(match[1])] as RecipeTally, writer);
-          last = match.index + match[0].length;
-        }
-        await writer.write(text.slice(last));
-        await writer.end();
-        await out.sync();
-        await out.close();
-        out = undefined;
-        await rename(temporary, path);
+        await writeFileStreamed(path, async (write) => {
+          let last = 0;
+          for (const match of text.matchAll(marker)) {
+            await write(text.slice(last, match.index));
+            await copyEntries(spool, tallies[Number(match[1])] as RecipeTally, write);
+            last = match.index + match[0].length;
+          }
+          await write(text.slice(last));
+        });
         return { path };
       } catch (cause) {
-        await out?.close().catch(() => {});
-        await rm(temporary, { force: true }).catch(() => {});
         throw cause instanceof RangeError ? cause : failure(cause, path);
       } finally {
         await close();
@@ -209,57 +166,16 @@ export async function openManifestStream(
   };
 }
 
-const SPOOL = /^\.manifest\.(\d+)\.[0-9a-f]+\.spool$/;
-
-interface BufferedWriter {
-  write(data: string | Buffer): Promise<void>;
-  end(): Promise<void>;
-}
-
-function bufferedWriter(handle: FileHandle): BufferedWriter {
-  let parts: Buffer[] = [];
-  let size = 0;
-  const drain = async () => {
-    if (size === 0) return;
-    const chunk = Buffer.concat(parts, size);
-    parts = [];
-    size = 0;
-    await handle.write(chunk, 0, chunk.length);
-  };
-  return {
-    async write(data) {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      parts.push(bytes);
-      size += bytes.length;
-      if (size >= FLUSH_BYTES * 4) await drain();
-    },
-    end: drain,
-  };
-}
-
 /** The entries of one recipe, in position order, as a JSON array at their indent. */
-async function copyEntries(spool: FileHandle, tally: RecipeTally, writer: BufferedWriter): Promise<void> {
+async function copyEntries(spool: SpoolFile, tally: RecipeTally, write: WritePiece): Promise<void> {
   const count = tally.offsets.length;
   if (count === 0) {
-    await writer.write('[]');
+    await write('[]');
     return;
   }
-  await writer.write('[\n');
+  await write('[\n');
   for (let position = 0; position < count; position++) {
-    const length = tally.lengths[position] as number;
-    const bytes = Buffer.allocUnsafe(length);
-    let read = 0;
-    while (read < length) {
-      const { bytesRead } = await spool.read(
-        bytes,
-        read,
-        length - read,
-        (tally.offsets[position] as number) + read,
-      );
-      if (bytesRead === 0) throw new Error('the manifest spool ended early');
-      read += bytesRead;
-    }
-    await writer.write(bytes);
-    await writer.write(position === count - 1 ? ARRAY_END : ',\n');
+    await write(await spool.read(tally.offsets[position] as number, tally.lengths[position] as number));
+    await write(position === count - 1 ? ARRAY_END : ',\n');
   }
 }

@@ -7,12 +7,10 @@
  * the lock built in memory (tested). The spool is removed when the lock is written or `discard`ed; a
  * killed run's spool (its pid gone) is removed by the next spool opened in that folder.
  */
-import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { removeDeadSpools } from './dead-spools.js';
 import { canonicalJson } from './hash.js';
 import { type LockedTask, type LockFileContent, lockedVersion, lockText } from './lock.js';
+import { openSpoolFile } from './spool-file.js';
+import { writeFileStreamed } from './streamed-write.js';
 import { writeFailure } from './write-errors.js';
 
 /** Where a run puts its lock entries: a `Map` keeps them in memory, a spool on disk. */
@@ -32,7 +30,6 @@ export interface LockSpool extends LockEntrySink {
   discard(): Promise<void>;
 }
 
-const FLUSH_BYTES = 256 * 1024;
 const READ_BYTES = 1024 * 1024;
 /** A line's place packed into one number: offset × 2^20 + length. */
 const LENGTH_BITS = 2 ** 20;
@@ -48,51 +45,16 @@ const indented = (sorted: string): string =>
   JSON.stringify(JSON.parse(sorted), null, 2).replaceAll('\n', TASK_INDENT);
 
 export async function openLockSpool(dir: string): Promise<LockSpool> {
-  const path = join(dir, `.lock.${process.pid}.${randomBytes(4).toString('hex')}.spool`);
-  await mkdir(dir, { recursive: true });
-  await removeDeadSpools(dir, SPOOL);
-  const spool: FileHandle = await open(path, 'w+');
-  let pending: string[] = [];
-  let pendingBytes = 0;
-  let writing: Promise<void> = Promise.resolve();
-  let error: unknown;
-  let closed = false;
-
-  const flush = (): Promise<void> => {
-    if (pendingBytes === 0) return writing;
-    const chunk = Buffer.from(pending.join(''), 'utf8');
-    pending = [];
-    pendingBytes = 0;
-    writing = writing.then(async () => {
-      if (error !== undefined) return;
-      try {
-        await spool.write(chunk, 0, chunk.length);
-      } catch (cause) {
-        error = cause;
-      }
-    });
-    return writing;
-  };
-  const readAt = async (offset: number, length: number): Promise<Buffer> => {
-    const bytes = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await spool.read(bytes, done, length - done, offset + done);
-      if (bytesRead === 0) throw new Error('the lock spool ended early');
-      done += bytesRead;
-    }
-    return bytes;
-  };
+  const spool = await openSpoolFile(dir, 'lock');
   /** Where each id's last entry is (the entry after the tab), read through once. */
   const index = async (): Promise<Map<string, number>> => {
-    await flush();
-    if (error !== undefined) throw error;
+    await spool.settle();
     const places = new Map<string, number>();
-    const { size } = await spool.stat();
+    const { size } = spool;
     let carry = Buffer.alloc(0);
     let carryAt = 0;
     for (let at = 0; at < size; at += READ_BYTES) {
-      const chunk = Buffer.concat([carry, await readAt(at, Math.min(READ_BYTES, size - at))]);
+      const chunk = Buffer.concat([carry, await spool.read(at, Math.min(READ_BYTES, size - at))]);
       let start = 0;
       for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
         const tab = chunk.indexOf(9, start);
@@ -109,23 +71,13 @@ export async function openLockSpool(dir: string): Promise<LockSpool> {
   };
   const read = async (place: number): Promise<string> => {
     const length = place % LENGTH_BITS;
-    return (await readAt((place - length) / LENGTH_BITS, length)).toString('utf8');
+    return (await spool.read((place - length) / LENGTH_BITS, length)).toString('utf8');
   };
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await writing;
-    await spool.close().catch(() => {});
-    await rm(path, { force: true }).catch(() => {});
-  };
+  const close = () => spool.close();
 
   return {
     set(id, entry) {
-      if (closed) throw new Error('the lock spool is closed');
-      const line = `${JSON.stringify(id)}\t${sortedEntry(entry)}\n`;
-      pending.push(line);
-      pendingBytes += line.length;
-      if (pendingBytes >= FLUSH_BYTES) void flush();
+      spool.append(Buffer.from(`${JSON.stringify(id)}\t${sortedEntry(entry)}\n`, 'utf8'));
     },
     async entries() {
       const all: Record<string, LockedTask> = {};
@@ -140,7 +92,7 @@ export async function openLockSpool(dir: string): Promise<LockSpool> {
         const tail = '{}\n}\n';
         if (!text.endsWith(`"tasks": ${tail}`)) throw new Error('unexpected lock layout');
         const ids = [...new Set([...Object.keys(head.tasks), ...places.keys()])].sort();
-        await writeStreamed(lockPath, async (write) => {
+        await writeFileStreamed(lockPath, async (write) => {
           await write(text.slice(0, -tail.length));
           if (ids.length === 0) {
             await write(tail);
@@ -154,6 +106,8 @@ export async function openLockSpool(dir: string): Promise<LockSpool> {
             await write(indented(sorted));
           }
           await write('\n  }\n}\n');
+        }).catch((error: unknown) => {
+          throw writeFailure(error, { path: lockPath, doing: 'write the lock file', place: 'lock' });
         });
       } finally {
         await close();
@@ -162,46 +116,3 @@ export async function openLockSpool(dir: string): Promise<LockSpool> {
     discard: close,
   };
 }
-
-/** Writes `path` through a temporary file beside it (named as store/atomic.ts names them), flushed and renamed. */
-async function writeStreamed(
-  path: string,
-  produce: (write: (data: string | Buffer) => Promise<void>) => Promise<void>,
-): Promise<void> {
-  const temporary = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  let out: FileHandle | undefined;
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    out = await open(temporary, 'w');
-    const handle = out;
-    let parts: Buffer[] = [];
-    let size = 0;
-    const drain = async () => {
-      if (size === 0) return;
-      const chunk = Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-      await handle.write(chunk, 0, chunk.length);
-    };
-    await produce(async (data) => {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      parts.push(bytes);
-      size += bytes.length;
-      if (size >= FLUSH_BYTES * 4) await drain();
-    });
-    await drain();
-    await out.sync();
-    await out.close();
-    out = undefined;
-    await rename(temporary, path);
-  } catch (error) {
-    await out?.close().catch(() => {});
-    await rm(temporary, { force: true }).catch(() => {});
-    throw writeFailure(error, { path, doing: 'write the lock file', place: 'lock' });
-  }
-}
-
-const SPOOL = /^\.lock\.(\d+)\.[0-9a-f]+\.spool$/;
