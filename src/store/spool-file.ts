@@ -5,9 +5,9 @@
  * `.<kind>.<pid>.<hex>.spool`; opening one removes the spools of that kind left by killed runs.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeDeadSpools } from './dead-spools.js';
+import { processExists } from './claim-record.js';
 
 const FLUSH_BYTES = 256 * 1024;
 
@@ -89,4 +89,13 @@ export async function openSpoolFile(dir: string, kind: string): Promise<SpoolFil
       await rm(path, { force: true }).catch(() => {});
     },
   };
+}
+
+/** Removes the spools in `dir` matching `pattern` (group 1: the pid) whose process is gone: a killed run's. */
+async function removeDeadSpools(dir: string, pattern: RegExp): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || processExists(pid)) continue;
+    await rm(join(dir, name), { force: true }).catch(() => {});
+  }
 }
