@@ -8,11 +8,12 @@ import { encodeRaw } from '../image/index.js';
 import type { Plan } from '../plan/plan.js';
 import { IPTC_SOURCE_TYPES, provenanceXmp } from '../provenance/xmp.js';
 
+/** The formats the plan writes: a recipe's outputs are the same for all its assets, so one asset says them. */
 function planFormats(plan: Plan): ImageFormat[] {
   const formats = new Set<ImageFormat>();
   for (const recipe of plan.recipes)
-    for (const asset of recipe.assets)
-      for (const output of asset.outputs) for (const file of output.files) formats.add(file.format);
+    for (const output of recipe.assets[0]?.outputs ?? [])
+      for (const file of output.files) formats.add(file.format);
   return [...formats];
 }
 

@@ -355,7 +355,6 @@ function replicateFor(replicate: ReplicateOptions | undefined, plan: Plan): Repl
   return { ...replicate, createsPerMinute };
 }
 
-/** Whether any asset has an upscale model step (its workers are then started with the run). */
 /**
  * Whether an offline run may run the upscaling network: an upscale step whose picture is not an offline
  * placeholder (those are drawn again at the new size: a text-to-image step's result, or an upscale of one).

@@ -26,4 +26,4 @@ export {
   type VisualComparison,
   type VisualComparisonOptions,
 } from './visual-compare.js';
-export { type ImageMetadata, readImageMetadata, readSizeAndXmp } from './xmp.js';
+export { type ImageMetadata, readImageMetadata } from './xmp.js';

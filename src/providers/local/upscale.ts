@@ -4,7 +4,7 @@
  * optional packages are missing; a PNG either way. An offline placeholder is drawn again at the new size
  * instead (placeholder-mark.ts): a network adds nothing to a synthetic picture.
  */
-import { encodeRaw, type ImageInput, readSizeAndXmp, scaleImage } from '../../image/index.js';
+import { encodeRaw, type ImageInput, readImageMetadata, scaleImage } from '../../image/index.js';
 import type { PredictionRequest, ProducedFile } from '../types.js';
 import { MAX_NETWORK_INPUT_PIXELS, superResolve } from './esrgan/upscale-image.js';
 import { renderPlaceholder } from './placeholder.js';
@@ -49,7 +49,7 @@ async function redrawPlaceholder(
   maxPixels: number,
   request: PredictionRequest,
 ): Promise<ProducedFile | undefined> {
-  const head = await readSizeAndXmp(input);
+  const head = await readImageMetadata(input).catch(() => undefined);
   const spec = readPlaceholderMark(head?.xmp);
   if (spec === undefined || head?.width !== spec.width || head.height !== spec.height) return undefined;
   const width = Math.max(1, Math.round(spec.width * scale));
