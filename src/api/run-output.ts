@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { SourceLocation } from '../errors.js';
+import { type HashedStringSet, hashedStringSet } from '../hashed-string-set.js';
 import { providerEntry } from '../manifest/placeholders.js';
 import { type ManifestStream, openManifestStream } from '../manifest/stream.js';
 import type { Manifest, ManifestAsset } from '../manifest/types.js';
@@ -54,7 +55,7 @@ export interface RunOutput {
    * Every path the written manifest lists (its own name included): this run's outputs and those of the
    * recipes it kept from before. Complete once `writeManifest` has run.
    */
-  listedPaths(): Set<string>;
+  listedPaths(): HashedStringSet;
   /** Writes the manifest (or the shard's part); returns it read back when asked, and its path. */
   writeManifest(): Promise<{ manifest: Manifest | null; path: string }>;
   /** Writes the lock, or the shard's lock part beside the outputs (nothing when the run writes no lock). */
@@ -84,8 +85,8 @@ export async function openRunOutput(options: RunOutputOptions): Promise<RunOutpu
   const { lock } = options;
   const lockSpool = lock === null ? undefined : await openLockSpool(options.spoolDir ?? outDir);
   const problems: AssetProblem[] = [];
-  // Paths only (not entries): what stale outputs are judged against, at a few bytes an output.
-  const listed = new Set<string>([MANIFEST_FILE]);
+  // Hashes of paths only (not entries): what stale outputs are judged against, 16 bytes an output at most.
+  const listed = hashedStringSet([MANIFEST_FILE]);
   const shard = plan.shard;
   const onAsset = (recipeIndex: number, position: number, entry: ManifestAsset): Promise<void> => {
     if (entry.status !== 'ok') {

@@ -9,6 +9,7 @@
  */
 import { lstat, realpath, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type { StringMembership } from '../hashed-string-set.js';
 import { readManifest } from '../manifest/read.js';
 import type { Manifest } from '../manifest/types.js';
 import { MANIFEST_FILE } from '../manifest/write.js';
@@ -95,7 +96,8 @@ export async function judgeStaleOutputs(
   record: LockedRecord,
   context: {
     outDir: string;
-    listed: ReadonlySet<string>;
+    /** The paths the manifest lists (a false yes only keeps an unlisted file). */
+    listed: StringMembership;
     unfinished: ReadonlySet<string>;
     prune: boolean;
   },
@@ -110,8 +112,11 @@ export async function judgeStaleOutputs(
   const realOut = await realpath(context.outDir).catch(() => undefined);
   if (realOut === undefined) return report; // no output folder: nothing of it is left
   const removed: string[] = [];
-  for (const [path, file] of [...record.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (context.listed.has(path) || record.inFlight.has(path)) continue;
+  // The unlisted ones only, in path order (a record of 100,000 listed files is not copied).
+  const unlisted: [string, RecordedFile][] = [];
+  for (const entry of record.files)
+    if (!context.listed.has(entry[0]) && !record.inFlight.has(entry[0])) unlisted.push(entry);
+  for (const [path, file] of unlisted.sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (context.unfinished.has(file.asset)) {
       report.kept.push({ path, reason: 'unfinished', detail: `${file.asset} did not finish in this run` });
       continue;

@@ -47,7 +47,8 @@ export function emptyState(): RecordState {
   return { files: new Map(), folders: new Set() };
 }
 
-function refuseNewer(version: unknown, where: string): void {
+/** Throws UsageError when `version` is newer than this assetgen reads. */
+export function refuseNewerRecord(version: unknown, where: string): void {
   if (typeof version === 'number' && version > OUTPUT_RECORD_VERSION) {
     throw new UsageError(
       `${where} was written by a newer assetgen (output record format ${version}; this one reads up to ` +
@@ -71,31 +72,38 @@ export function readRecordText(text: string, where: string, state: RecordState):
   } catch {
     return;
   }
-  refuseNewer(value?.v, where);
+  refuseNewerRecord(value?.v, where);
   for (const [path, file] of Object.entries(value?.files ?? {}))
     if (isFileEntry(file)) mergeFile(state, path, file);
   for (const folder of Array.isArray(value?.folders) ? value.folders : [])
     if (typeof folder === 'string') state.folders.add(folder);
 }
 
-/** A segment's text into `state`; a torn or unknown line is skipped. Throws UsageError on a newer format. */
-export function readSegmentText(text: string, where: string, state: RecordState): void {
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let value: { v?: unknown; kind?: unknown; path?: unknown } & Partial<RecordedFile>;
-    try {
-      value = JSON.parse(line) as typeof value;
-    } catch {
-      continue; // cut short by a crash
-    }
-    refuseNewer(value.v, where);
-    const path = value.path;
-    if (typeof path !== 'string') continue;
-    if (value.kind === 'file' && isFileEntry(value)) {
-      const { sha256, bytes, mtimeMs, asset, at } = value;
-      mergeFile(state, path, { sha256, bytes, mtimeMs, asset, at });
-    } else if (value.kind === 'folder') state.folders.add(path);
+/** One line of a segment into `state`; a torn or unknown line is skipped. Throws UsageError on a newer format. */
+export function readSegmentLine(line: string, where: string, state: RecordState): void {
+  if (line.trim() === '') return;
+  let value: { v?: unknown; kind?: unknown; path?: unknown } & Partial<RecordedFile>;
+  try {
+    value = JSON.parse(line) as typeof value;
+  } catch {
+    return; // cut short by a crash
   }
+  refuseNewerRecord(value.v, where);
+  const path = value.path;
+  if (typeof path !== 'string') return;
+  if (value.kind === 'file' && isFileEntry(value)) {
+    const { sha256, bytes, mtimeMs, asset, at } = value;
+    mergeFile(state, path, { sha256, bytes, mtimeMs, asset, at });
+  } else if (value.kind === 'folder') state.folders.add(path);
+}
+
+/**
+ * The format version at the head of `record.json`'s text (it is written first), without parsing the rest;
+ * undefined when the head does not say (then the whole text decides).
+ */
+export function recordVersionAtHead(head: string): number | undefined {
+  const match = /^\s*\{\s*"v"\s*:\s*(\d+)\s*,/.exec(head);
+  return match === null ? undefined : Number(match[1]);
 }
 
 /** Keeps the entry written last. */
@@ -104,20 +112,33 @@ function mergeFile(state: RecordState, path: string, file: RecordedFile): void {
   if (known === undefined || known.at <= file.at) state.files.set(path, file);
 }
 
-export function formatRecord(state: RecordState, outDir: string): string {
-  const files: Record<string, RecordedFile> = {};
-  for (const path of [...state.files.keys()].sort()) {
+/**
+ * `record.json` piece by piece (a record of 100,000 files is never one string): the bytes of
+ * `JSON.stringify(content, null, 1)` for the state's files in path order and its folders sorted.
+ */
+export async function writeRecord(
+  state: RecordState,
+  outDir: string,
+  write: (piece: string) => Promise<void>,
+): Promise<void> {
+  await write(`{\n "v": ${OUTPUT_RECORD_VERSION},\n "outDir": ${JSON.stringify(outDir)},\n "files": `);
+  const paths = [...state.files.keys()].sort();
+  if (paths.length === 0) await write('{}');
+  let batch = '';
+  for (const [index, path] of paths.entries()) {
     const file = state.files.get(path);
-    if (file !== undefined) files[path] = file;
+    batch += `${index === 0 ? '{\n' : ',\n'}  ${JSON.stringify(path)}: ${indent(JSON.stringify(file, null, 1), '  ')}`;
+    if (batch.length >= 64 * 1024) {
+      await write(batch);
+      batch = '';
+    }
   }
-  const content: OutputRecordContent = {
-    v: OUTPUT_RECORD_VERSION,
-    outDir,
-    files,
-    folders: [...state.folders].sort(),
-  };
-  return `${JSON.stringify(content, null, 1)}\n`;
+  if (paths.length > 0) await write(`${batch}\n }`);
+  const folders = JSON.stringify([...state.folders].sort(), null, 1);
+  await write(`,\n "folders": ${indent(folders, ' ')}\n}\n`);
 }
+
+const indent = (json: string, by: string): string => json.replace(/\n/g, `\n${by}`);
 
 export function formatSegmentLine(line: SegmentLine): string {
   return `${JSON.stringify(line)}\n`;

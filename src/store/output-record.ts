@@ -12,26 +12,38 @@
  * never overwritten, and a crash anywhere loses none (folding twice is harmless). Paths that a run still
  * going on wrote come as `inFlight`, for the caller to leave alone.
  */
-import { appendFile, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import {
+  appendFile,
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rm,
+  stat,
+} from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InternalError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
 import { type Liveness, parseClaim, processExists, staleReason } from './claim-record.js';
 import { sha256 } from './hash.js';
 import {
   emptyState,
-  formatRecord,
   formatSegmentLine,
   OUTPUT_RECORD_VERSION,
   type RecordedFile,
   type RecordState,
   readRecordText,
-  readSegmentText,
+  readSegmentLine,
+  recordVersionAtHead,
+  refuseNewerRecord,
   type SegmentLine,
+  writeRecord,
 } from './output-record-format.js';
+import { writeFileStreamed } from './streamed-write.js';
 import { createTaskClaims } from './task-claims.js';
-import { errnoOf } from './write-errors.js';
+import { errnoOf, writeFailure } from './write-errors.js';
 
 export type { RecordedFile } from './output-record-format.js';
 
@@ -126,9 +138,43 @@ export async function openOutputRecord(
       throw error;
     }
   };
-  // A record of a newer format stops the run before anything is written.
-  const existing = await readText(recordPath);
-  if (existing !== undefined) readRecordText(existing, recordPath, emptyState());
+  /** The first bytes of a file, or undefined when there is none. */
+  const readHead = async (path: string): Promise<string | undefined> => {
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(path, 'r');
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(256), 0, 256, 0);
+      return buffer.subarray(0, bytesRead).toString('utf8');
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return undefined;
+      throw error;
+    } finally {
+      await handle?.close();
+    }
+  };
+  /** A segment into `state` line by line (not read whole); false when there is none. */
+  const readSegment = async (path: string, state: RecordState): Promise<boolean> => {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return false;
+      throw error;
+    }
+    try {
+      for await (const line of handle.readLines({ encoding: 'utf8' })) readSegmentLine(line, path, state);
+    } finally {
+      await handle.close();
+    }
+    return true;
+  };
+  // A record of a newer format stops the run before anything is written (its head says; else all of it).
+  const head = await readHead(recordPath);
+  if (head !== undefined) {
+    const version = recordVersionAtHead(head);
+    if (version !== undefined) refuseNewerRecord(version, recordPath);
+    else readRecordText((await readText(recordPath)) ?? '', recordPath, emptyState());
+  }
 
   const runIsLive = async (owner: string): Promise<boolean> => {
     const path = join(dir, 'claims', `run-${owner}.json`);
@@ -213,23 +259,20 @@ export async function openOutputRecord(
       for (const name of names.sort()) {
         if (!name.endsWith('.jsonl')) continue;
         const path = join(runsDir, name);
-        const segment = await readText(path);
-        if (segment === undefined) continue;
-        if (await runIsLive(name.slice(0, -'.jsonl'.length))) readSegmentText(segment, path, live);
-        else {
-          readSegmentText(segment, path, state);
-          folded.push(path);
-        }
+        const into = (await runIsLive(name.slice(0, -'.jsonl'.length))) ? live : state;
+        if (!(await readSegment(path, into))) continue;
+        if (into === state) folded.push(path);
       }
       const result = await fn({
         ...state,
         inFlight: new Set(live.files.keys()),
         inFlightFolders: live.folders,
       });
-      await writeFileAtomic(recordPath, formatRecord(state, real), {
-        doing: 'write the output record',
-        place: 'cache',
-      });
+      try {
+        await writeFileStreamed(recordPath, (write) => writeRecord(state, real, write));
+      } catch (error) {
+        throw writeFailure(error, { path: recordPath, doing: 'write the output record', place: 'cache' });
+      }
       for (const path of folded) await rm(path, { force: true });
       return result;
     } finally {

@@ -117,6 +117,34 @@ describe('output record', () => {
     const refused = await openOutputRecord(cache, out).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(UsageError);
     expect((refused as Error).message).toMatch(/newer assetgen \(output record format 99.*nothing was run/);
+    // Also when the version is not at the head (a record written by hand, keys in another order).
+    await writeFile(join(record.dir, 'record.json'), JSON.stringify({ outDir: out, v: 99, files: {} }));
+    await expect(openOutputRecord(cache, out)).rejects.toThrow(/output record format 99/);
+    await record.close();
+  });
+
+  it('writes record.json as JSON.stringify(record, null, 1) would, files by path, from a streamed write', async () => {
+    const record = await openOutputRecord(cache, out);
+    const run = await record.startRun();
+    const files = ['b/z.png', 'a.png', 'b/ä.webp', 'c"quote.png'];
+    for (const path of files) run.fileWritten(path, file(`recipe/${path}`));
+    run.folderCreated('b');
+    run.folderCreated('a-folder');
+    await run.close();
+    const merged = await record.locked(async (locked) => [...locked.files.keys()].sort());
+    expect(merged).toEqual([...files].sort());
+    const text = await readFile(join(record.dir, 'record.json'), 'utf8');
+    const parsed = JSON.parse(text) as { files: Record<string, RecordedFile>; folders: string[] };
+    expect(Object.keys(parsed.files)).toEqual([...files].sort());
+    expect(parsed.folders).toEqual(['a-folder', 'b']);
+    expect(text).toBe(`${JSON.stringify(parsed, null, 1)}\n`);
+    // No files and no folders: the empty forms.
+    await record.locked(async (locked) => {
+      locked.files.clear();
+      locked.folders.clear();
+    });
+    const empty = await readFile(join(record.dir, 'record.json'), 'utf8');
+    expect(empty).toBe(`${JSON.stringify({ v: 1, outDir: record.outDir, files: {}, folders: [] }, null, 1)}\n`);
     await record.close();
   });
 
