@@ -36,7 +36,35 @@ export interface ParsedTemplate {
 
 const NAME = /^[A-Za-z_][\w-]*(\.[\w-]+)*$/;
 
+/**
+ * Parsed templates by their text. A recipe holds a few templates, and each is read every time an asset
+ * is planned — several times an asset, 100,000 assets in a large run — so each text is parsed once. The
+ * results are frozen (readers only read them); a pure function's memo, bounded (cleared when full, and
+ * only short texts), so it holds nothing a run could observe.
+ */
+const parsedTemplates = new Map<string, ParsedTemplate>();
+const MEMO_ENTRIES = 1024;
+const MEMO_TEXT_LENGTH = 4096;
+
 export function parseTemplate(text: string): ParsedTemplate {
+  const known = parsedTemplates.get(text);
+  if (known !== undefined) return known;
+  const parsed = parseTemplateText(text);
+  for (const part of parsed.parts) {
+    if (part.kind === 'variable') Object.freeze(part.filters);
+    Object.freeze(part);
+  }
+  for (const error of parsed.errors) Object.freeze(error);
+  for (const list of [parsed.parts, parsed.variables, parsed.errors]) Object.freeze(list);
+  Object.freeze(parsed);
+  if (text.length <= MEMO_TEXT_LENGTH) {
+    if (parsedTemplates.size >= MEMO_ENTRIES) parsedTemplates.clear();
+    parsedTemplates.set(text, parsed);
+  }
+  return parsed;
+}
+
+function parseTemplateText(text: string): ParsedTemplate {
   const parts: TemplatePart[] = [];
   const errors: TemplateSyntaxError[] = [];
   const variables: string[] = [];
