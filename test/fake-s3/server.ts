@@ -3,7 +3,7 @@
  * (`/bucket/key`), for `@aws-sdk/client-s3`: GET, HEAD, PUT, DELETE of objects, ListObjectsV2, HeadBucket
  * and CreateBucket, with the conditional writes AWS S3 documents — `If-None-Match: *` on PUT (412 when the
  * key exists) and `If-Match: <etag>` on PUT and DELETE (412 when the version differs, 404 when there is no
- * object). Objects live in memory. Every request is counted and logged (method and key) for tests, and the
+ * object). Objects live in memory. Every request is counted and logged (method, key, query) for tests, and the
  * test can read or rewrite objects directly (`objects`). A request whose access key is not the configured
  * one is refused with 403 InvalidAccessKeyId (signatures are not checked).
  */
@@ -22,6 +22,8 @@ export interface FakeS3Request {
   method: string;
   bucket: string;
   key: string;
+  /** The query string's parameters (a listing's `prefix`, `max-keys`, …). */
+  query: URLSearchParams;
   status: number;
 }
 
@@ -109,7 +111,9 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
     const bucket = decodeURIComponent(bucketPart);
     const key = keyParts.map(decodeURIComponent).join('/');
     const body = await readBody(request);
-    response.on('finish', () => requests.push({ method, bucket, key, status: response.statusCode }));
+    response.on('finish', () =>
+      requests.push({ method, bucket, key, query: url.searchParams, status: response.statusCode }),
+    );
 
     const auth = String(request.headers.authorization ?? '');
     const credential = /Credential=([^/]+)\//.exec(auth)?.[1];
