@@ -1,7 +1,7 @@
 /**
  * `assetgen dev --cache s3://…` (and ASSETGEN_CACHE) against the S3 fake (real HTTP on 127.0.0.1, the real
  * SDK): every run of the session writes its results to the bucket through one store opened for the whole
- * session (not once per save), and another session on a fresh local folder restores them from the bucket,
+ * session (not once per save) and closed when dev stops, and another session on a fresh local folder restores them from the bucket,
  * making nothing. A `--cache` it cannot use ends dev with exit 2 and run's message before it serves.
  */
 import { existsSync } from 'node:fs';
@@ -24,7 +24,7 @@ describe('dev with a shared cache on S3', () => {
   let s3: FakeS3;
   let project: Awaited<ReturnType<typeof makeProject>>;
   beforeAll(async () => {
-    s3 = await startFakeS3({ buckets: [BUCKET] });
+    s3 = await startFakeS3({ buckets: [BUCKET], keepIdleConnections: true });
     project = await makeProject();
   });
   afterAll(async () => {
@@ -91,10 +91,16 @@ describe('dev with a shared cache on S3', () => {
     expect(saved.lastRun).toMatchObject({ made: 2, cached: 2, failed: 0 });
     expect(keys('tasks').length).toBeGreaterThan(tasksAfterFirst); // the save's results are in the bucket
     expect(opens()).toBe(1); // two runs, one store
+    expect(s3.openConnections()).toBeGreaterThan(0); // kept alive between the session's requests
 
     first.stop();
     expect(await first.exit).toBe(0);
     expect(first.err.join('\n')).toContain('dev: stopped');
+    // Stopping closed the store: the fake never drops an idle connection, only a closing client does.
+    await waitUntil(
+      () => (s3.openConnections() === 0 ? true : undefined),
+      'the store’s connections to close',
+    );
 
     // Another machine: an empty local folder and its own output, the bucket from ASSETGEN_CACHE.
     const objectReads = () =>

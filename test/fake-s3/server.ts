@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeObject {
   body: Buffer;
@@ -38,6 +38,8 @@ export interface FakeS3 {
   readonly requests: FakeS3Request[];
   /** Writes an object as a client would (new etag). */
   putObject(bucket: string, key: string, body: Buffer | string): void;
+  /** Client connections open now (with `keepIdleConnections`, only a client that closes ends them). */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,8 @@ export interface FakeS3Options {
   buckets?: readonly string[];
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** Never close an idle keep-alive connection (Node's default closes it after 5 s). */
+  keepIdleConnections?: boolean;
 }
 
 const xmlEscape = (text: string): string =>
@@ -214,6 +218,12 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
       sendError(response, 500, 'InternalError', String(error), false);
     });
   });
+  if (options.keepIdleConnections === true) server.keepAliveTimeout = 0;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return {
@@ -227,6 +237,7 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
       if (objects === undefined) throw new Error(`no bucket ${bucket}`);
       write(objects, key, Buffer.from(body), 'application/octet-stream');
     },
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((done) => {
         server.closeAllConnections();
