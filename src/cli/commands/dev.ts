@@ -135,7 +135,8 @@ function listenForKeys(input: DevInput, session: () => DevSession | undefined, s
 
 /**
  * `assetgen dev <recipes…>`: runs until Ctrl-C (exit 0). Exit 2 on usage (e.g. --yes without --max-cost,
- * --provider replicate without a token, a port in use) and on a shared cache it cannot use (`--cache`). Invalid recipes do not end it: they show.
+ * --provider replicate without a token, a port in use) and on a shared cache it cannot use (`--cache`).
+ * Invalid recipes do not end it: they show.
  */
 export async function devCommand(
   files: readonly string[],
