@@ -71,7 +71,7 @@ export function recipeLoadLimits(
 /** Which provider runs model steps: `auto` = Replicate when a token is given, else the offline one. */
 export type ProviderName = 'auto' | 'local' | 'replicate';
 
-/** The shared cache behind the cache folder (validate, plan, run, check, update, models add). */
+/** The shared cache behind the cache folder (validate, plan, run, check, update, models add, dev). */
 export interface CacheOptions {
   /**
    * A cache shared between machines behind `cacheDir`: `s3://bucket/prefix` (AWS S3, R2, MinIO), or a

@@ -1,6 +1,6 @@
 /**
  * The `cache` option (a URL or an opened store) → the shared store behind the cache folder, for every
- * entry point that takes it (validate, plan, run, check, update, models add). A URL is opened here, which
+ * entry point that takes it (validate, plan, run, check, update, models add, dev). A URL is opened here, which
  * checks it (a bad URL, missing credentials or a missing bucket is a StoreError before anything runs), and
  * only a store opened here is closed here: one the caller passed stays the caller's.
  */

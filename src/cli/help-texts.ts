@@ -177,12 +177,16 @@ const HELP: Readonly<Record<string, CommandHelp>> = {
         'assetgen dev recipes/heroes.yaml --provider replicate --yes --max-cost 0.50',
         'no questions, never more than $0.50 in the whole session',
       ],
+      [
+        'assetgen dev recipes/*.yaml --cache s3://bucket/prefix',
+        'through the shared cache: what CI or a teammate made is restored, what you make is shared',
+      ],
     ],
     exits: [
       [0, 'stopped with Ctrl-C (invalid recipes and failed assets show in the page; they do not end it)'],
       [
         2,
-        'usage: --yes without --max-cost, --provider replicate without REPLICATE_API_TOKEN, the --port in use',
+        'usage: --yes without --max-cost, --provider replicate without REPLICATE_API_TOKEN, the --port in use, a --cache it cannot use',
       ],
       [130, 'Ctrl-C twice: exited at once'],
     ],

@@ -367,6 +367,7 @@ export async function main(
     .argument('<files...>', 'recipe files')
     .option('-o, --out <dir>', 'output directory', 'output')
     .option('--cache-dir <dir>', 'cache folder', '.assetgen/cache')
+    .addOption(cacheUrlOption())
     .option('--port <port>', 'port on 127.0.0.1 (default 4380, else any free one; 0: any free port)', port)
     .addOption(
       new Option(

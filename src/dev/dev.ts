@@ -6,6 +6,7 @@
  */
 import { join, relative, resolve } from 'node:path';
 import {
+  type CacheOptions,
   DEFAULT_CACHE_DIR,
   DEFAULT_OUT_DIR,
   type RecipeLoadOptions,
@@ -13,6 +14,7 @@ import {
 } from '../api/options.js';
 import { pickVariant } from '../api/pick.js';
 import { chooseProvider } from '../api/provider-choice.js';
+import { closeSharedCache, openSharedCache } from '../api/shared-cache.js';
 import { UsageError } from '../errors.js';
 import { type PreparedReview, prepareReview, renderReviewPage } from '../review/index.js';
 import { VERSION } from '../version.js';
@@ -25,12 +27,17 @@ import { createDevLoop } from './session.js';
 import type { DevEvent, DevState } from './types.js';
 import { createFileWatcher } from './watcher.js';
 
-export interface DevOptions extends RecipeLoadOptions {
+/**
+ * `cache` (a shared store behind `cacheDir`, as for `runRecipes`) is opened once when the session starts —
+ * a bad one fails before anything is served — every run of the session reads and writes through it, and
+ * it is closed when the session ends (one the caller passed as a store stays the caller's).
+ */
+export interface DevOptions extends RecipeLoadOptions, CacheOptions {
   /** Folder that relative paths resolve against. Default: `process.cwd()`. */
   cwd?: string;
   /** Output folder. Default `output`. */
   out?: string;
-  /** The result cache. Default `.assetgen/cache`. */
+  /** The result cache. Default `.assetgen/cache`. With `cache`, the local layer in front of it. */
   cacheDir?: string;
   /** Where the page's thumbnails go. Default `.assetgen/dev` (outside the output folder). */
   pageDir?: string;
@@ -118,6 +125,7 @@ export async function startDev(files: readonly string[], options: DevOptions = {
   const recipePaths = files.map((file) => resolve(cwd, file));
   const sessionFolders = [outDir, cacheDir, pageDir];
 
+  const remote = await openSharedCache(options);
   const server = await startDevServer(
     {
       pagePath,
@@ -153,7 +161,10 @@ export async function startDev(files: readonly string[], options: DevOptions = {
       },
     },
     { port: options.port ?? 0 },
-  );
+  ).catch(async (error: unknown) => {
+    await closeSharedCache(options, remote);
+    throw error;
+  });
 
   const update = (patch: Partial<Omit<DevState, 'version' | 'pageVersion'>>) => {
     state = { ...state, ...patch, version: state.version + 1 };
@@ -204,6 +215,7 @@ export async function startDev(files: readonly string[], options: DevOptions = {
       cwd,
       outDir,
       cacheDir,
+      ...(remote === undefined ? {} : { remote }),
       provider,
       ...(options.replicate === undefined ? {} : { replicate: options.replicate }),
       limits: {
@@ -261,7 +273,11 @@ export async function startDev(files: readonly string[], options: DevOptions = {
   emit({ type: 'listening', url: server.url });
   const closed = loop.done.then(async () => {
     watcher.close();
-    await server.close();
+    try {
+      await server.close();
+    } finally {
+      await closeSharedCache(options, remote);
+    }
   });
   return {
     url: server.url,

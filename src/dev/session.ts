@@ -2,7 +2,8 @@
  * The dev session's loop: on every change, validate the recipes, (paid) price what would run and get
  * the go-ahead, run them, and have the page rebuilt. One cycle at a time; a save during a cycle marks the
  * session dirty and the loop goes round again when it ends (a save while a confirmation is open
- * supersedes it). Built on the library only: `validateRecipes`, `planRecipes`, `runRecipes`.
+ * supersedes it). Built on the library only: `validateRecipes`, `planRecipes`, `runRecipes` — each given
+ * the session's shared store as its `cache`, which they use and leave open.
  */
 import { relative } from 'node:path';
 import type { RecipeLoadOptions, ReplicateOptions } from '../api/options.js';
@@ -17,6 +18,7 @@ import {
   type RecipeProblem,
   type SourceLocation,
 } from '../errors.js';
+import type { Store } from '../store/store.js';
 import { type Confirmations, decideSpend, type SpendPolicy } from './confirmation.js';
 import type { DevEvent, DevProblem, DevRunSummary, DevState } from './types.js';
 
@@ -25,6 +27,8 @@ export interface DevLoopOptions {
   cwd: string;
   outDir: string;
   cacheDir: string;
+  /** The shared store behind `cacheDir`, opened (and closed) by the session: every cycle goes through it. */
+  remote?: Store;
   provider: 'local' | 'replicate';
   replicate?: ReplicateOptions;
   limits: RecipeLoadOptions;
@@ -89,9 +93,11 @@ export function createDevLoop(
   let dirty = true;
   let wake: (() => void) | undefined;
   const { signal, cwd } = options;
+  const shared = options.remote === undefined ? {} : { cache: options.remote };
   const session = {
     cwd,
     cacheDir: options.cacheDir,
+    ...shared,
     provider: options.provider,
     ...options.limits,
     ...(options.replicate === undefined ? {} : { replicate: options.replicate }),
@@ -148,7 +154,12 @@ export function createDevLoop(
 
   const cycle = async () => {
     hooks.update({ phase: 'running', message: 'checking the recipes…' });
-    const validation = await validateRecipes(options.files, { cwd, ...options.limits });
+    const validation = await validateRecipes(options.files, {
+      cwd,
+      cacheDir: options.cacheDir,
+      ...options.limits,
+      ...shared,
+    });
     if (!validation.ok) return showInvalid(validation.problems);
     hooks.valid(validation.recipes);
     hooks.update({ problems: [] });

@@ -66,5 +66,7 @@ describe('assetgen dev (process)', () => {
     expect(help.code).toBe(0);
     expect(help.out).toContain('assetgen dev recipes/heroes.yaml --provider replicate --yes --max-cost 0.50');
     expect(help.out).toMatch(/Exit codes:\n\s+0 {2}stopped with Ctrl-C/);
+    expect(help.out).toMatch(/--cache <url> +shared cache behind --cache-dir/);
+    expect(help.out).toContain('assetgen dev recipes/*.yaml --cache s3://bucket/prefix');
   });
 });

@@ -3,13 +3,13 @@
  * (`/bucket/key`), for `@aws-sdk/client-s3`: GET, HEAD, PUT, DELETE of objects, ListObjectsV2, HeadBucket
  * and CreateBucket, with the conditional writes AWS S3 documents — `If-None-Match: *` on PUT (412 when the
  * key exists) and `If-Match: <etag>` on PUT and DELETE (412 when the version differs, 404 when there is no
- * object). Objects live in memory. Every request is counted and logged (method and key) for tests, and the
+ * object). Objects live in memory. Every request is counted and logged (method, key, query) for tests, and the
  * test can read or rewrite objects directly (`objects`). A request whose access key is not the configured
  * one is refused with 403 InvalidAccessKeyId (signatures are not checked).
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeObject {
   body: Buffer;
@@ -22,6 +22,8 @@ export interface FakeS3Request {
   method: string;
   bucket: string;
   key: string;
+  /** The query string's parameters (a listing's `prefix`, `max-keys`, …). */
+  query: URLSearchParams;
   status: number;
 }
 
@@ -36,6 +38,8 @@ export interface FakeS3 {
   readonly requests: FakeS3Request[];
   /** Writes an object as a client would (new etag). */
   putObject(bucket: string, key: string, body: Buffer | string): void;
+  /** Client connections open now (with `keepIdleConnections`, only a client that closes ends them). */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,8 @@ export interface FakeS3Options {
   buckets?: readonly string[];
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** Never close an idle keep-alive connection (Node's default closes it after 5 s). */
+  keepIdleConnections?: boolean;
 }
 
 const xmlEscape = (text: string): string =>
@@ -109,7 +115,9 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
     const bucket = decodeURIComponent(bucketPart);
     const key = keyParts.map(decodeURIComponent).join('/');
     const body = await readBody(request);
-    response.on('finish', () => requests.push({ method, bucket, key, status: response.statusCode }));
+    response.on('finish', () =>
+      requests.push({ method, bucket, key, query: url.searchParams, status: response.statusCode }),
+    );
 
     const auth = String(request.headers.authorization ?? '');
     const credential = /Credential=([^/]+)\//.exec(auth)?.[1];
@@ -210,6 +218,12 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
       sendError(response, 500, 'InternalError', String(error), false);
     });
   });
+  if (options.keepIdleConnections === true) server.keepAliveTimeout = 0;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return {
@@ -223,6 +237,7 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
       if (objects === undefined) throw new Error(`no bucket ${bucket}`);
       write(objects, key, Buffer.from(body), 'application/octet-stream');
     },
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((done) => {
         server.closeAllConnections();

@@ -144,7 +144,9 @@ describe('output record', () => {
       locked.folders.clear();
     });
     const empty = await readFile(join(record.dir, 'record.json'), 'utf8');
-    expect(empty).toBe(`${JSON.stringify({ v: 1, outDir: record.outDir, files: {}, folders: [] }, null, 1)}\n`);
+    expect(empty).toBe(
+      `${JSON.stringify({ v: 1, outDir: record.outDir, files: {}, folders: [] }, null, 1)}\n`,
+    );
     await record.close();
   });
 

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import { type DevEvent, type DevSession, startDev } from '../../dev/index.js';
 import { formatProblem, UsageError } from '../../errors.js';
 import { formatUsd } from '../../plan/cost.js';
+import { cacheOptions } from '../cache-options.js';
 import { EXIT } from '../exit-codes.js';
 import { plural } from '../format.js';
 import { type ReplicateFlags, replicateOptions } from '../library-options.js';
@@ -11,6 +12,8 @@ import { type CliIO, redact, secretsOf } from '../output.js';
 export interface DevCommandOptions extends ReplicateFlags, RecipeLimitFlags {
   out: string;
   cacheDir: string;
+  /** `--cache s3://…`: the shared cache behind the folder (else `ASSETGEN_CACHE`). */
+  cache?: string;
   port?: number;
   provider: string;
   yes?: boolean;
@@ -132,7 +135,8 @@ function listenForKeys(input: DevInput, session: () => DevSession | undefined, s
 
 /**
  * `assetgen dev <recipes…>`: runs until Ctrl-C (exit 0). Exit 2 on usage (e.g. --yes without --max-cost,
- * --provider replicate without a token, a port in use). Invalid recipes do not end it: they show.
+ * --provider replicate without a token, a port in use) and on a shared cache it cannot use (`--cache`).
+ * Invalid recipes do not end it: they show.
  */
 export async function devCommand(
   files: readonly string[],
@@ -166,6 +170,7 @@ export async function devCommand(
     cwd: io.cwd,
     out: options.out,
     cacheDir: options.cacheDir,
+    ...cacheOptions(options.cache, io),
     provider: options.provider as 'local' | 'replicate',
     ...recipeLimits(options),
     ...(paid ? { replicate: replicateOptions(options, io) } : {}),
