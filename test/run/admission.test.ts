@@ -7,7 +7,7 @@ describe('admission', () => {
   it('admits at most the model window into model work, and the total window in all', async () => {
     const admission = createAdmission({ remote: 4, local: 1 });
     expect(admission.modelWindow).toBe(16);
-    expect(admission.totalWindow).toBe(80);
+    expect(admission.totalWindow).toBe(20);
     const entered = await Promise.all(Array.from({ length: 16 }, () => admission.enter()));
     let next = false;
     const waiting = admission.enter().then((ticket) => {
@@ -21,8 +21,15 @@ describe('admission', () => {
     await tick();
     expect(next).toBe(true);
     for (const ticket of entered.slice(1)) ticket.modelsDone();
-    const more = await Promise.all(Array.from({ length: 15 }, () => admission.enter()));
-    expect(more).toHaveLength(15);
+    // The total window (20) holds the 17 entered so far and 3 more.
+    const more = await Promise.all(Array.from({ length: 3 }, () => admission.enter()));
+    expect(more).toHaveLength(3);
+    let beyond = false;
+    void admission.enter().then(() => {
+      beyond = true;
+    });
+    await tick();
+    expect(beyond).toBe(false);
     (await waiting).leave();
   });
 
