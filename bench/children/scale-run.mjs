@@ -1,136 +1,100 @@
 /**
- * Child process of S5: runs one recipe with the compiled library (dist/, as installed users run it, no
- * TypeScript loader in memory) against the fake Replicate API named in BENCH_SCALE_INPUT, the way
- * `assetgen run` does (cache, journal, manifest, lock), and prints one JSON line with timings and memory:
- * RSS sampled every 50 ms, the kernel's maxRSS, the JS heap's peak and its live size after the run.
+ * Child process of S5: `assetgen run <recipe> --json` through the CLI's own `main` (compiled dist/, as
+ * installed users run it, no TypeScript loader in memory) against the fake Replicate API named in
+ * BENCH_SCALE_INPUT — the whole CLI path: load and plan, cache probe, budget, output record, runner,
+ * streamed manifest, lock, stale-output check, journal compaction, and one JSON line per event on stdout.
+ * Prints one JSON line with timings (when each asset-finished line came) and memory: RSS sampled every
+ * 50 ms, the kernel's maxRSS, the JS heap's peak (no GC is forced: V8 sizes the heap as it would).
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-
-const dist = new URL('../../dist/', import.meta.url);
-const load = (path) => import(new URL(path, dist).href);
-const [
-  { openManifestStream },
-  { createCatalog },
-  { createPlan },
-  { createReplicateProvider },
-  { realSleep },
-] = await Promise.all([
-  load('manifest/stream.js'),
-  load('models/catalog.js'),
-  load('plan/plan.js'),
-  load('providers/replicate/index.js'),
-  load('providers/replicate/retry.js'),
-]);
-const [
-  { loadRecipes },
-  { runPlan },
-  { createCache },
-  { openJournal },
-  { providerEntry },
-  { openLockSpool },
-  { emptyLock },
-  { mergeLock },
-] = await Promise.all([
-  load('recipe/index.js'),
-  load('run/runner.js'),
-  load('store/cache.js'),
-  load('store/journal.js'),
-  load('manifest/placeholders.js'),
-  load('store/lock-spool.js'),
-  load('store/lock.js'),
-  load('api/lock-merge.js'),
-]);
+const { main } = await import(new URL('../../dist/cli/main.js', import.meta.url).href);
 
 const input = JSON.parse(process.env.BENCH_SCALE_INPUT ?? '{}');
 const startRss = process.memoryUsage().rss;
 let peakRss = startRss;
 let peakHeapUsed = 0;
 let peakHeapTotal = 0;
-let peakExternal = 0;
+let peakNonHeap = 0;
 const sample = () => {
   const usage = process.memoryUsage();
   peakRss = Math.max(peakRss, usage.rss);
   peakHeapUsed = Math.max(peakHeapUsed, usage.heapUsed);
   peakHeapTotal = Math.max(peakHeapTotal, usage.heapTotal);
-  peakExternal = Math.max(peakExternal, usage.external);
+  peakNonHeap = Math.max(peakNonHeap, usage.rss - usage.heapTotal);
 };
 const timer = setInterval(sample, 50);
 
 const started = performance.now();
-const catalog = createCatalog();
-const plan = createPlan(await loadRecipes([input.recipe], { catalog, maxInstances: 1_000_000 }), catalog);
-const planned = performance.now();
-const origin = Date.now();
-const provider = createReplicateProvider({
-  token: input.token,
-  baseUrl: input.baseUrl,
-  createsPerMinute: input.createsPerMinute,
-  // Simulated time, as in lib/scaled-time.ts.
-  clock: () => origin + (Date.now() - origin) / input.timeScale,
-  sleep: (ms, signal) => realSleep(ms * input.timeScale, signal),
-});
-const journal = await openJournal(input.cacheDir);
-const cache = createCache(input.cacheDir);
-// As api/run.ts does: entries stream into the manifest as assets finish (manifest/stream.ts).
-const manifest = await openManifestStream(
+/** performance.now() of each asset-finished line, in order. */
+const finishedAt = new Float64Array(input.assets);
+let finished = 0;
+let lines = 0;
+let errors = '';
+let summary;
+const io = {
+  out(text) {
+    lines++;
+    if (text.startsWith('{"v":1,"type":"asset-finished"')) {
+      if (finished < finishedAt.length) finishedAt[finished] = performance.now();
+      finished++;
+    } else if (text.startsWith('{"v":1,"type":"summary"')) summary = JSON.parse(text);
+  },
+  err(text) {
+    if (errors.length < 4000) errors += `${text}\n`;
+  },
+  isTTY: false,
+  env: { REPLICATE_API_TOKEN: input.token, PATH: process.env.PATH },
+  cwd: input.dir,
+};
+const argv = [
+  'run',
+  input.recipe,
+  '--json',
+  '--provider',
+  'replicate',
+  '--base-url',
+  input.baseUrl,
+  '--rate',
+  String(input.createsPerMinute),
+  '--concurrency',
+  String(input.concurrency),
+  '--max-instances',
+  String(input.assets),
+  '--cache-dir',
+  input.cacheDir,
+  '--out',
   input.outDir,
-  plan.recipes.map((recipe) => ({
-    name: recipe.name,
-    source: recipe.loaded.file,
-    output: recipe.outputFolder,
-    count: recipe.assets.length,
-  })),
-);
-// As api/run-output.ts does for a paid run: lock entries spool to the cache's tmp/ (store/lock-spool.ts).
-const lockSpool = await openLockSpool(join(input.cacheDir, 'tmp'));
-const result = await runPlan(plan, {
-  lockEntries: lockSpool,
-  provider,
-  cache,
-  outDir: input.outDir,
-  journal,
-  pools: { remote: input.concurrency },
-  onAsset: manifest.add,
-});
-const ran = performance.now();
-// What the finished run still holds (plan, lock entries, keys), without garbage: needs --expose-gc.
-globalThis.gc?.();
-const liveHeapAfterRun = process.memoryUsage().heapUsed;
-// For profiling: what the finished run still holds (`BENCH_HEAP_SNAPSHOT=file`).
-if (process.env.BENCH_HEAP_SNAPSHOT)
-  (await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
-await manifest.finish({
-  file: 'manifest.json',
-  generatorVersion: 'bench',
-  fallback: providerEntry('replicate'),
-});
-const manifestWritten = performance.now();
-const recipeNames = plan.recipes.map((recipe) => `${recipe.name}@`);
-await lockSpool.writeLock(
-  join(input.outDir, 'assetgen.lock'),
-  mergeLock(emptyLock(), { ...result.lock, tasks: {} }, recipeNames, result.failed === 0),
-);
-const written = performance.now();
-await journal.close(async (key) => (await cache.get(key)) !== undefined);
-await provider.close();
+];
+const exitCode = await main(argv, io);
+const ended = performance.now();
 sample();
 clearInterval(timer);
 
+/** Milliseconds per asset between the asset that finished at fraction `from` and the one at `to`. */
+const steadyMs = (from, to) => {
+  const a = Math.floor(finished * from);
+  const b = Math.min(finished - 1, Math.floor(finished * to));
+  return b > a ? (finishedAt[b] - finishedAt[a]) / (b - a) : Number.NaN;
+};
 const output = {
-  assets: plan.recipes.reduce((n, r) => n + r.assets.length, 0),
-  failed: result.failed,
-  planMs: planned - started,
-  runMs: ran - planned,
-  manifestMs: manifestWritten - ran,
-  lockMs: written - manifestWritten,
-  manifestBytes: (await stat(join(input.outDir, 'manifest.json'))).size,
+  exitCode,
+  assets: input.assets,
+  finished,
+  lines,
+  made: summary?.made,
+  failed: summary?.failed,
+  errors: exitCode === 0 ? '' : errors,
+  totalMs: ended - started,
+  /** From start to the first asset-finished line: load, plan, probe, provider start, first prediction. */
+  firstAssetMs: finished > 0 ? finishedAt[0] - started : Number.NaN,
+  /** After the last asset: manifest, lock, stale check, record, journal. */
+  afterLastMs: finished > 0 ? ended - finishedAt[finished - 1] : Number.NaN,
+  /** Per asset between the 10 % and the 90 % finished marks: start-up and tail left out. */
+  steadyMsPerAsset: steadyMs(0.1, 0.9),
   startRss,
   peakRss,
   maxRss: process.resourceUsage().maxRSS * 1024,
   peakHeapUsed,
   peakHeapTotal,
-  peakExternal,
-  liveHeapAfterRun,
+  peakNonHeap,
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);
