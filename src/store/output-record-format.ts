@@ -7,6 +7,7 @@
  */
 import { sep } from 'node:path';
 import { UsageError } from '../errors.js';
+import type { WritePiece } from './streamed-write.js';
 
 export const OUTPUT_RECORD_VERSION = 1;
 
@@ -116,11 +117,7 @@ function mergeFile(state: RecordState, path: string, file: RecordedFile): void {
  * `record.json` piece by piece (a record of 100,000 files is never one string): the bytes of
  * `JSON.stringify(content, null, 1)` for the state's files in path order and its folders sorted.
  */
-export async function writeRecord(
-  state: RecordState,
-  outDir: string,
-  write: (piece: string) => Promise<void>,
-): Promise<void> {
+export async function writeRecord(state: RecordState, outDir: string, write: WritePiece): Promise<void> {
   await write(`{\n "v": ${OUTPUT_RECORD_VERSION},\n "outDir": ${JSON.stringify(outDir)},\n "files": `);
   const paths = [...state.files.keys()].sort();
   if (paths.length === 0) await write('{}');
