@@ -13,20 +13,12 @@
  * a newer format stops the run with what to do. Lines are appended with O_APPEND writes; a torn last line
  * from a crash is ignored when read.
  */
-import {
-  closeSync,
-  createReadStream,
-  fdatasyncSync,
-  fstatSync,
-  openSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { fileLines } from './file-lines.js';
 
 export const JOURNAL_VERSION = 1;
 
@@ -93,31 +85,14 @@ function parseLine(line: string, path: string, lineNumber: number): JournalEntry
   return undefined;
 }
 
-function parseLines(text: string, path: string): JournalEntry[] {
-  const entries: JournalEntry[] = [];
-  for (const [index, line] of text.split('\n').entries()) {
-    if (line.trim() === '') continue;
-    const entry = parseLine(line, path, index + 1);
-    if (entry !== undefined) entries.push(entry);
-  }
-  return entries;
-}
-
-/** The journal's entries, read line by line (as `parseLines` reads them); none when there is no journal. */
+/** The journal's entries, read line by line as they are taken (never whole); none when there is no journal. */
 async function* readEntries(path: string): AsyncGenerator<JournalEntry> {
-  const stream = createReadStream(path, { encoding: 'utf8' });
   let lineNumber = 0;
-  try {
-    for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-      lineNumber++;
-      if (line.trim() === '') continue;
-      const entry = parseLine(line, path, lineNumber);
-      if (entry !== undefined) yield entry;
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  } finally {
-    stream.destroy();
+  for await (const line of fileLines(path)) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    const entry = parseLine(line, path, lineNumber);
+    if (entry !== undefined) yield entry;
   }
 }
 
@@ -149,30 +124,30 @@ function compact(entries: readonly JournalEntry[], keep: (key: string) => boolea
   );
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return ''; // No journal yet.
-  }
-}
-
-function readState(text: string, path: string): Map<string, JournalState> {
+async function readState(path: string): Promise<Map<string, JournalState>> {
   const state = new Map<string, JournalState>();
-  for (const entry of parseLines(text, path))
+  for await (const entry of readEntries(path))
     state.set(entry.key, foldJournalEntry(state.get(entry.key) ?? {}, entry));
   return state;
+}
+
+/** Whether the file's last byte is not a newline (a line torn by a crash): false for an empty file. */
+function endsTorn(fd: number): boolean {
+  const { size } = fstatSync(fd);
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] !== 10;
 }
 
 export async function openJournal(cacheDir: string): Promise<Journal> {
   const path = join(cacheDir, 'journal.jsonl');
   await mkdir(dirname(path), { recursive: true });
-  const text = await readText(path);
-  let state = readState(text, path);
+  let state = await readState(path);
   // Start on a fresh line even if the last one was torn.
-  let fd = openSync(path, 'a');
+  let fd = openSync(path, 'a+');
   let inode = fstatSync(fd).ino;
-  if (text.length > 0 && !text.endsWith('\n')) writeSync(fd, '\n');
+  if (endsTorn(fd)) writeSync(fd, '\n');
   /** Another run sharing the cache compacted the journal (a new file): append to that one. */
   const followReplacement = (): void => {
     const current = statSync(path, { throwIfNoEntry: false })?.ino;
@@ -205,7 +180,7 @@ export async function openJournal(cacheDir: string): Promise<Journal> {
     lookup: (key) => state.get(key),
     async refresh() {
       await flushed;
-      state = readState(await readText(path), path);
+      state = await readState(path);
     },
     append(entry) {
       pending.push(serialize(entry));
