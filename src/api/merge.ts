@@ -126,7 +126,7 @@ export async function mergeShards(options: MergeShardsOptions = {}): Promise<Mer
       file: MANIFEST_FILE,
       generatorVersion: first.generator,
       fallback: first.shard.provider,
-      others: await readExistingRecipes(outDir),
+      others: await readExistingRecipes(outDir, (name) => recipes.includes(name)),
     })
     .catch((error: unknown) => {
       throw error instanceof RangeError ? mismatch(outDir, `a part lacks entries: ${error.message}`) : error;

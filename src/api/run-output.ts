@@ -112,8 +112,10 @@ export async function openRunOutput(options: RunOutputOptions): Promise<RunOutpu
     async writeManifest() {
       const fallback = providerEntry(options.provider);
       const file = shard === undefined ? MANIFEST_FILE : manifestPartName(shard);
-      const others = shard === undefined ? await readExistingRecipes(outDir) : {};
       const streamed = new Set(plan.recipes.map((recipe) => recipe.name));
+      // The recipes this run writes anew are skipped unread: their old entries may be hundreds of MB.
+      const others =
+        shard === undefined ? await readExistingRecipes(outDir, (name) => streamed.has(name)) : {};
       for (const [name, recipe] of Object.entries(others)) {
         if (streamed.has(name)) continue;
         for (const asset of recipe.assets) for (const output of asset.outputs) listed.add(output.path);

@@ -190,7 +190,7 @@ async function executeSession(
   const estimate = verdict.summary;
   let record: OutputRecord | undefined;
   if (mode !== 'check') {
-    await readExistingRecipes(outDir); // refuses a manifest of a newer format first
+    await readExistingRecipes(outDir, () => true); // refuses a manifest of a newer format first (reads no entry)
     // What assetgen wrote into this output folder, kept in the cache (refuses a record of a newer format).
     record = await openOutputRecord(cacheDir, outDir);
   }

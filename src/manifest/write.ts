@@ -3,12 +3,12 @@
  * stay. Stable order (recipes by name, assets in recipe order, fixed key order), written atomically.
  * Refuses to merge into a manifest of a newer format version (it would lose what it does not know).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManifestError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { providerEntry, providerTotals } from './placeholders.js';
 import { MANIFEST_FILE } from './read.js';
+import { scanManifest } from './recipe-scan.js';
 import { MANIFEST_VERSION, type Manifest, type ManifestProvider, type ManifestRecipe } from './types.js';
 import { upgradeRecipesFromV1 } from './upgrade.js';
 
@@ -18,17 +18,18 @@ const SCHEMA_URL = 'https://assetgen.dev/schema/manifest.schema.json';
 
 /**
  * The recipes of the manifest already in `outDir` (none when there is none, or it is not JSON: it is
- * rewritten). Throws ManifestError when it is of a newer format version.
+ * rewritten), read without holding the skipped ones (recipe-scan.ts). Throws ManifestError when it is of
+ * a newer format version.
  */
-export async function readExistingRecipes(outDir: string): Promise<Manifest['recipes']> {
+export async function readExistingRecipes(
+  outDir: string,
+  /** Recipes not wanted (about to be written anew): skipped unread, however large. */
+  skip: (recipe: string) => boolean = () => false,
+): Promise<Manifest['recipes']> {
   const path = join(outDir, MANIFEST_FILE);
-  let existing: Partial<Record<keyof Manifest, unknown>>;
-  try {
-    existing = JSON.parse(await readFile(path, 'utf8')) as Partial<Record<keyof Manifest, unknown>>;
-  } catch {
-    return {};
-  }
-  const version = existing?.manifest_version;
+  const existing = await scanManifest(path, (recipe) => !skip(recipe));
+  if (existing === undefined) return {};
+  const { version } = existing;
   if (typeof version === 'number' && version > MANIFEST_VERSION) {
     throw new ManifestError(
       'MANIFEST_VERSION',
@@ -36,8 +37,8 @@ export async function readExistingRecipes(outDir: string): Promise<Manifest['rec
       `${path} has format version ${version}, newer than this assetgen writes (${MANIFEST_VERSION}); nothing was run (upgrade assetgen, or write to another --out folder)`,
     );
   }
-  const recipes = existing?.recipes;
-  if (typeof recipes !== 'object' || recipes === null) return {};
+  if (!existing.hasRecipes) return {};
+  const { recipes } = existing;
   // Entries of an older version are upgraded, so the merged manifest is of one version throughout.
   const current = typeof version === 'number' && version >= MANIFEST_VERSION;
   return (current ? recipes : upgradeRecipesFromV1(recipes)) as Manifest['recipes'];
