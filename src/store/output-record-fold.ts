@@ -178,7 +178,7 @@ async function foldOnce(
       let pending: SegmentLine | undefined;
       const put = async (line: SegmentLine): Promise<void> => {
         if (line.kind === 'folder') folders.set(line.path, line.at);
-        await out.add(formatSegmentLine({ ...line, v: OUTPUT_RECORD_VERSION }));
+        await out.add(formatSegmentLine(line)); // parsed lines say this format
       };
       for await (const line of mergeSorted(sources, compareLines)) {
         if (pending !== undefined && compareLines(pending, line) === 0) pending = mergeLines(pending, line);
