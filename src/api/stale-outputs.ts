@@ -112,28 +112,28 @@ export async function judgeStaleOutputs(
   const realOut = await realpath(context.outDir).catch(() => undefined);
   if (realOut === undefined) return report; // no output folder: nothing of it is left
   const removed: string[] = [];
-  // The unlisted ones only, in path order (a record of 100,000 listed files is not copied).
+  // The unlisted ones only, in path order (the record is read line by line: its listed files are not kept).
   const unlisted: [string, RecordedFile][] = [];
-  for (const entry of record.files)
+  for await (const entry of record.files())
     if (!context.listed.has(entry[0]) && !record.inFlight.has(entry[0])) unlisted.push(entry);
-  for (const [path, file] of unlisted.sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [path, file] of unlisted) {
     if (context.unfinished.has(file.asset)) {
       report.kept.push({ path, reason: 'unfinished', detail: `${file.asset} did not finish in this run` });
       continue;
     }
     const absolute = resolve(realOut, path);
     if (!isInside(absolute, realOut)) {
-      record.files.delete(path); // not a path of this folder: a damaged record
+      record.forget(path); // not a path of this folder: a damaged record
       continue;
     }
     const verdict = await ownership(absolute, file, realOut);
     if (verdict === 'missing') {
-      record.files.delete(path);
+      record.forget(path);
       continue;
     }
     if (verdict !== 'ours') {
       report.kept.push({ path, reason: 'changed', detail: verdict });
-      if (context.prune) record.files.delete(path); // someone else's file now
+      if (context.prune) record.forget(path); // someone else's file now
       continue;
     }
     if (!context.prune) {
@@ -142,7 +142,7 @@ export async function judgeStaleOutputs(
     }
     try {
       await rm(absolute);
-      record.files.delete(path);
+      record.forget(path);
       report.stale.push(path);
       removed.push(path);
     } catch (error) {

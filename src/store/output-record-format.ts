@@ -4,12 +4,17 @@
  * file's mtime right after the write, the asset that wrote it, when) and the folders it created — and
  * one segment per running run (`runs/<owner>.jsonl`), a line per file written or folder made, folded
  * into `record.json` once the run is over. For a path, the entry written last (`at`) counts.
+ *
+ * Format 2 `record.json` is lines: first `{"v":2,"outDir":…}`, then one entry a line in the segments' line
+ * format, sorted by path (JS string order), a file before a folder of the same path — so it is read and
+ * merged line by line, never whole. Format 1 (one JSON object, `files` by path and `folders`) is still
+ * read, whole, once; the next write is format 2. Both start with `{"v":N,`, which an older assetgen
+ * checks before it reads on: it refuses a newer format instead of misreading it.
  */
 import { sep } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { WritePiece } from './streamed-write.js';
 
-export const OUTPUT_RECORD_VERSION = 1;
+export const OUTPUT_RECORD_VERSION = 2;
 
 /** One file assetgen put into the output folder. */
 export interface RecordedFile {
@@ -24,29 +29,18 @@ export interface RecordedFile {
   at: string;
 }
 
-/** `record.json`. Paths are relative to the output folder, with `/`. */
-export interface OutputRecordContent {
+/** Format 1 `record.json`. Paths are relative to the output folder, with `/`. */
+interface OutputRecordContentV1 {
   v: number;
-  /** The output folder (real path) this record is about. */
   outDir: string;
   files: Record<string, RecordedFile>;
-  /** Folders below the output folder that assetgen created. */
   folders: string[];
 }
 
+/** A line of a segment or of a format 2 record (paths relative to the output folder, with `/`). */
 export type SegmentLine =
   | ({ v: number; kind: 'file'; path: string } & RecordedFile)
   | { v: number; kind: 'folder'; path: string; at: string };
-
-/** The record in memory. */
-export interface RecordState {
-  files: Map<string, RecordedFile>;
-  folders: Set<string>;
-}
-
-export function emptyState(): RecordState {
-  return { files: new Map(), folders: new Set() };
-}
 
 /** Throws UsageError when `version` is newer than this assetgen reads. */
 export function refuseNewerRecord(version: unknown, where: string): void {
@@ -65,37 +59,53 @@ const isFileEntry = (value: Partial<RecordedFile> | undefined): value is Recorde
   typeof value.asset === 'string' &&
   typeof value.at === 'string';
 
-/** `record.json`'s text into `state` (unreadable text adds nothing). Throws UsageError on a newer format. */
-export function readRecordText(text: string, where: string, state: RecordState): void {
-  let value: Partial<OutputRecordContent>;
-  try {
-    value = JSON.parse(text) as Partial<OutputRecordContent>;
-  } catch {
-    return;
-  }
-  refuseNewerRecord(value?.v, where);
-  for (const [path, file] of Object.entries(value?.files ?? {}))
-    if (isFileEntry(file)) mergeFile(state, path, file);
-  for (const folder of Array.isArray(value?.folders) ? value.folders : [])
-    if (typeof folder === 'string') state.folders.add(folder);
+/** A recorded file's own fields (of a file line, or a parsed value). */
+export function recordedFile(file: RecordedFile): RecordedFile {
+  const { sha256, bytes, mtimeMs, asset, at } = file;
+  return { sha256, bytes, mtimeMs, asset, at };
 }
 
-/** One line of a segment into `state`; a torn or unknown line is skipped. Throws UsageError on a newer format. */
-export function readSegmentLine(line: string, where: string, state: RecordState): void {
-  if (line.trim() === '') return;
+/**
+ * One line of a segment or a format 2 record (any format's `v` up to this one's); undefined for a torn,
+ * blank or unknown line and for the record's header. Throws UsageError on a newer format.
+ */
+export function parseRecordLine(line: string, where: string): SegmentLine | undefined {
+  if (line.trim() === '') return undefined;
   let value: { v?: unknown; kind?: unknown; path?: unknown } & Partial<RecordedFile>;
   try {
     value = JSON.parse(line) as typeof value;
   } catch {
-    return; // cut short by a crash
+    return undefined; // cut short by a crash
   }
-  refuseNewerRecord(value.v, where);
-  const path = value.path;
-  if (typeof path !== 'string') return;
-  if (value.kind === 'file' && isFileEntry(value)) {
-    const { sha256, bytes, mtimeMs, asset, at } = value;
-    mergeFile(state, path, { sha256, bytes, mtimeMs, asset, at });
-  } else if (value.kind === 'folder') state.folders.add(path);
+  refuseNewerRecord(value?.v, where);
+  const path = value?.path;
+  if (typeof path !== 'string') return undefined;
+  const v = OUTPUT_RECORD_VERSION;
+  if (value.kind === 'file' && isFileEntry(value)) return { v, kind: 'file', path, ...recordedFile(value) };
+  if (value.kind === 'folder')
+    return { v, kind: 'folder', path, at: typeof value.at === 'string' ? value.at : '' };
+  return undefined;
+}
+
+/**
+ * A format 1 `record.json`'s entries, files then folders (unreadable text has none; folders, which format 1
+ * kept without a time, get `at`). Throws UsageError on a newer format.
+ */
+export function readRecordTextV1(text: string, where: string, at: string): SegmentLine[] {
+  let value: Partial<OutputRecordContentV1>;
+  try {
+    value = JSON.parse(text) as Partial<OutputRecordContentV1>;
+  } catch {
+    return [];
+  }
+  refuseNewerRecord(value?.v, where);
+  const lines: SegmentLine[] = [];
+  const v = OUTPUT_RECORD_VERSION;
+  for (const [path, file] of Object.entries(value?.files ?? {}))
+    if (isFileEntry(file)) lines.push({ v, kind: 'file', path, ...recordedFile(file) });
+  for (const folder of Array.isArray(value?.folders) ? value.folders : [])
+    if (typeof folder === 'string') lines.push({ v, kind: 'folder', path: folder, at });
+  return lines;
 }
 
 /**
@@ -107,35 +117,24 @@ export function recordVersionAtHead(head: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-/** Keeps the entry written last. */
-function mergeFile(state: RecordState, path: string, file: RecordedFile): void {
-  const known = state.files.get(path);
-  if (known === undefined || known.at <= file.at) state.files.set(path, file);
+/** Record order: by path (JS string order), a file before a folder of the same path. */
+export function compareLines(a: SegmentLine, b: SegmentLine): number {
+  if (a.path !== b.path) return a.path < b.path ? -1 : 1;
+  return a.kind === b.kind ? 0 : a.kind === 'file' ? -1 : 1;
 }
 
 /**
- * `record.json` piece by piece (a record of 100,000 files is never one string): the bytes of
- * `JSON.stringify(content, null, 1)` for the state's files in path order and its folders sorted.
+ * Of two entries of one path and kind, `later` read after `known`: the one written last (`at`), `later`
+ * on a tie. A folder's time is only kept (the latest).
  */
-export async function writeRecord(state: RecordState, outDir: string, write: WritePiece): Promise<void> {
-  await write(`{\n "v": ${OUTPUT_RECORD_VERSION},\n "outDir": ${JSON.stringify(outDir)},\n "files": `);
-  const paths = [...state.files.keys()].sort();
-  if (paths.length === 0) await write('{}');
-  let batch = '';
-  for (const [index, path] of paths.entries()) {
-    const file = state.files.get(path);
-    batch += `${index === 0 ? '{\n' : ',\n'}  ${JSON.stringify(path)}: ${indent(JSON.stringify(file, null, 1), '  ')}`;
-    if (batch.length >= 64 * 1024) {
-      await write(batch);
-      batch = '';
-    }
-  }
-  if (paths.length > 0) await write(`${batch}\n }`);
-  const folders = JSON.stringify([...state.folders].sort(), null, 1);
-  await write(`,\n "folders": ${indent(folders, ' ')}\n}\n`);
+export function mergeLines(known: SegmentLine, later: SegmentLine): SegmentLine {
+  return known.at <= later.at ? later : known;
 }
 
-const indent = (json: string, by: string): string => json.replace(/\n/g, `\n${by}`);
+/** The first line of a format 2 `record.json`. */
+export function recordHeader(outDir: string): string {
+  return `${JSON.stringify({ v: OUTPUT_RECORD_VERSION, outDir })}\n`;
+}
 
 export function formatSegmentLine(line: SegmentLine): string {
   return `${JSON.stringify(line)}\n`;

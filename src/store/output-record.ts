@@ -7,50 +7,51 @@
  * event-loop turn), so runs going on at once never write the same file. While it runs it holds a claim
  * `run-<owner>` (store/task-claims.ts: renewed lease, pid and host), which tells others its segment is
  * still growing. `locked` takes the folder's lock (the claim `record`, created exclusively), folds every
- * segment whose run is over — ended, killed, or its lease expired — into `record.json`, hands the merged
- * record to its caller, writes it back and only then deletes the folded segments: entries are merged,
- * never overwritten, and a crash anywhere loses none (folding twice is harmless). Paths that a run still
- * going on wrote come as `inFlight`, for the caller to leave alone.
+ * segment whose run is over — ended, killed, or its lease expired — into `record.json` (streamed, in
+ * bounded memory: output-record-fold.ts), hands the record to its caller to read line by line, writes
+ * back what it forgot and only then deletes the folded segments: entries are merged, never overwritten,
+ * and a crash anywhere loses none (folding twice is harmless). Paths that a run still going on wrote
+ * come as `inFlight`, for the caller to leave alone.
  */
-import {
-  appendFile,
-  type FileHandle,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  realpath,
-  rm,
-  stat,
-} from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InternalError } from '../errors.js';
+import { hashedStringSet, type StringMembership } from '../hashed-string-set.js';
 import { type Liveness, parseClaim, processExists, staleReason } from './claim-record.js';
 import { sha256 } from './hash.js';
+import { foldRecord, recordFormat, recordLines, rewriteRecord } from './output-record-fold.js';
 import {
-  emptyState,
   formatSegmentLine,
   OUTPUT_RECORD_VERSION,
   type RecordedFile,
-  type RecordState,
-  readRecordText,
-  readSegmentLine,
-  recordVersionAtHead,
-  refuseNewerRecord,
+  recordedFile,
   type SegmentLine,
-  writeRecord,
 } from './output-record-format.js';
-import { writeFileStreamed } from './streamed-write.js';
 import { createTaskClaims } from './task-claims.js';
-import { errnoOf, writeFailure } from './write-errors.js';
+import { errnoOf } from './write-errors.js';
 
 export type { RecordedFile } from './output-record-format.js';
 
-/** The merged record, while the output folder's lock is held. Changes to `files`/`folders` are saved. */
-export interface LockedRecord extends RecordState {
-  /** Paths last written by runs still going on (another process): not to be judged now. */
-  readonly inFlight: ReadonlySet<string>;
+/**
+ * The merged record, while the output folder's lock is held (and only then: it is read from
+ * `record.json`). What is forgotten and the changes to `folders` are saved after.
+ */
+export interface LockedRecord {
+  /**
+   * The recorded files in path order (JS string order), read from the merged record as they are asked
+   * for; in-flight paths too (see `inFlight`), forgotten ones not.
+   */
+  files(): AsyncIterable<[path: string, file: RecordedFile]>;
+  /** Drops a file from the record (when it is written back). */
+  forget(path: string): void;
+  /** The folders assetgen created there (held in memory: far fewer than files). */
+  readonly folders: Set<string>;
+  /**
+   * Paths last written by runs still going on (another process): not to be judged now. Kept as hashes: a
+   * false yes only leaves a file unjudged this time.
+   */
+  readonly inFlight: StringMembership;
   /** Folders created by runs still going on. */
   readonly inFlightFolders: ReadonlySet<string>;
 }
@@ -86,6 +87,8 @@ export interface OutputRecord {
 export interface OutputRecordOptions {
   /** How long a run's claim or the lock counts without renewal (default 30 s). */
   leaseMs?: number;
+  /** Paths a sorting chunk of the fold holds before it is spilled (default 16,384; small in tests). */
+  sortChunk?: number;
   /** For tests: host, pid and liveness check of the claims. */
   host?: string;
   pid?: number;
@@ -130,51 +133,9 @@ export async function openOutputRecord(
     now: Date.now(),
     isAlive: options.isAlive ?? processExists,
   });
-  const readText = async (path: string): Promise<string | undefined> => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return undefined;
-      throw error;
-    }
-  };
-  /** The first bytes of a file, or undefined when there is none. */
-  const readHead = async (path: string): Promise<string | undefined> => {
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(path, 'r');
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(256), 0, 256, 0);
-      return buffer.subarray(0, bytesRead).toString('utf8');
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return undefined;
-      throw error;
-    } finally {
-      await handle?.close();
-    }
-  };
-  /** A segment into `state` line by line (not read whole); false when there is none. */
-  const readSegment = async (path: string, state: RecordState): Promise<boolean> => {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return false;
-      throw error;
-    }
-    try {
-      for await (const line of handle.readLines({ encoding: 'utf8' })) readSegmentLine(line, path, state);
-    } finally {
-      await handle.close();
-    }
-    return true;
-  };
+  const scratchDir = join(dir, 'sorting');
   // A record of a newer format stops the run before anything is written (its head says; else all of it).
-  const head = await readHead(recordPath);
-  if (head !== undefined) {
-    const version = recordVersionAtHead(head);
-    if (version !== undefined) refuseNewerRecord(version, recordPath);
-    else readRecordText((await readText(recordPath)) ?? '', recordPath, emptyState());
-  }
+  await recordFormat(recordPath);
 
   const runIsLive = async (owner: string): Promise<boolean> => {
     const path = join(dir, 'claims', `run-${owner}.json`);
@@ -245,10 +206,9 @@ export async function openOutputRecord(
     });
     if (!('owned' in waited)) throw new InternalError('the output record lock has no result to wait for');
     try {
-      const state = emptyState();
-      const text = await readText(recordPath);
-      if (text !== undefined) readRecordText(text, recordPath, state);
-      const live = emptyState();
+      await rm(scratchDir, { recursive: true, force: true }); // a killed holder's
+      const inFlight = hashedStringSet();
+      const inFlightFolders = new Set<string>();
       const folded: string[] = [];
       let names: string[] = [];
       try {
@@ -259,23 +219,53 @@ export async function openOutputRecord(
       for (const name of names.sort()) {
         if (!name.endsWith('.jsonl')) continue;
         const path = join(runsDir, name);
-        const into = (await runIsLive(name.slice(0, -'.jsonl'.length))) ? live : state;
-        if (!(await readSegment(path, into))) continue;
-        if (into === state) folded.push(path);
+        if (!(await runIsLive(name.slice(0, -'.jsonl'.length)))) {
+          folded.push(path);
+          continue;
+        }
+        for await (const line of recordLines(path))
+          if (line.kind === 'file') inFlight.add(line.path);
+          else inFlightFolders.add(line.path);
       }
-      const result = await fn({
-        ...state,
-        inFlight: new Set(live.files.keys()),
-        inFlightFolders: live.folders,
+      const now = new Date().toISOString();
+      const recorded = await foldRecord({
+        recordPath,
+        outDir: real,
+        segments: folded,
+        scratchDir,
+        now,
+        ...(options.sortChunk === undefined ? {} : { sortChunk: options.sortChunk }),
       });
+      const folders = new Set(recorded.keys());
+      const forgotten = new Set<string>();
+      let holding = true;
+      async function* files(): AsyncGenerator<[string, RecordedFile]> {
+        if (!holding) throw new InternalError('the output record is read only while its lock is held');
+        for await (const line of recordLines(recordPath))
+          if (line.kind === 'file' && !forgotten.has(line.path)) yield [line.path, recordedFile(line)];
+      }
+      let result: T;
       try {
-        await writeFileStreamed(recordPath, (write) => writeRecord(state, real, write));
-      } catch (error) {
-        throw writeFailure(error, { path: recordPath, doing: 'write the output record', place: 'cache' });
+        result = await fn({
+          files,
+          forget: (path) => void forgotten.add(path),
+          folders,
+          inFlight,
+          inFlightFolders,
+        });
+      } finally {
+        holding = false;
+      }
+      const foldersChanged =
+        folders.size !== recorded.size || [...folders].some((folder) => !recorded.has(folder));
+      if (forgotten.size > 0 || foldersChanged) {
+        const kept = new Map([...folders].map((folder) => [folder, recorded.get(folder) ?? now]));
+        await rewriteRecord({ recordPath, outDir: real, forgotten, folders: kept });
       }
       for (const path of folded) await rm(path, { force: true });
       return result;
     } finally {
+      await rm(scratchDir, { recursive: true, force: true }).catch(() => {});
       await waited.owned.release();
     }
   };

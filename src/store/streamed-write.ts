@@ -25,21 +25,34 @@ export async function writeFileStreamed(
     await mkdir(dirname(path), { recursive: true });
     out = await open(temporary, 'w');
     const handle = out;
-    let parts: Buffer[] = [];
+    // One buffer, reused: pieces are encoded into it and written when the next one does not fit, so a
+    // long write makes no garbage buffers (they would wait for a GC outside the JS heap). Pieces are
+    // taken one after the other, also when a producer does not wait for each.
+    const buffer = Buffer.allocUnsafeSlow(DRAIN_BYTES);
     let size = 0;
+    const writeAll = async (bytes: Buffer, length: number) => {
+      for (let at = 0; at < length; ) at += (await handle.write(bytes, at, length - at)).bytesWritten;
+    };
     const drain = async () => {
       if (size === 0) return;
-      const chunk = Buffer.concat(parts, size);
-      parts = [];
+      await writeAll(buffer, size);
       size = 0;
-      await handle.write(chunk, 0, chunk.length);
     };
-    await produce(async (data) => {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      parts.push(bytes);
-      size += bytes.length;
-      if (size >= DRAIN_BYTES) await drain();
+    const take = async (data: string | Buffer) => {
+      const bytes = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+      if (size + bytes > DRAIN_BYTES) await drain();
+      if (bytes > DRAIN_BYTES) {
+        const whole = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+        await writeAll(whole, whole.length);
+      } else if (typeof data === 'string') size += buffer.write(data, size, 'utf8');
+      else size += data.copy(buffer, size);
+    };
+    let taking: Promise<void> = Promise.resolve();
+    await produce((data) => {
+      taking = taking.then(() => take(data));
+      return taking;
     });
+    await taking;
     await drain();
     await out.sync();
     await out.close();

@@ -269,11 +269,17 @@ describe('stale outputs', () => {
     expect(cache.filter((path) => path.startsWith('outputs/'))).toEqual([
       expect.stringMatching(/^outputs\/[0-9a-f]{32}\/record\.json$/),
     ]);
-    const record = JSON.parse(
-      await readFile(join(dir, 'cache', cache.find((path) => path.startsWith('outputs/')) ?? ''), 'utf8'),
+    const text = await readFile(
+      join(dir, 'cache', cache.find((path) => path.startsWith('outputs/')) ?? ''),
+      'utf8',
     );
-    expect(record).toMatchObject({ v: 1, outDir: join(dir, 'out') });
-    expect(Object.keys(record.files).sort()).toEqual(await manifestPaths());
+    const [header, ...entries] = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind?: string; path?: string });
+    expect(header).toEqual({ v: 2, outDir: join(dir, 'out') });
+    const recorded = entries.filter((entry) => entry.kind === 'file').map((entry) => entry.path);
+    expect(recorded).toEqual(await manifestPaths());
   });
 
   it('a temporary file a killed run left in the output folder is cleared by the next run', async () => {
