@@ -151,16 +151,18 @@ function parseEntry(bytes: Buffer): [string, LockedTask] {
 
 /** Reads entry `i` back from the open file (synchronously: `get` is). */
 function entryReader(handle: FileHandle, places: Places): (entry: number) => [string, LockedTask] {
+  // One buffer for every read (grown to the longest entry): a look-up leaves no bytes behind.
+  let scratch = Buffer.alloc(0);
   return (entry) => {
     const length = places.lengths[entry] ?? 0;
     const start = places.starts[entry] ?? 0;
-    const bytes = Buffer.allocUnsafe(length);
+    if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length, 4096));
     for (let read = 0; read < length; ) {
-      const got = readSync(handle.fd, bytes, read, length - read, start + read);
+      const got = readSync(handle.fd, scratch, read, length - read, start + read);
       if (got === 0) throw new Error('the lock file ended early');
       read += got;
     }
-    return parseEntry(bytes);
+    return parseEntry(scratch.subarray(0, length));
   };
 }
 
@@ -197,6 +199,7 @@ function indexedTasks(
     size: places.size,
     async *entries() {
       const { size, starts, lengths } = places;
+      let batch = Buffer.alloc(0);
       const entryAt = (k: number) => (order === undefined ? k : (order[k] ?? 0));
       for (let k = 0; k < size; ) {
         // A batch: the next entries that follow one another in the file, up to BATCH_BYTES.
@@ -211,7 +214,9 @@ function indexedTasks(
           if (nextStart < to || nextEnd - from > BATCH_BYTES) break;
           to = nextEnd;
         }
-        const bytes = Buffer.allocUnsafe(to - from);
+        // Reused from batch to batch: each entry is parsed before the next read.
+        if (batch.length < to - from) batch = Buffer.allocUnsafeSlow(Math.max(to - from, BATCH_BYTES));
+        const bytes = batch.subarray(0, to - from);
         for (let read = 0; read < bytes.length; ) {
           const { bytesRead } = await handle.read(bytes, read, bytes.length - read, from + read);
           if (bytesRead === 0) throw new Error('the lock file ended early');
