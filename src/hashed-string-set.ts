@@ -20,8 +20,9 @@ const FIRST_CAPACITY = 1024;
 /**
  * Two 32-bit lanes of a multiply-xorshift hash over the string's UTF-16 code units (63 bits in all: the
  * low bit of the first lane is always 1, so that 0, 0 marks an empty slot). Written to `out[0..1]`.
+ * Also the lock index's id hash (store/lock-index.ts).
  */
-function hashInto(value: string, out: Uint32Array): void {
+export function hashInto(value: string, out: Uint32Array): void {
   let h1 = 0xdeadbeef ^ value.length;
   let h2 = 0x41c6ce57 ^ value.length;
   for (let i = 0; i < value.length; i++) {

@@ -15,7 +15,9 @@ import { readManifest } from '../manifest/read.js';
 import { openManifestStream } from '../manifest/stream.js';
 import type { Manifest, ManifestShard } from '../manifest/types.js';
 import { MANIFEST_FILE, readExistingRecipes } from '../manifest/write.js';
-import { type LockFileContent, readLock, writeLock } from '../store/lock.js';
+import type { LockFileContent } from '../store/lock.js';
+import { openLock } from '../store/lock-index.js';
+import { writeMergedLock } from '../store/lock-stream.js';
 import { mergeLock } from './lock-merge.js';
 import { DEFAULT_OUT_DIR } from './options.js';
 import {
@@ -132,8 +134,13 @@ export async function mergeShards(options: MergeShardsOptions = {}): Promise<Mer
       throw error instanceof RangeError ? mismatch(outDir, `a part lacks entries: ${error.message}`) : error;
     });
   if (lockPath !== null && merged !== null) {
-    const before = await readLock(lockPath);
-    await writeLock(lockPath, mergeLock(before, merged.lock, recipes, merged.complete));
+    const before = await openLock(lockPath);
+    try {
+      const { head, kept } = mergeLock(before, merged.lock, recipes, merged.complete);
+      await writeMergedLock(lockPath, head, kept);
+    } finally {
+      await before.close();
+    }
   }
   const removed = [...manifests, ...(lockPath === null ? [] : locks)].map((part) => join(outDir, part.file));
   for (const path of removed) await rm(path, { force: true });

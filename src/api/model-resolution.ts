@@ -11,7 +11,9 @@ import { type DeploymentSource, resolveDeployments } from '../models/resolve-dep
 import { type ModelSource, type ResolvedModels, resolveModels } from '../models/resolve-models.js';
 import { createSchemaStore } from '../models/schema-store.js';
 import { recipeUsesOfFiles } from '../recipe/model-uses.js';
-import { LOCK_FILE, type LockedDeployment, type LockFileContent, readLock } from '../store/lock.js';
+import { LOCK_FILE, type LockedDeployment } from '../store/lock.js';
+import { openLock } from '../store/lock-index.js';
+import type { OpenLock } from '../store/lock-tasks.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_CACHE_DIR, type ReplicateOptions } from './options.js';
 
@@ -32,7 +34,8 @@ export interface ModelResolutionOptions {
 
 export interface RecipeModels extends ResolvedModels {
   catalog: Catalog;
-  lock: LockFileContent;
+  /** The lock with the pins found added, its tasks indexed on disk (store/lock-index.ts): close it when done. */
+  lock: OpenLock;
   lockPath: string;
   cacheDir: string;
 }
@@ -69,7 +72,21 @@ export async function resolveRecipeModels(
 ): Promise<RecipeModels> {
   const cacheDir = resolve(options.cwd, options.cacheDir ?? DEFAULT_CACHE_DIR);
   const lockPath = lockPathOf(files, options.lock, options.cwd);
-  const [uses, lock] = await Promise.all([recipeUsesOfFiles(files), readLock(lockPath)]);
+  const lock = await openLock(lockPath);
+  try {
+    return await resolveWithLock(files, options, { lock, lockPath, cacheDir });
+  } catch (error) {
+    await lock.close();
+    throw error;
+  }
+}
+
+async function resolveWithLock(
+  files: readonly string[],
+  options: ModelResolutionOptions,
+  { lock, lockPath, cacheDir }: { lock: OpenLock; lockPath: string; cacheDir: string },
+): Promise<RecipeModels> {
+  const uses = await recipeUsesOfFiles(files);
   const source =
     options.offline === true ? undefined : await replicateModelSource(options.replicate, options.onWarning);
   const signal = options.signal ?? new AbortController().signal;
@@ -85,7 +102,7 @@ export async function resolveRecipeModels(
     ...(options.refresh === true ? { refresh: true } : {}),
   });
   for (const note of resolved.notes) options.onWarning?.(note);
-  const withPins: LockFileContent = { ...lock, models: { ...lock.models } };
+  const withPins: OpenLock = { ...lock, models: { ...lock.models } };
   for (const [model, pin] of Object.entries(resolved.pins)) withPins.models[model] = pin;
   if (deployments.releases.size > 0) {
     const pinned: Record<string, LockedDeployment> = { ...lock.deployments };

@@ -7,11 +7,12 @@ import { formatProblem, type SourceLocation } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import type { PlanSummary } from '../plan/summary.js';
 import { stepIdentities } from '../plan/task-identity.js';
-import { type LockFileContent, lockTaskId } from '../store/lock.js';
+import { lockTaskId } from '../store/lock.js';
+import type { LockView } from '../store/lock-tasks.js';
 import { type CachedSteps, checkBudget, type LocatedWarning } from './budget-check.js';
 import type { SessionOptions } from './options.js';
 import type { ProviderChoice } from './provider-choice.js';
-import { openSession } from './session.js';
+import { openSession, type Session } from './session.js';
 import { closeSharedCache } from './shared-cache.js';
 
 export type PlanRecipesOptions = SessionOptions;
@@ -64,6 +65,14 @@ export async function planRecipes(
 ): Promise<PlanReport> {
   const session = await openSession(files, options);
   await closeSharedCache(options, session.remote); // the probe was all it was for
+  try {
+    return planReport(session, options);
+  } finally {
+    await session.lock.close();
+  }
+}
+
+function planReport(session: Session, options: PlanRecipesOptions): PlanReport {
   const { plan, choice, lock } = session;
   const { isCached } = session.probe;
   const isCachedOnReplicate = session.replicateProbe.isCached;
@@ -135,14 +144,14 @@ function assetReports(
 }
 
 /** Official models have no versions: a task of one that ran before (it is in the lock) may now differ. */
-function officialRerunWarnings(plan: Plan, lock: LockFileContent, isCached: CachedSteps): string[] {
+function officialRerunWarnings(plan: Plan, lock: LockView, isCached: CachedSteps): string[] {
   const counts = new Map<string, number>();
   for (const recipe of plan.recipes)
     for (const asset of recipe.assets)
       for (const step of asset.steps) {
         if (step.kind !== 'model' || step.catalog?.official !== true || isCached(asset.key, step.id))
           continue;
-        if (lock.tasks[lockTaskId(asset.key, step.id, asset.profile)] === undefined) continue;
+        if (!lock.tasks.has(lockTaskId(asset.key, step.id, asset.profile))) continue;
         counts.set(step.model, (counts.get(step.model) ?? 0) + 1);
       }
   return [...counts].map(

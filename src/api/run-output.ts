@@ -14,8 +14,8 @@ import type { Manifest, ManifestAsset } from '../manifest/types.js';
 import { MANIFEST_FILE, readExistingRecipes } from '../manifest/write.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunResult } from '../run/runner.js';
-import type { LockFileContent } from '../store/lock.js';
 import { type LockEntrySink, openLockSpool } from '../store/lock-spool.js';
+import type { LockView } from '../store/lock-tasks.js';
 import { VERSION } from '../version.js';
 import { mergeLock } from './lock-merge.js';
 import { lockPartName, manifestPartName, shardRecord, writeLockPart } from './shard-parts.js';
@@ -42,7 +42,7 @@ export interface RunOutputOptions {
   /** Where the manifest's spool goes while the run lasts (the cache's `tmp/`). */
   spoolDir?: string;
   /** The lock the run writes (paid runs), and as it was before; null when it writes none. */
-  lock: { path: string; before: LockFileContent } | null;
+  lock: { path: string; before: LockView } | null;
 }
 
 export interface RunOutput {
@@ -148,9 +148,10 @@ export async function openRunOutput(options: RunOutputOptions): Promise<RunOutpu
       if (lock === null || lockSpool === undefined) return false;
       if (shard === undefined) {
         const recipes = plan.recipes.map((recipe) => `${recipe.name}@${recipe.profile ?? ''}`);
-        // The lock before, merged with the run's pins; the run's entries stream in from the spool.
-        const head = mergeLock(lock.before, { ...result.lock, tasks: {} }, recipes, complete);
-        await lockSpool.writeLock(lock.path, head);
+        // The lock before, merged with the run's pins; its kept entries and the run's (from the spool)
+        // stream in, sorted.
+        const { head, kept } = mergeLock(lock.before, { ...result.lock, tasks: {} }, recipes, complete);
+        await lockSpool.writeLock(lock.path, head, kept);
         return true;
       }
       const tasks = await lockSpool.entries();

@@ -157,6 +157,7 @@ async function execute(
   try {
     return await executeSession(session, options, mode);
   } finally {
+    await session.lock.close();
     await closeSharedCache(options, session.remote);
   }
 }

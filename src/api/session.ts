@@ -12,7 +12,8 @@ import type { LocalUpscaler } from '../providers/local/upscaler-types.js';
 import { loadRecipes } from '../recipe/index.js';
 import { runPlan } from '../run/runner.js';
 import { createCache } from '../store/cache.js';
-import { LOCK_FILE, type LockFileContent } from '../store/lock.js';
+import { LOCK_FILE } from '../store/lock.js';
+import type { LockView, OpenLock } from '../store/lock-tasks.js';
 import type { Store } from '../store/store.js';
 import type { CachedSteps } from './budget-check.js';
 import { resolveRecipeModels } from './model-resolution.js';
@@ -29,7 +30,8 @@ export interface Session {
   /** The shared store behind `cacheDir` (opened and checked), when there is one: close it when done. */
   remote?: Store;
   lockPath: string;
-  lock: LockFileContent;
+  /** The lock before the run, its tasks indexed on disk (store/lock-index.ts): close it when done. */
+  lock: OpenLock;
   /** The cache for this run's provider. */
   probe: CacheProbe;
   /**
@@ -73,6 +75,7 @@ export async function openSession(
   if (options.shard !== undefined) checkShard(options.shard); // before the recipes are read
   // The shared store first: model schemas are looked up in it too (a bad URL fails before anything else).
   const remote = await openSharedCache(options);
+  let opened: OpenLock | undefined;
   try {
     // Schemas of models outside the catalog, before the recipes are checked against them (frozen: from the
     // lock and the cache only, and a model never fetched is refused).
@@ -85,6 +88,7 @@ export async function openSession(
       offline: mode.frozen === true,
       signal: mode.signal,
     });
+    opened = models.lock;
     const limits = mode.frozen === true ? { ...options, requireSchemas: true } : options;
     const whole = await loadPlan(files, cwd, limits, models.catalog);
     const selected =
@@ -120,6 +124,7 @@ export async function openSession(
       ...(localUpscaler === undefined ? {} : { localUpscaler }),
     };
   } catch (error) {
+    await opened?.close();
     await closeSharedCache(options, remote);
     throw error;
   }
@@ -137,7 +142,7 @@ export async function probeCache(
   plan: Plan,
   choice: ProviderChoice,
   cacheDir: string,
-  lock: LockFileContent,
+  lock: LockView,
   localUpscaler?: LocalUpscaler,
   remote?: Store,
 ): Promise<CacheProbe> {

@@ -69,8 +69,8 @@ export async function validateRecipes(
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
   const paths = recipePaths(files, cwd);
-  const models = await withSharedCache(options, (remote) =>
-    resolveRecipeModels(paths, {
+  const models = await withSharedCache(options, async (remote) => {
+    const resolved = await resolveRecipeModels(paths, {
       cwd,
       cacheDir: options.cacheDir,
       remote,
@@ -78,8 +78,10 @@ export async function validateRecipes(
       replicate: options.replicate,
       offline: options.requireSchemas === true,
       signal: options.signal,
-    }),
-  );
+    });
+    await resolved.lock.close(); // only its pins were needed
+    return resolved;
+  });
   try {
     const loaded = await loadRecipes(paths, {
       catalog: models.catalog,

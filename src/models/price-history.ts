@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskRecord } from '../store/cache.js';
-import type { LockFileContent } from '../store/lock.js';
+import type { LockView } from '../store/lock-tasks.js';
 import { isVersionId } from './catalog.js';
 
 /** One past Replicate run of a model. */
@@ -54,7 +54,7 @@ async function readRecord(file: string): Promise<TaskRecord | undefined> {
 /** Reads the history of `models` from the lock and the cache (8 records read at a time). */
 export async function readPriceHistory(
   cacheDir: string,
-  lock: LockFileContent,
+  lock: LockView,
   models: ReadonlySet<string>,
 ): Promise<PriceHistory> {
   const byKey = new Map<string, PriceSample>();
@@ -76,7 +76,7 @@ export async function readPriceHistory(
       }
     }
     // The lock is committed: in CI it may be all there is. Its costs fill in what the cache lacks.
-    for (const task of Object.values(lock.tasks)) {
+    for await (const [, task] of lock.tasks.entries()) {
       if (!models.has(task.model)) continue;
       const known = byKey.get(task.key);
       const usd = finite(task.cost_usd);

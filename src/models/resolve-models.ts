@@ -38,7 +38,7 @@ export interface ModelRequest {
 export interface ResolveModelsOptions {
   catalog: Catalog;
   store: SchemaStore;
-  lock: LockFileContent;
+  lock: Pick<LockFileContent, 'models'>;
   /** Present with a token. */
   source?: ModelSource;
   signal: AbortSignal;

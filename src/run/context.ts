@@ -4,8 +4,8 @@ import type { C2paSigner } from '../c2pa/signer.js';
 import type { InputFile, Provider } from '../providers/types.js';
 import type { Cache, TaskRecord } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
-import type { LockFileContent } from '../store/lock.js';
 import type { LockEntrySink } from '../store/lock-spool.js';
+import type { LockView } from '../store/lock-tasks.js';
 import type { OutputFolder } from '../store/output-folder.js';
 import type { TaskClaims } from '../store/task-claims.js';
 import type { Budget } from './budget.js';
@@ -61,7 +61,7 @@ export interface RunContext {
   /** Signs each output file with a C2PA manifest as it is put in place (opt-in: `RunOptions.c2pa`). */
   c2pa?: C2paSigner;
   /** The lock as it was before the run (for pins and frozen reasons). */
-  lock: LockFileContent;
+  lock: LockView;
   /** Lock entries of this run's model tasks, by `recipe/asset[/variant]#step`. */
   lockEntries: LockEntrySink;
   /** Set once the run knows it cannot write its results: from then on no task starts. */

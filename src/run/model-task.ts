@@ -263,7 +263,7 @@ export async function runModelStep(
     }
     if (context.probe) throw new ProbeMissError(key);
     if (context.frozen && context.provider.paid) {
-      const mismatch = lockMismatch(context.lock.tasks[lockTaskId(asset.key, step.id, asset.profile)], {
+      const mismatch = lockMismatch(context.lock.tasks.get(lockTaskId(asset.key, step.id, asset.profile)), {
         version: version ?? null,
         inputHash: identity.inputHash,
         upstream: identity.upstream,

@@ -24,6 +24,7 @@ import type { Cache } from '../store/cache.js';
 import type { Journal } from '../store/journal.js';
 import { emptyLock, type LockedModel, type LockedTask, type LockFileContent } from '../store/lock.js';
 import type { LockEntrySink } from '../store/lock-spool.js';
+import { type LockView, lockView } from '../store/lock-tasks.js';
 import { createOutputFolder } from '../store/output-folder.js';
 import type { OutputRecorder } from '../store/output-record.js';
 import type { TaskClaims } from '../store/task-claims.js';
@@ -64,7 +65,7 @@ export interface RunOptions {
   /** Never start a paid task: restore from the cache or fail the asset with the reason. */
   frozen?: boolean;
   /** The lock before the run: pinned versions and, for --frozen, what each task was. */
-  lock?: LockFileContent;
+  lock?: LockView;
   /** The prediction journal, for paid providers (crash-safe resume). */
   journal?: Journal;
   /** Task claims shared with other runs on the same cache, for paid providers (no task paid twice). */
@@ -345,7 +346,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     probe: options.probe === true,
     writeOutputs: options.writeOutputs !== false && options.probe !== true,
     ...(options.c2pa === undefined ? {} : { c2pa: options.c2pa }),
-    lock: options.lock ?? emptyLock(),
+    lock: options.lock ?? lockView(emptyLock()),
     lockEntries,
     stop: createStopSwitch(),
     ...(options.journal === undefined ? {} : { journal: options.journal }),
@@ -353,7 +354,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     claimLocal: options.claims !== undefined && options.claimLocalTasks === true,
   };
 
-  const lock = options.lock ?? emptyLock();
+  const { lock } = context;
   const offline = options.frozen === true || options.probe === true;
   const pins = await resolveVersions(plan, options.provider, lock, offline, signal);
   for (const [model, pin] of Object.entries(pins)) if (pin.version !== null) versions.set(model, pin.version);
@@ -421,7 +422,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
 async function resolveVersions(
   plan: Plan,
   provider: Provider,
-  lock: LockFileContent,
+  lock: Pick<LockFileContent, 'models'>,
   frozen: boolean,
   signal: AbortSignal,
 ): Promise<Record<string, LockedModel>> {

@@ -3,15 +3,14 @@
  * them: each entry, as its task finishes, is appended to a spool file in the cache's `tmp/` as one line
  * (its id, a tab, the entry as compact JSON with sorted keys); nothing per entry stays in memory.
  * `writeLock` then reads the spool once to index it (the last line of an id wins, as in a `Map`), sorts
- * the ids and writes the lock — each entry read back and indented — with the same bytes as `writeLock` of
- * the lock built in memory (tested). The spool is removed when the lock is written or `discard`ed; a
+ * the ids and writes the lock — merged with the entries kept from before, each entry read back and
+ * indented — with the same bytes as `writeLock` of the lock built in memory (tested). The spool is removed when the lock is written or `discard`ed; a
  * killed run's spool (its pid gone) is removed by the next spool opened in that folder.
  */
-import { canonicalJson } from './hash.js';
-import { type LockedTask, type LockFileContent, lockedVersion, lockText } from './lock.js';
+import type { LockedTask, LockFileContent } from './lock.js';
+import { type SortedEntries, sortedEntry, writeMergedLock } from './lock-stream.js';
+import type { KeptTasks } from './lock-tasks.js';
 import { openSpoolFile } from './spool-file.js';
-import { writeFileStreamed } from './streamed-write.js';
-import { writeFailure } from './write-errors.js';
 
 /** Where a run puts its lock entries: a `Map` keeps them in memory, a spool on disk. */
 export interface LockEntrySink {
@@ -22,10 +21,11 @@ export interface LockSpool extends LockEntrySink {
   /** Every entry, read back (for a shard's lock part). */
   entries(): Promise<Record<string, LockedTask>>;
   /**
-   * Writes `head` (models, deployments and the entries kept from before) with this spool's entries
-   * added (the spool's win over `head.tasks` of the same id) at `path`, atomically; then drops the spool.
+   * Writes `head` (models, deployments, entries in memory) with the entries `kept` from the lock before
+   * and this spool's entries (the spool's win over `head.tasks`, which win over `kept`, of the same id)
+   * at `path`, atomically, streamed (store/lock-stream.ts); then drops the spool.
    */
-  writeLock(path: string, head: LockFileContent): Promise<void>;
+  writeLock(path: string, head: LockFileContent, kept?: KeptTasks): Promise<void>;
   /** Drops the spool. */
   discard(): Promise<void>;
 }
@@ -33,17 +33,6 @@ export interface LockSpool extends LockEntrySink {
 const READ_BYTES = 1024 * 1024;
 /** A line's place packed into one number: offset × 2^20 + length. */
 const LENGTH_BITS = 2 ** 20;
-const TASK_INDENT = '\n    ';
-
-/** One task entry as the lock holds it: keys sorted, versions only version ids. */
-function sortedEntry(entry: LockedTask): string {
-  return canonicalJson({ ...entry, version: lockedVersion(entry.version) });
-}
-
-/** A sorted entry at the indent of `tasks`' members. */
-const indented = (sorted: string): string =>
-  JSON.stringify(JSON.parse(sorted), null, 2).replaceAll('\n', TASK_INDENT);
-
 export async function openLockSpool(dir: string): Promise<LockSpool> {
   const spool = await openSpoolFile(dir, 'lock');
   /** Where each id's last entry is (the entry after the tab), read through once. */
@@ -84,31 +73,14 @@ export async function openLockSpool(dir: string): Promise<LockSpool> {
       for (const [id, place] of await index()) all[id] = JSON.parse(await read(place));
       return all;
     },
-    async writeLock(lockPath, head) {
+    async writeLock(lockPath, head, kept) {
       try {
         const places = await index();
-        // `tasks` sorts last: the head's text ends with its (empty) tasks, which the entries replace.
-        const text = lockText({ ...head, tasks: {} });
-        const tail = '{}\n}\n';
-        if (!text.endsWith(`"tasks": ${tail}`)) throw new Error('unexpected lock layout');
-        const ids = [...new Set([...Object.keys(head.tasks), ...places.keys()])].sort();
-        await writeFileStreamed(lockPath, async (write) => {
-          await write(text.slice(0, -tail.length));
-          if (ids.length === 0) {
-            await write(tail);
-            return;
-          }
-          for (const [i, id] of ids.entries()) {
-            await write(`${i === 0 ? '{' : ','}${TASK_INDENT}${JSON.stringify(id)}: `);
-            const place = places.get(id);
-            const sorted =
-              place === undefined ? sortedEntry(head.tasks[id] as LockedTask) : await read(place);
-            await write(indented(sorted));
-          }
-          await write('\n  }\n}\n');
-        }).catch((error: unknown) => {
-          throw writeFailure(error, { path: lockPath, doing: 'write the lock file', place: 'lock' });
-        });
+        const ids = [...places.keys()].sort();
+        async function* spooled(): SortedEntries {
+          for (const id of ids) yield [id, await read(places.get(id) as number)];
+        }
+        await writeMergedLock(lockPath, head, kept, spooled());
       } finally {
         await close();
       }

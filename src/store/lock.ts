@@ -64,13 +64,14 @@ export function emptyLock(): LockFileContent {
 export const lockedVersion = (version: string | null | undefined): string | null =>
   isVersionId(version) ? version : null;
 
-/** The same lock with every version that is not a version id (`hidden`, `dp-…`) as null. */
-function withVersionIds(lock: Partial<LockFileContent>): LockFileContent {
+/** A task entry as read: its version a version id, else null (`hidden`, `dp-…`). */
+export const lockedTask = (task: LockedTask | undefined): LockedTask =>
+  ({ ...task, version: lockedVersion(task?.version) }) as LockedTask;
+
+/** The lock's models and deployments with every version that is not a version id as null (or dropped). */
+export function headWithVersionIds(lock: Partial<LockFileContent>): Omit<LockFileContent, 'tasks'> {
   const models = Object.fromEntries(
     Object.entries(lock.models ?? {}).map(([ref, m]) => [ref, { ...m, version: lockedVersion(m?.version) }]),
-  );
-  const tasks = Object.fromEntries(
-    Object.entries(lock.tasks ?? {}).map(([id, t]) => [id, { ...t, version: lockedVersion(t?.version) }]),
   );
   const deployments = Object.fromEntries(
     Object.entries(lock.deployments ?? {}).filter(
@@ -80,9 +81,15 @@ function withVersionIds(lock: Partial<LockFileContent>): LockFileContent {
   return {
     lockfile_version: 1,
     models,
-    tasks,
     ...(Object.keys(deployments).length > 0 ? { deployments } : {}),
   };
+}
+
+/** The same lock with every version that is not a version id (`hidden`, `dp-…`) as null. */
+function withVersionIds(lock: Partial<LockFileContent>): LockFileContent {
+  const { deployments, ...head } = headWithVersionIds(lock);
+  const tasks = Object.fromEntries(Object.entries(lock.tasks ?? {}).map(([id, t]) => [id, lockedTask(t)]));
+  return { ...head, tasks, ...(deployments === undefined ? {} : { deployments }) };
 }
 
 export async function readLock(path: string): Promise<LockFileContent> {

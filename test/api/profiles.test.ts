@@ -3,14 +3,22 @@
  * (Replicate's advice); `--profile draft` runs the swapped model against the fake, writes to
  * `<out>/draft/` with its own manifest and lock entries, and switching back and forth is a cache hit.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/index.js';
-import { runRecipes, validateRecipes } from '../../src/index.js';
+import { planRecipes, runRecipes, validateRecipes } from '../../src/index.js';
 import { type FakeReplicate, startFakeReplicate } from '../fake-replicate/index.js';
 import { runCli } from '../helpers/cli.js';
+
+/** The files this process holds open whose path starts with `prefix` (Linux's /proc; none elsewhere). */
+async function filesOpenUnder(prefix: string): Promise<string[]> {
+  const fds = await readdir('/proc/self/fd').catch(() => []);
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+  const real = join(await realpath(join(prefix, '..')), prefix.slice(prefix.lastIndexOf('/') + 1));
+  return targets.filter((target) => target.startsWith(prefix) || target.startsWith(real));
+}
 
 const TOKEN = 'fake-profiles-token';
 const RECIPE = `name: heroes
@@ -137,6 +145,15 @@ describe('profiles', () => {
     const refinal = await runRecipes(['heroes.yaml'], { cwd: dir, out: 'out', replicate: replicate() });
     expect([redraft.status, refinal.status]).toEqual(['ok', 'ok']);
     expect(fake.counts.create).toBe(creates);
+    // The lock each read before the run (indexed on disk, held open) is closed when it is done.
+    const plannedDraft = await planRecipes(['heroes.yaml'], {
+      cwd: dir,
+      profile: 'draft',
+      replicate: replicate(),
+    });
+    expect(plannedDraft.lockPath).toBe(join(dir, 'assetgen.lock'));
+    await validateRecipes(['heroes.yaml'], { cwd: dir });
+    expect(await filesOpenUnder(join(dir, 'assetgen.lock'))).toEqual([]);
     const frozen = await runCli(['check', 'heroes.yaml', '--profile', 'draft'], { cwd: dir });
     expect(frozen.err).toContain('checked: made 0, cached 1, failed 0');
     expect(frozen.code).toBe(0);

@@ -1,11 +1,16 @@
-/** The lock streamed from a spool: the same bytes as the lock built in memory and written whole. */
+/**
+ * The lock streamed from a spool, merged with the entries kept from the lock before (in memory, or
+ * indexed on disk: store/lock-index.ts): the same bytes as the lock merged in memory and written whole.
+ */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeLock } from '../../src/api/lock-merge.js';
-import { type LockedTask, type LockFileContent, writeLock } from '../../src/store/lock.js';
+import { type LockedTask, type LockFileContent, lockTaskProfile, writeLock } from '../../src/store/lock.js';
+import { openLock } from '../../src/store/lock-index.js';
 import { openLockSpool } from '../../src/store/lock-spool.js';
+import { type LockView, lockView } from '../../src/store/lock-tasks.js';
 
 const PIN = 'f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa';
 const task = (n: number, version: string | null = null): LockedTask => ({
@@ -28,21 +33,48 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The merge as it was done in memory before mergeLock streamed: the reference for the bytes. */
+function mergedInMemory(
+  before: LockFileContent,
+  run: LockFileContent,
+  recipes: string[],
+  complete: boolean,
+): LockFileContent {
+  const ran = new Set(
+    complete ? recipes.map((recipe) => (recipe.includes('@') ? recipe : `${recipe}@`)) : [],
+  );
+  const tasks = Object.fromEntries(
+    Object.entries(before.tasks).filter(
+      ([id]) => !ran.has(`${id.slice(0, id.indexOf('/'))}@${lockTaskProfile(id) ?? ''}`),
+    ),
+  );
+  const deployments = { ...before.deployments, ...run.deployments };
+  return {
+    lockfile_version: 1,
+    models: { ...before.models, ...run.models },
+    tasks: { ...tasks, ...run.tasks },
+    ...(Object.keys(deployments).length > 0 ? { deployments } : {}),
+  };
+}
+
 async function bothWays(
   before: LockFileContent,
   run: LockFileContent,
   recipes: string[],
   complete: boolean,
+  /** The lock before as the run sees it (default: `before` in memory). */
+  seen: LockView = lockView(before),
 ): Promise<[string, string]> {
   const whole = join(dir, 'whole.lock');
-  await writeLock(whole, mergeLock(before, run, recipes, complete));
+  await writeLock(whole, mergedInMemory(before, run, recipes, complete));
   const spool = await openLockSpool(join(dir, 'tmp'));
   // In any order, some ids twice (a retried step): the last entry wins, as in a Map.
   const ids = Object.keys(run.tasks).reverse();
   for (const id of ids) spool.set(id, task(999));
   for (const id of ids) spool.set(id, run.tasks[id] as LockedTask);
   const streamed = join(dir, 'streamed.lock');
-  await spool.writeLock(streamed, mergeLock(before, { ...run, tasks: {} }, recipes, complete));
+  const { head, kept } = mergeLock(seen, { ...run, tasks: {} }, recipes, complete);
+  await spool.writeLock(streamed, head, kept);
   return [await readFile(whole, 'utf8'), await readFile(streamed, 'utf8')];
 }
 
@@ -90,6 +122,47 @@ describe('lock spool', () => {
     const before: LockFileContent = { ...empty, tasks: { 'other/x#gen': task(1) } };
     [whole, streamed] = await bothWays(before, empty, ['shots@'], true);
     expect(streamed).toBe(whole);
+  });
+
+  it('merges a lock before indexed on disk as the lock merged in memory: other recipes, profiles, overlaps', async () => {
+    const tasks: Record<string, LockedTask> = {};
+    for (let n = 0; n < 3_000; n++) {
+      const recipe = ['shots', 'other', 'shots-b', 'ü'][n % 4];
+      const profile = n % 5 === 0 ? '@draft' : n % 5 === 1 ? '@final' : '';
+      tasks[`${recipe}/a${n}"${n % 3 ? '' : '\\é'}/k-${n % 7}#${n % 2 ? 'up' : 'gen'}${profile}`] = task(
+        n,
+        n % 3 ? PIN : 'hidden',
+      );
+    }
+    const before: LockFileContent = {
+      lockfile_version: 1,
+      models: { 'nightmareai/real-esrgan': { version: PIN, official: false, schema: 'abc' } },
+      tasks,
+      deployments: { 'acme/fast': { model: 'black-forest-labs/flux-schnell', version: PIN } },
+    };
+    const beforePath = join(dir, 'assetgen.lock');
+    await writeLock(beforePath, before);
+    // The run re-made half the entries of `shots` (default profile and draft), and some new ones.
+    const ran: Record<string, LockedTask> = {};
+    for (const [i, id] of Object.keys(tasks).entries())
+      if (id.startsWith('shots/') && i % 2 === 0) ran[id] = task(i + 10_000, PIN);
+    for (let n = 0; n < 500; n++) ran[`shots/new${n}#gen${n % 2 ? '@draft' : ''}`] = task(n + 20_000);
+    const run: LockFileContent = {
+      lockfile_version: 1,
+      models: { 'black-forest-labs/flux-schnell': { version: null, official: true } },
+      tasks: ran,
+    };
+    for (const recipes of [['shots@'], ['shots@draft', 'other@']])
+      for (const complete of [true, false]) {
+        const indexed = await openLock(beforePath);
+        try {
+          expect(indexed.tasks.size).toBe(3_000);
+          const [whole, streamed] = await bothWays(before, run, recipes, complete, indexed);
+          expect(streamed).toBe(whole);
+        } finally {
+          await indexed.close();
+        }
+      }
   });
 
   it('gives its entries back for a shard part; discard leaves no spool', async () => {

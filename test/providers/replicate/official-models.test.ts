@@ -16,6 +16,7 @@ import { parseRecipeText } from '../../../src/recipe/index.js';
 import { runPlan } from '../../../src/run/runner.js';
 import { createCache } from '../../../src/store/cache.js';
 import { emptyLock, type LockFileContent, readLock, writeLock } from '../../../src/store/lock.js';
+import { lockView } from '../../../src/store/lock-tasks.js';
 import {
   createWallClock,
   type FakeReplicate,
@@ -204,7 +205,7 @@ outputs:
       provider: createReplicateProvider({ token: CANARY, baseUrl: fake.baseUrl, poll: { firstDelayMs: 10 } }),
       cache: createCache(join(dir.path, options.cache)),
       outDir: join(dir.path, 'out'),
-      lock: options.lock ?? emptyLock(),
+      lock: lockView(options.lock ?? emptyLock()),
       ...(options.frozen ? { frozen: true } : {}),
       ...(options.force ? { force: true } : {}),
     });
