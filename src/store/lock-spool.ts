@@ -40,21 +40,33 @@ export async function openLockSpool(dir: string): Promise<LockSpool> {
     await spool.settle();
     const places = new Map<string, number>();
     const { size } = spool;
-    let carry = Buffer.alloc(0);
-    let carryAt = 0;
-    for (let at = 0; at < size; at += READ_BYTES) {
-      const chunk = Buffer.concat([carry, await spool.read(at, Math.min(READ_BYTES, size - at))]);
+    // One buffer, read into again and again (a buffer per read was 2 × the spool's size of native garbage
+    // waiting for a GC: 90 MB at 100,000 tasks); the line cut at its end moves to its start.
+    let buffer = Buffer.allocUnsafe(READ_BYTES);
+    let filled = 0;
+    let bufferAt = 0;
+    while (bufferAt + filled < size) {
+      if (filled === buffer.length) {
+        const longer = Buffer.allocUnsafe(buffer.length * 2); // a line longer than the buffer
+        buffer.copy(longer, 0, 0, filled);
+        buffer = longer;
+      }
+      const length = Math.min(buffer.length - filled, size - bufferAt - filled);
+      await spool.readInto(buffer, filled, bufferAt + filled, length);
+      filled += length;
+      const view = buffer.subarray(0, filled);
       let start = 0;
-      for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
-        const tab = chunk.indexOf(9, start);
-        const id = JSON.parse(chunk.toString('utf8', start, tab)) as string;
-        const length = end - tab - 1;
-        if (length >= LENGTH_BITS) throw new RangeError(`the lock entry of ${id} is too long`);
-        places.set(id, (carryAt + tab + 1) * LENGTH_BITS + length);
+      for (let end = view.indexOf(10); end !== -1; end = view.indexOf(10, start)) {
+        const tab = view.indexOf(9, start);
+        const id = JSON.parse(view.toString('utf8', start, tab)) as string;
+        const entryLength = end - tab - 1;
+        if (entryLength >= LENGTH_BITS) throw new RangeError(`the lock entry of ${id} is too long`);
+        places.set(id, (bufferAt + tab + 1) * LENGTH_BITS + entryLength);
         start = end + 1;
       }
-      carry = chunk.subarray(start);
-      carryAt += start;
+      buffer.copyWithin(0, start, filled);
+      bufferAt += start;
+      filled -= start;
     }
     return places;
   };

@@ -21,6 +21,8 @@ export interface SpoolFile {
   settle(): Promise<void>;
   /** `length` bytes at `offset` (of what was settled). */
   read(offset: number, length: number): Promise<Buffer>;
+  /** Reads `length` bytes at `offset` into `target` from `at` (a reader's own buffer, used again). */
+  readInto(target: Buffer, at: number, offset: number, length: number): Promise<void>;
   /** Everything appended so far, in bytes. */
   readonly size: number;
   /** Closes and removes the file (again: nothing). */
@@ -55,6 +57,15 @@ export async function openSpoolFile(dir: string, kind: string): Promise<SpoolFil
     return writing;
   };
 
+  const readInto = async (target: Buffer, at: number, offset: number, length: number): Promise<void> => {
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(target, at + done, length - done, offset + done);
+      if (bytesRead === 0) throw new Error(`the ${kind} spool ended early`);
+      done += bytesRead;
+    }
+  };
+
   return {
     append(bytes) {
       if (closed) throw new Error(`the ${kind} spool is closed`);
@@ -70,14 +81,10 @@ export async function openSpoolFile(dir: string, kind: string): Promise<SpoolFil
     },
     async read(offset, length) {
       const bytes = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(bytes, done, length - done, offset + done);
-        if (bytesRead === 0) throw new Error(`the ${kind} spool ended early`);
-        done += bytesRead;
-      }
+      await readInto(bytes, 0, offset, length);
       return bytes;
     },
+    readInto,
     get size() {
       return size;
     },

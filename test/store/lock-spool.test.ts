@@ -10,6 +10,7 @@ import { mergeLock } from '../../src/api/lock-merge.js';
 import { type LockedTask, type LockFileContent, lockTaskProfile, writeLock } from '../../src/store/lock.js';
 import { openLock } from '../../src/store/lock-index.js';
 import { openLockSpool } from '../../src/store/lock-spool.js';
+import { sortedEntry } from '../../src/store/lock-stream.js';
 import { type LockView, lockView } from '../../src/store/lock-tasks.js';
 
 const PIN = 'f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa';
@@ -112,6 +113,27 @@ describe('lock spool', () => {
     for (let n = 0; n < 8_000; n++) tasks[`big/a${n}#gen`] = task(n, PIN);
     const [whole, streamed] = await bothWays(empty, { ...empty, tasks }, ['big@'], true);
     expect(whole.length).toBeGreaterThan(2 * 2 ** 20);
+    expect(streamed).toBe(whole);
+  });
+
+  it('reads entries longer than its read buffer (1 MB) among short ones', async () => {
+    const empty: LockFileContent = { lockfile_version: 1, models: {}, tasks: {} };
+    const tasks: Record<string, LockedTask> = {};
+    for (let n = 0; n < 40; n++) {
+      const entry = task(n, PIN);
+      // Every tenth entry holds ~0.6 MB of outputs: two of them do not fit in one read together.
+      if (n % 10 === 3) entry.outputs = Array.from({ length: 9_000 }, (_, i) => `${'o'.repeat(60)}${i}`);
+      tasks[`long/a${n}#gen`] = entry;
+    }
+    // And one whose line (id, tab, entry) is longer than the buffer itself: the entry 2^20 - 2 bytes long.
+    const longest = task(99, PIN);
+    longest.outputs = ['x'];
+    const padding = 2 ** 20 - 2 - sortedEntry(longest).length;
+    longest.outputs = ['x'.repeat(1 + padding)];
+    expect(sortedEntry(longest).length).toBe(2 ** 20 - 2);
+    tasks['long/the-longest-entry#gen'] = longest;
+    const [whole, streamed] = await bothWays(empty, { ...empty, tasks }, ['long@'], true);
+    expect(whole.length).toBeGreaterThan(3 * 2 ** 20);
     expect(streamed).toBe(whole);
   });
 
