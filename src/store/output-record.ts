@@ -87,8 +87,10 @@ export interface OutputRecord {
 export interface OutputRecordOptions {
   /** How long a run's claim or the lock counts without renewal (default 30 s). */
   leaseMs?: number;
-  /** Paths a sorting chunk of the fold holds before it is spilled (default 16,384; small in tests). */
+  /** Paths a sorting chunk of the fold holds before it is spilled (default 1,024; small in tests). */
   sortChunk?: number;
+  /** Sorted run files of one level of the fold merged into one at this many (default 32; small in tests). */
+  mergeFan?: number;
   /** For tests: host, pid and liveness check of the claims. */
   host?: string;
   pid?: number;
@@ -235,6 +237,7 @@ export async function openOutputRecord(
         scratchDir,
         now,
         ...(options.sortChunk === undefined ? {} : { sortChunk: options.sortChunk }),
+        ...(options.mergeFan === undefined ? {} : { mergeFan: options.mergeFan }),
       });
       const folders = new Set(recorded.keys());
       const forgotten = new Set<string>();
