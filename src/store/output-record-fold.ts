@@ -112,7 +112,7 @@ export interface FoldOptions {
   scratchDir: string;
   /** Paths a chunk holds before it is spilled (default SORT_CHUNK). */
   sortChunk?: number;
-  /** Run files merged into one when there are this many (default MERGE_FAN; small in tests). */
+  /** Run files of one level merged into one at this many (default MERGE_FAN; small in tests). */
   mergeFan?: number;
   /** A folder's time when the record does not say (format 1 kept none). */
   now: string;
