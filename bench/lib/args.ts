@@ -1,4 +1,7 @@
-/** Command-line options of `npm run bench -- [--only 1,3] [--quick] [--unit-ms N] [--out FILE] [--keep]`. */
+/**
+ * Command-line options of `npm run bench -- [--only 1,3] [--quick] [--unit-ms N] [--out FILE] [--keep]
+ * [--scale-dir DIR]`.
+ */
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions } from './context.js';
 
@@ -11,7 +14,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --quick        small workloads (smoke run, about a minute)
   --unit-ms N    real milliseconds per simulated unit of model time (default ${DEFAULT_UNIT_MS})
   --out FILE     where to write the results (default bench/results.json)
-  --keep         keep the work folder`;
+  --keep         keep the work folder
+  --scale-dir D  where S5 writes its runs (default: /dev/shm when it is a tmpfs, else the work folder)`;
 
 function fail(message: string): never {
   throw new Error(`${message}\n${USAGE}`);
@@ -25,6 +29,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions | 'help' {
     unitMs: DEFAULT_UNIT_MS,
     resultsPath: DEFAULT_RESULTS,
     keep: false,
+    scaleDir: undefined as string | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -59,6 +64,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions | 'help' {
       }
       case '--out':
         options.resultsPath = value();
+        break;
+      case '--scale-dir':
+        options.scaleDir = value();
         break;
       default:
         fail(`unknown option ${JSON.stringify(arg)}`);

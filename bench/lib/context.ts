@@ -14,6 +14,8 @@ export interface BenchOptions {
   resultsPath: string;
   /** Keep the work folder (for inspection). */
   keep: boolean;
+  /** Where S5 writes its runs (default: a tmpfs when there is one, see scenarios/scale.ts). */
+  scaleDir?: string;
 }
 
 export interface ScenarioRow {
