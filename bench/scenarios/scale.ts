@@ -6,10 +6,10 @@
  * S5d) runs only when S5 is picked (`--only 5`) or in a quick run (5,000 then).
  *
  * The runs' folders are on a tmpfs (/dev/shm) when there is one, `--scale-dir` picks another: on this
- * machine's ext4 without a journal, every file created searches past the inodes deleted in the last few
- * minutes (the kernel's `recently_deleted`), so a run's first minutes cost more per asset than its later
- * ones whatever its size — measured 2026-12-02: 1,000 assets 37.5 and 36.6 ms each on ext4 against 26.3 and
- * 23.9 on tmpfs, 10,000 assets 25.7 on both. That is the disk's recent history, not the number of assets.
+ * machine's ext4 without a journal, creating a file passes over the inodes freed in the last minutes (perf:
+ * ~10 % of a 1,000-asset run's CPU in the kernel's `recently_deleted`), which weighs on short runs —
+ * measured 2026-12-02: 1,000 assets 37.5 and 36.6 ms each on ext4 against 26.3 and 23.9 on tmpfs, 10,000
+ * assets 25.7 on both.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
@@ -73,24 +73,20 @@ interface ScaleFolder {
   remove(): Promise<void>;
 }
 
-/** `--scale-dir`, else a fresh folder on /dev/shm when it is a tmpfs, else the bench's work folder. */
+/** A fresh folder in `--scale-dir`, else on /dev/shm when it is a tmpfs, else the bench's work folder. */
 async function scaleFolder(context: BenchContext): Promise<ScaleFolder> {
-  const keep = async (): Promise<void> => {};
-  if (context.options.scaleDir !== undefined) {
-    await mkdir(context.options.scaleDir, { recursive: true });
-    const path = await mkdtemp(join(context.options.scaleDir, 'assetgen-scale-'));
-    return {
-      path,
-      filesystem: await filesystemOf(path),
-      remove: context.options.keep ? keep : () => rmTree(path),
-    };
-  }
+  const { scaleDir, keep } = context.options;
   const shm = await statfs('/dev/shm').catch(() => undefined);
-  if (shm?.type === TMPFS_MAGIC) {
-    const path = await mkdtemp(join('/dev/shm', 'assetgen-scale-'));
-    return { path, filesystem: 'tmpfs', remove: context.options.keep ? keep : () => rmTree(path) };
-  }
-  return { path: context.workDir, filesystem: await filesystemOf(context.workDir), remove: keep };
+  const base = scaleDir ?? (shm?.type === TMPFS_MAGIC ? '/dev/shm' : undefined);
+  if (base === undefined)
+    return { path: context.workDir, filesystem: await filesystemOf(context.workDir), remove: async () => {} };
+  await mkdir(base, { recursive: true });
+  const path = await mkdtemp(join(base, 'assetgen-scale-'));
+  return {
+    path,
+    filesystem: await filesystemOf(path),
+    remove: () => (keep ? Promise.resolve() : rmTree(path)),
+  };
 }
 
 const rmTree = (path: string): Promise<void> => rm(path, { recursive: true, force: true });
