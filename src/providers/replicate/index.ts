@@ -6,6 +6,7 @@
  * in-flight set. Nothing reads the environment; the CLI passes the token, `REPLICATE_API_BASE_URL` and
  * `REPLICATE_WEBHOOK_SECRET` in.
  */
+import { setMaxListeners } from 'node:events';
 import { expected, ProviderError, UsageError } from '../../errors.js';
 import { verifyImage } from '../../image/index.js';
 import type { PredictionRequest, PredictionResult, Provider } from '../types.js';
@@ -101,7 +102,10 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Prov
     maxAttempts: Math.max(1, options.maxAttempts ?? 6),
     warn,
   };
+  // Provider-wide abort: every task in flight listens to it (and lets go when it ends), so up to
+  // `concurrency` listeners at once are expected — lift Node's leak warning, which fires at 11.
   const closing = new AbortController();
+  setMaxListeners(0, closing.signal);
   const inFlight = new Map<string, ErrorContext>();
   const cancelRemote = createCanceller(ctx);
   let receiver: Promise<WebhookReceiver> | undefined;

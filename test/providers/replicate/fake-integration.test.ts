@@ -2,7 +2,8 @@
  * The provider against the project's fake Replicate server (test/fake-replicate): the same SDK paths,
  * faults injected by the fake, counts taken from it.
  */
-import { writeFile } from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -122,6 +123,35 @@ describe.each(PROFILES)('replicate provider against the fake Replicate (%s repli
     expect(seen).toEqual([{ downloads: 0, actualUsd: result.actualUsd }]);
     expect(result.actualUsd).toBeGreaterThan(0);
     expect(fake.counts.download).toBe(2);
+  });
+
+  it('16 predictions at once on one provider raise no listener-leak warning', async () => {
+    await start();
+    const processWarnings: string[] = [];
+    const onWarning = (warning: Error) => processWarnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      // The runner's signal, as runPlan makes it: shared by every task, its own warning lifted.
+      const shared = new AbortController().signal;
+      setMaxListeners(0, shared);
+      const p = provider();
+      const results = await Promise.all(
+        Array.from({ length: 16 }, async (_, i) => {
+          const workDir = join(dir.path, `task-${i}`);
+          await mkdir(workDir);
+          return p.predict(
+            request(SCHNELL, { prompt: `mug ${i}` }, { taskKey: `k${i}`, signal: shared, workDir }),
+          );
+        }),
+      );
+      expect(results).toHaveLength(16);
+      expect(fake.counts.create).toBe(16);
+      // Node reports the warning on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(processWarnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('a connection reset after the create was processed does not make a second prediction', async () => {
