@@ -26,6 +26,12 @@ const timer = setInterval(sample, 50);
 const started = performance.now();
 /** performance.now() of each asset-finished line, in order. */
 const finishedAt = new Float64Array(input.assets);
+/** The steady window: the assets finished at the 10 % and the 90 % marks (0-based indexes). */
+const steadyFrom = Math.floor(input.assets * 0.1);
+const steadyTo = Math.min(input.assets - 1, Math.floor(input.assets * 0.9));
+/** process.cpuUsage() (user and system µs of this process, all threads) when those two assets finished. */
+let cpuAtFrom;
+let cpuAtTo;
 let finished = 0;
 let lines = 0;
 let errors = '';
@@ -35,6 +41,8 @@ const io = {
     lines++;
     if (text.startsWith('{"v":1,"type":"asset-finished"')) {
       if (finished < finishedAt.length) finishedAt[finished] = performance.now();
+      if (finished === steadyFrom) cpuAtFrom = process.cpuUsage();
+      if (finished === steadyTo) cpuAtTo = process.cpuUsage(cpuAtFrom);
       finished++;
     } else if (text.startsWith('{"v":1,"type":"summary"')) summary = JSON.parse(text);
   },
@@ -69,12 +77,7 @@ const ended = performance.now();
 sample();
 clearInterval(timer);
 
-/** Milliseconds per asset between the asset that finished at fraction `from` and the one at `to`. */
-const steadyMs = (from, to) => {
-  const a = Math.floor(finished * from);
-  const b = Math.min(finished - 1, Math.floor(finished * to));
-  return b > a ? (finishedAt[b] - finishedAt[a]) / (b - a) : Number.NaN;
-};
+const steadyCount = finished === input.assets ? steadyTo - steadyFrom : 0;
 const output = {
   exitCode,
   assets: input.assets,
@@ -89,7 +92,15 @@ const output = {
   /** After the last asset: manifest, lock, stale check, record, journal. */
   afterLastMs: finished > 0 ? ended - finishedAt[finished - 1] : Number.NaN,
   /** Per asset between the 10 % and the 90 % finished marks: start-up and tail left out. */
-  steadyMsPerAsset: steadyMs(0.1, 0.9),
+  steadyMsPerAsset:
+    steadyCount > 0 ? (finishedAt[steadyTo] - finishedAt[steadyFrom]) / steadyCount : Number.NaN,
+  /**
+   * CPU milliseconds (user + system, every thread: JS, libuv's pool, libvips) per asset in the same window.
+   * Time the host takes from this VM (steal) counts in the wall time above but not here.
+   */
+  steadyCpuMsPerAsset:
+    steadyCount > 0 && cpuAtTo ? (cpuAtTo.user + cpuAtTo.system) / 1000 / steadyCount : Number.NaN,
+  steadySystemMsPerAsset: steadyCount > 0 && cpuAtTo ? cpuAtTo.system / 1000 / steadyCount : Number.NaN,
   startRss,
   peakRss,
   maxRss: process.resourceUsage().maxRSS * 1024,

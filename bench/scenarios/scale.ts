@@ -12,7 +12,7 @@
  * assets 25.7 on both.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -54,6 +54,10 @@ interface ScaleChildOutput {
   afterLastMs: number;
   /** Per asset between the 10 % and 90 % finished marks. */
   steadyMsPerAsset: number;
+  /** CPU ms (user + system, all threads) per asset in the same window: host steal does not count here. */
+  steadyCpuMsPerAsset: number;
+  /** Its system part. */
+  steadySystemMsPerAsset: number;
   startRss: number;
   peakRss: number;
   maxRss: number;
@@ -61,6 +65,18 @@ interface ScaleChildOutput {
   peakHeapTotal: number;
   /** The most RSS outside the JS heap (native: sharp/libvips, buffers, malloc). */
   peakNonHeap: number;
+  /** Set by runSize: the share of this VM's CPU time the host took (steal) during the run, on Linux. */
+  hostSteal?: number;
+}
+
+/** The machine's CPU ticks from /proc/stat: all, and the steal column; undefined where there is none. */
+async function cpuTicks(): Promise<{ total: number; steal: number } | undefined> {
+  const stat = await readFile('/proc/stat', 'utf8').catch(() => undefined);
+  const fields = stat?.split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number);
+  if (fields === undefined || fields.length < 8) return undefined;
+  // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+  const counted = fields.slice(0, 8);
+  return { total: counted.reduce((sum, n) => sum + n, 0), steal: counted[7] ?? 0 };
 }
 
 /** statfs's type of a tmpfs (linux/magic.h). */
@@ -115,11 +131,14 @@ async function runSize(context: BenchContext, folder: string, assets: number): P
       cacheDir: join(dir, 'cache'),
       outDir: join(dir, 'out'),
     };
+    const before = await cpuTicks();
     const { stdout } = await promisify(execFile)(process.execPath, [CHILD], {
       env: { ...process.env, BENCH_SCALE_INPUT: JSON.stringify(input) },
       maxBuffer: 1024 * 1024,
     });
+    const after = await cpuTicks();
     const output = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ScaleChildOutput;
+    if (before && after) output.hostSteal = (after.steal - before.steal) / (after.total - before.total || 1);
     if (output.exitCode !== 0 || output.made !== assets)
       throw new Error(
         `S5: the run of ${assets} assets did not finish (exit ${output.exitCode}):\n${output.errors}`,
@@ -164,6 +183,7 @@ async function scaleRows(context: BenchContext, folder: ScaleFolder): Promise<Sc
   const c = await runSize(context, folder.path, large);
   // Steady state (10 %–90 % of the assets finished): what one more asset costs, start-up and tail apart.
   const ratio = c.steadyMsPerAsset / a.steadyMsPerAsset;
+  const cpuRatio = c.steadyCpuMsPerAsset / a.steadyCpuMsPerAsset;
   const whole = perAsset(c) / perAsset(a);
   rows.push(
     {
@@ -176,7 +196,9 @@ async function scaleRows(context: BenchContext, folder: ScaleFolder): Promise<Sc
       summary:
         `${small}: ${a.steadyMsPerAsset.toFixed(2)} ms/asset, ${middle}: ${b.steadyMsPerAsset.toFixed(2)}, ` +
         `${large}: ${c.steadyMsPerAsset.toFixed(2)}; whole run per asset ${perAsset(a).toFixed(2)} → ` +
-        `${perAsset(c).toFixed(2)} ms (${whole.toFixed(2)} ×); ${timing(c)}; on ${folder.filesystem}`,
+        `${perAsset(c).toFixed(2)} ms (${whole.toFixed(2)} ×); CPU per asset (user + system, steady) ` +
+        `${cpu(a)}, ${cpu(b)}, ${cpu(c)} (${cpuRatio.toFixed(2)} ×); host steal during the runs ` +
+        `${steal(a)}, ${steal(b)}, ${steal(c)}; ${timing(c)}; on ${folder.filesystem}`,
       details: { filesystem: folder.filesystem, large: c },
     },
     {
@@ -195,6 +217,10 @@ async function scaleRows(context: BenchContext, folder: ScaleFolder): Promise<Sc
 
 const peakOf = (out: ScaleChildOutput): number => Math.max(out.peakRss, out.maxRss);
 const perAsset = (out: ScaleChildOutput): number => out.totalMs / out.assets;
+const cpu = (out: ScaleChildOutput): string =>
+  `${out.steadyCpuMsPerAsset.toFixed(2)} ms (system ${out.steadySystemMsPerAsset.toFixed(2)})`;
+const steal = (out: ScaleChildOutput): string =>
+  out.hostSteal === undefined ? 'n/a' : `${(out.hostSteal * 100).toFixed(0)} %`;
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(0)} MB`;
 const memory = (out: ScaleChildOutput): string =>
   `start ${mb(out.startRss)}, peak JS heap ${mb(out.peakHeapUsed)} used of ${mb(out.peakHeapTotal)}, ` +
