@@ -4,23 +4,38 @@
  * runs the local image work and finds any paid task that would have to run — and only when that pass
  * succeeded a second one that restores the outputs from the cache. The caller sees one run: each step's
  * events once (from the first pass), each output and asset once (from the second), one `run-finished`,
- * and a result whose steps say `cache_hit: false` when the first pass made them.
+ * and entries whose steps say `cache_hit: false` when the first pass made them.
+ *
+ * Neither pass keeps the assets' entries: the first remembers only the steps it made (and the entries of
+ * assets that did not finish, for the report), the second streams each entry to `onAsset` as it comes.
  */
+import type { ManifestAsset } from '../manifest/types.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunEvent, RunEventListener } from '../run/events.js';
 import { type RunOptions, type RunResult, runPlan } from '../run/runner.js';
+
+type AssetSink = NonNullable<RunOptions['onAsset']>;
 
 const isOutputTask = (event: RunEvent): boolean => 'task' in event && event.task.model === 'output';
 
 export const completed = (result: RunResult): boolean =>
   result.failed + result.skipped === 0 && !result.cancelled;
 
+/** Where a step sits in the plan, and its id: a step the verifying pass made is found again by it. */
+const stepKey = (recipeIndex: number, position: number, stepIndex: number, id: string): string =>
+  `${recipeIndex}:${position}:${stepIndex}:${id}`;
+
 export async function runFrozenInTwoPasses(
   plan: Plan,
   options: RunOptions,
   emit: RunEventListener,
+  onAsset: AssetSink,
 ): Promise<RunResult> {
   let verifyEnd: RunEvent | undefined;
+  /** The steps the verifying pass made (not cache hits): their duration, by stepKey. */
+  const madeSteps = new Map<string, number>();
+  /** The verifying pass's assets that did not finish: handed on when that pass fails. */
+  const unfinished: [number, number, ManifestAsset][] = [];
   const verdict = await runPlan(plan, {
     ...options,
     writeOutputs: false,
@@ -28,11 +43,19 @@ export async function runFrozenInTwoPasses(
       if (event.type === 'run-finished') verifyEnd = event;
       else if (event.type !== 'asset-finished' && !isOutputTask(event)) emit(event);
     },
+    onAsset: (recipeIndex, position, entry) => {
+      if (entry.status !== 'ok') unfinished.push([recipeIndex, position, entry]);
+      for (const [s, step] of entry.steps.entries())
+        if (!step.cache_hit) madeSteps.set(stepKey(recipeIndex, position, s, step.id), step.duration_ms);
+    },
   });
   if (!completed(verdict)) {
+    for (const [recipeIndex, position, entry] of unfinished) await onAsset(recipeIndex, position, entry);
     if (verifyEnd !== undefined) emit(verifyEnd);
     return verdict;
   }
+  unfinished.length = 0;
+  const counts = { made: 0, cached: 0 };
   const restored = await runPlan(plan, {
     ...options,
     writeOutputs: true,
@@ -41,32 +64,33 @@ export async function runFrozenInTwoPasses(
       if ('task' in event && !isOutputTask(event) && event.type !== 'task-failed') return;
       emit(event);
     },
+    onAsset: (recipeIndex, position, entry) => {
+      markMadeSteps(entry, recipeIndex, position, madeSteps);
+      if (entry.status === 'ok') {
+        if (entry.steps.every((step) => step.cache_hit)) counts.cached++;
+        else counts.made++;
+      }
+      return onAsset(recipeIndex, position, entry);
+    },
   });
-  const result = mergePasses(verdict, restored);
+  const result: RunResult = { ...restored, ...counts, durationMs: verdict.durationMs + restored.durationMs };
   const { made, cached, failed, skipped, spentUsd, cancelled, durationMs } = result;
   emit({ type: 'run-finished', made, cached, failed, skipped, spentUsd, cancelled, durationMs });
   return result;
 }
 
-/** The restoring pass's result, with what the verifying pass made marked as made (not cached). */
-function mergePasses(verdict: RunResult, restored: RunResult): RunResult {
-  for (const [r, recipe] of restored.recipes.entries()) {
-    for (const [a, asset] of recipe.assets.entries()) {
-      const earlier = verdict.recipes[r]?.assets[a];
-      for (const [s, step] of asset.steps.entries()) {
-        const first = earlier?.steps[s];
-        if (first === undefined || first.id !== step.id || first.cache_hit) continue;
-        step.cache_hit = false;
-        step.duration_ms = first.duration_ms;
-      }
-    }
+/** The restoring pass's entry, with the steps the verifying pass made marked as made (not cached). */
+function markMadeSteps(
+  entry: ManifestAsset,
+  recipeIndex: number,
+  position: number,
+  madeSteps: ReadonlyMap<string, number>,
+): void {
+  for (const [s, step] of entry.steps.entries()) {
+    if (!step.cache_hit) continue;
+    const duration = madeSteps.get(stepKey(recipeIndex, position, s, step.id));
+    if (duration === undefined) continue;
+    step.cache_hit = false;
+    step.duration_ms = duration;
   }
-  const ok = restored.recipes.flatMap((recipe) => recipe.assets).filter((asset) => asset.status === 'ok');
-  const cached = ok.filter((asset) => asset.steps.every((step) => step.cache_hit)).length;
-  return {
-    ...restored,
-    made: ok.length - cached,
-    cached,
-    durationMs: verdict.durationMs + restored.durationMs,
-  };
 }

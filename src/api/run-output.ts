@@ -48,8 +48,6 @@ export interface RunOutputOptions {
 export interface RunOutput {
   /** For `RunOptions.onAsset`: streams the entry, notes a problem. */
   onAsset(recipeIndex: number, position: number, entry: ManifestAsset): Promise<void>;
-  /** Feeds a result kept in memory (a frozen run's two passes) as if its entries had streamed. */
-  addAll(result: RunResult): Promise<void>;
   readonly problems: AssetProblem[];
   /**
    * Every path the written manifest lists (its own name included): this run's outputs and those of the
@@ -105,10 +103,6 @@ export async function openRunOutput(options: RunOutputOptions): Promise<RunOutpu
     onAsset,
     problems,
     listedPaths: () => listed,
-    async addAll(result) {
-      for (const [recipeIndex, { assets }] of result.recipes.entries())
-        for (const [position, entry] of assets.entries()) await onAsset(recipeIndex, position, entry);
-    },
     async writeManifest() {
       const fallback = providerEntry(options.provider);
       const file = shard === undefined ? MANIFEST_FILE : manifestPartName(shard);

@@ -292,19 +292,20 @@ async function executeSession(
         lock: writesLock ? { path: lockPath, before: lock } : null,
       });
     }
-    // A frozen run the probe cannot prove complete verifies before it writes (frozen-run.ts).
+    // A frozen run the probe cannot prove complete verifies before it writes (frozen-run.ts); a frozen
+    // run always has an output (only `check` has none).
     const twoPasses = mode === 'frozen' && !session.probe.complete;
     // Lock entries go to the lock's spool when the run writes a lock, else nowhere (run-output.ts).
     base.lockEntries = output?.lockEntries ?? NO_LOCK;
-    const result = twoPasses
-      ? await runFrozenInTwoPasses(plan, base, runnerEmit)
-      : await runPlan(plan, {
-          ...base,
-          onEvent: runnerEmit,
-          writeOutputs: mode !== 'check',
-          ...(output === undefined ? {} : { onAsset: output.onAsset }),
-        });
-    if (twoPasses) await output?.addAll(result);
+    const result =
+      twoPasses && output !== undefined
+        ? await runFrozenInTwoPasses(plan, base, runnerEmit, output.onAsset)
+        : await runPlan(plan, {
+            ...base,
+            onEvent: runnerEmit,
+            writeOutputs: mode !== 'check',
+            ...(output === undefined ? {} : { onAsset: output.onAsset }),
+          });
     const complete = completed(result);
     await recorder?.close(); // this run's segment is complete: the record folds it in below
     if (recorder?.error !== undefined) warn(recorder.error);
