@@ -101,6 +101,15 @@ const output = {
   steadyCpuMsPerAsset:
     steadyCount > 0 && cpuAtTo ? (cpuAtTo.user + cpuAtTo.system) / 1000 / steadyCount : Number.NaN,
   steadySystemMsPerAsset: steadyCount > 0 && cpuAtTo ? cpuAtTo.system / 1000 / steadyCount : Number.NaN,
+  /** Per asset in each tenth of the run, in order: how the cost moves as the run goes on. */
+  decileMsPerAsset:
+    finished === input.assets && finished >= 20
+      ? Array.from({ length: 10 }, (_, i) => {
+          const from = Math.floor((finished * i) / 10);
+          const to = Math.min(finished - 1, Math.floor((finished * (i + 1)) / 10));
+          return (finishedAt[to] - finishedAt[from]) / (to - from);
+        })
+      : [],
   startRss,
   peakRss,
   maxRss: process.resourceUsage().maxRSS * 1024,

@@ -58,6 +58,8 @@ interface ScaleChildOutput {
   steadyCpuMsPerAsset: number;
   /** Its system part. */
   steadySystemMsPerAsset: number;
+  /** Wall ms per asset in each tenth of the run (empty for a run under 20 assets). */
+  decileMsPerAsset: number[];
   startRss: number;
   peakRss: number;
   maxRss: number;
@@ -113,8 +115,8 @@ async function filesystemOf(path: string): Promise<string> {
 }
 
 async function runSize(context: BenchContext, folder: string, assets: number): Promise<ScaleChildOutput> {
-  const dir = join(folder, `scale-${assets}`);
-  await mkdir(dir, { recursive: true });
+  // A fresh folder per run (a size runs more than once): nothing cached from an earlier run.
+  const dir = await mkdtemp(join(folder, `scale-${assets}-`));
   const recipe = join(dir, 'scale.yaml');
   await writeFile(recipe, fastRecipe(assets, context.sizes.concurrency));
   const fake = await startFakeProcess(fastSpec(CREATES_PER_MINUTE, context.time));
@@ -180,11 +182,19 @@ async function scaleRows(context: BenchContext, folder: ScaleFolder): Promise<Sc
     context.log(`S5: ${large} assets skipped (npm run bench -- --only 5 runs them)`);
     return rows;
   }
+  // The host's speed drifts by a quarter over minutes (measured 2026-12-02: in one 30,000-asset run the
+  // tenths took 12.0 to 19.5 ms per asset, CPU time alike), and a small run samples one moment of it: the
+  // small size runs again between the others and after the large one, and its median is compared.
+  const a2 = await runSize(context, folder.path, small);
   const c = await runSize(context, folder.path, large);
+  const a3 = await runSize(context, folder.path, small);
+  const smalls = [a, a2, a3];
+  const smallSteady = median(smalls.map((run) => run.steadyMsPerAsset));
+  const smallCpu = median(smalls.map((run) => run.steadyCpuMsPerAsset));
   // Steady state (10 %–90 % of the assets finished): what one more asset costs, start-up and tail apart.
-  const ratio = c.steadyMsPerAsset / a.steadyMsPerAsset;
-  const cpuRatio = c.steadyCpuMsPerAsset / a.steadyCpuMsPerAsset;
-  const whole = perAsset(c) / perAsset(a);
+  const ratio = c.steadyMsPerAsset / smallSteady;
+  const cpuRatio = c.steadyCpuMsPerAsset / smallCpu;
+  const tenths = c.decileMsPerAsset.slice(1, 9);
   rows.push(
     {
       id: 'S5b',
@@ -194,12 +204,15 @@ async function scaleRows(context: BenchContext, folder: ScaleFolder): Promise<Sc
       target: '0.8–1.2 ×',
       met: ratio >= 0.8 && ratio <= 1.2,
       summary:
-        `${small}: ${a.steadyMsPerAsset.toFixed(2)} ms/asset, ${middle}: ${b.steadyMsPerAsset.toFixed(2)}, ` +
-        `${large}: ${c.steadyMsPerAsset.toFixed(2)}; whole run per asset ${perAsset(a).toFixed(2)} → ` +
-        `${perAsset(c).toFixed(2)} ms (${whole.toFixed(2)} ×); CPU per asset (user + system, steady) ` +
-        `${cpu(a)}, ${cpu(b)}, ${cpu(c)} (${cpuRatio.toFixed(2)} ×); host steal during the runs ` +
-        `${steal(a)}, ${steal(b)}, ${steal(c)}; ${timing(c)}; on ${folder.filesystem}`,
-      details: { filesystem: folder.filesystem, large: c },
+        `${small} (median of 3 runs: before, between, after): ${smallSteady.toFixed(2)} ms/asset ` +
+        `(${smalls.map((run) => run.steadyMsPerAsset.toFixed(2)).join(', ')}), ` +
+        `${middle}: ${b.steadyMsPerAsset.toFixed(2)}, ${large}: ${c.steadyMsPerAsset.toFixed(2)}; ` +
+        `the ${large} run's tenths 2–9 ${Math.min(...tenths).toFixed(2)}–${Math.max(...tenths).toFixed(2)} ms/asset ` +
+        `(first ${c.decileMsPerAsset[1]?.toFixed(2)}, last ${c.decileMsPerAsset[8]?.toFixed(2)}); ` +
+        `CPU per asset (user + system, steady) ${smallCpu.toFixed(2)} ms → ${cpu(c)} (${cpuRatio.toFixed(2)} ×); ` +
+        `host steal during the runs ${smalls.map(steal).join(', ')} (${small}), ${steal(b)}, ${steal(c)}; ` +
+        `${timing(c)}; on ${folder.filesystem}`,
+      details: { filesystem: folder.filesystem, small: smalls, large: c },
     },
     {
       id: 'S5d',
@@ -215,8 +228,15 @@ async function scaleRows(context: BenchContext, folder: ScaleFolder): Promise<Sc
   return rows;
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
 const peakOf = (out: ScaleChildOutput): number => Math.max(out.peakRss, out.maxRss);
-const perAsset = (out: ScaleChildOutput): number => out.totalMs / out.assets;
 const cpu = (out: ScaleChildOutput): string =>
   `${out.steadyCpuMsPerAsset.toFixed(2)} ms (system ${out.steadySystemMsPerAsset.toFixed(2)})`;
 const steal = (out: ScaleChildOutput): string =>
