@@ -2,8 +2,9 @@
  * S5 — scale: `assetgen run --json` of N assets of one fast step against the fake, each size in a fresh
  * child process (children/scale-run.mjs, the CLI's own `main` from the compiled dist/): peak RSS at 10,000
  * and at 100,000 assets (the plan is lazy, the manifest and the lock stream to disk, the listed paths are
- * hashes), and the time per asset at 100,000 against 1,000 in the steady state. The 100,000 size (S5b,
- * S5d) runs only when S5 is picked (`--only 5`) or in a quick run (5,000 then).
+ * hashes), and the time per asset at 100,000 against 1,000 in the steady state (the 1,000 run's median
+ * of three: before, between and after the others). The 100,000 size (S5b, S5d) runs only when S5 is
+ * picked (`--only 5`) or in a quick run (5,000 then).
  *
  * The runs' folders are on a tmpfs (/dev/shm) when there is one, `--scale-dir` picks another: on this
  * machine's ext4 without a journal, creating a file passes over the inodes freed in the last minutes (perf:
