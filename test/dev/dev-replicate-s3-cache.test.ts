@@ -7,13 +7,11 @@
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevCommandOptions, devCommand } from '../../src/cli/commands/dev.js';
-import type { CliIO } from '../../src/cli/output.js';
-import type { DevSession } from '../../src/dev/index.js';
+import type { DevCommandOptions } from '../../src/cli/commands/dev.js';
 import { type FakeReplicate, startFakeReplicate } from '../fake-replicate/index.js';
 import { type FakeS3, startFakeS3 } from '../fake-s3/server.js';
 import { fakeS3Env } from '../helpers/s3-cache.js';
-import { makeProject, ranSince, recipeText, waitForState, waitUntil } from './helpers.js';
+import { makeProject, ranSince, recipeText, startTilesDevCommand, waitForState } from './helpers.js';
 
 const TOKEN = 'test-token-for-dev-on-a-shared-cache';
 const BUCKET = 'assetgen-test';
@@ -35,19 +33,8 @@ describe('dev on Replicate with a shared cache on S3', () => {
   });
 
   /** `assetgen dev --provider replicate --yes --max-cost 0.05 --cache …` in-process, until `stop`. */
-  function startDevCommand(options: Partial<DevCommandOptions>) {
-    const err: string[] = [];
-    const io: CliIO = {
-      out: () => {},
-      err: (text) => err.push(text),
-      isTTY: false,
-      env: { ...fakeS3Env(s3), REPLICATE_API_TOKEN: TOKEN, REPLICATE_API_BASE_URL: fake.baseUrl },
-      cwd: project.dir,
-    };
-    const stop = new AbortController();
-    let session: DevSession | undefined;
-    const exit = devCommand(
-      ['tiles.yaml'],
+  const startDevCommand = (options: Partial<DevCommandOptions>) =>
+    startTilesDevCommand(
       {
         out: 'output',
         cacheDir: '.assetgen/cache',
@@ -58,21 +45,9 @@ describe('dev on Replicate with a shared cache on S3', () => {
         cache: URL,
         ...options,
       },
-      io,
-      {
-        signal: stop.signal,
-        onStarted: (started) => {
-          session = started;
-        },
-      },
+      { ...fakeS3Env(s3), REPLICATE_API_TOKEN: TOKEN, REPLICATE_API_BASE_URL: fake.baseUrl },
+      project.dir,
     );
-    return {
-      err,
-      exit,
-      stop: () => stop.abort(),
-      session: () => waitUntil(() => session, 'the dev session'),
-    };
-  }
 
   it('a second session on a fresh folder restores the paid results from the bucket, creating nothing', async () => {
     const first = startDevCommand({});

@@ -8,13 +8,18 @@ import { existsSync } from 'node:fs';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevCommandOptions, devCommand } from '../../src/cli/commands/dev.js';
-import type { CliIO } from '../../src/cli/output.js';
-import type { DevSession } from '../../src/dev/index.js';
+import type { DevCommandOptions } from '../../src/cli/commands/dev.js';
 import { type FakeS3, startFakeS3 } from '../fake-s3/server.js';
 import { runCli } from '../helpers/cli.js';
 import { fakeS3Env } from '../helpers/s3-cache.js';
-import { makeProject, ranSince, recipeText, waitForState, waitUntil } from './helpers.js';
+import {
+  makeProject,
+  ranSince,
+  recipeText,
+  startTilesDevCommand,
+  waitForState,
+  waitUntil,
+} from './helpers.js';
 
 const BUCKET = 'assetgen-test';
 const PREFIX = 'team/dev';
@@ -45,35 +50,12 @@ describe('dev with a shared cache on S3', () => {
     ).length;
 
   /** `assetgen dev` in-process, offline, until `stop` aborts; `env` on top of the fake's AWS variables. */
-  function startDevCommand(options: Partial<DevCommandOptions>, env: Record<string, string> = {}) {
-    const err: string[] = [];
-    const io: CliIO = {
-      out: () => {},
-      err: (text) => err.push(text),
-      isTTY: false,
-      env: { ...fakeS3Env(s3), ...env },
-      cwd: project.dir,
-    };
-    const stop = new AbortController();
-    let session: DevSession | undefined;
-    const exit = devCommand(
-      ['tiles.yaml'],
+  const startDevCommand = (options: Partial<DevCommandOptions>, env: Record<string, string> = {}) =>
+    startTilesDevCommand(
       { out: 'output', cacheDir: '.assetgen/cache', port: 0, provider: 'local', ...options },
-      io,
-      {
-        signal: stop.signal,
-        onStarted: (started) => {
-          session = started;
-        },
-      },
+      { ...fakeS3Env(s3), ...env },
+      project.dir,
     );
-    return {
-      err,
-      exit,
-      stop: () => stop.abort(),
-      session: () => waitUntil(() => session, 'the dev session'),
-    };
-  }
 
   it('each run on save goes through one store opened for the session; a fresh folder restores from it', async () => {
     const first = startDevCommand({ cache: URL });

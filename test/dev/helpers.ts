@@ -3,6 +3,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { type DevCommandOptions, devCommand } from '../../src/cli/commands/dev.js';
+import type { CliIO } from '../../src/cli/output.js';
 import type { DevSession, DevState } from '../../src/dev/index.js';
 
 export const recipeText = (
@@ -81,3 +83,23 @@ export async function waitForState(
 /** The session ran the recipes after `after` and is idle again. */
 export const ranSince = (after: number) => (state: DevState) =>
   state.pageVersion > after && state.phase !== 'running';
+
+/** `assetgen dev tiles.yaml` through the CLI's command in-process, until `stop` aborts it; stderr kept. */
+export function startTilesDevCommand(options: DevCommandOptions, env: CliIO['env'], cwd: string) {
+  const err: string[] = [];
+  const io: CliIO = { out: () => {}, err: (text) => err.push(text), isTTY: false, env, cwd };
+  const stop = new AbortController();
+  let session: DevSession | undefined;
+  const exit = devCommand(['tiles.yaml'], options, io, {
+    signal: stop.signal,
+    onStarted: (started) => {
+      session = started;
+    },
+  });
+  return {
+    err,
+    exit,
+    stop: () => stop.abort(),
+    session: () => waitUntil(() => session, 'the dev session'),
+  };
+}
