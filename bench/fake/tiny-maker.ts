@@ -1,12 +1,15 @@
 /**
  * A cheap output maker for the fake: tiny PNGs (8×8) whose pixels are the sha256 of the prediction's
  * input, so every distinct input gives a distinct, decodable image (chains never collapse into one
- * task) while the cost per prediction stays far below the simulated model time. Bench code, so it may
- * call sharp directly.
+ * task) while the cost per prediction stays far below the simulated model time. An upscaler answers at
+ * its input's size times its factor, as the real one does (the runner's size gate checks it). Bench
+ * code, so it may call sharp directly.
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import type { MakeOutputs } from '../../test/fake-replicate/index.js';
+import { isInputFile } from '../../src/providers/types.js';
+import { upscaleFactor } from '../../src/run/gate-check.js';
+import type { MakeOutputs, MakeOutputsRequest } from '../../test/fake-replicate/index.js';
 
 const SIDE = 8;
 
@@ -19,8 +22,18 @@ function fingerprint(input: Record<string, unknown>): string {
   );
 }
 
-function pixels(seed: string, channels: 3 | 4): Buffer {
-  const out = Buffer.alloc(SIDE * SIDE * channels);
+/** Width and height of the picture: SIDE², or an upscaler's input times its factor. */
+async function sizeOf(request: MakeOutputsRequest): Promise<{ width: number; height: number }> {
+  if (request.catalog.kind !== 'upscale') return { width: SIDE, height: SIDE };
+  const image = Object.values(request.input).find(isInputFile);
+  const factor = upscaleFactor(request.input) ?? 1;
+  if (image === undefined) return { width: SIDE, height: SIDE };
+  const { width = SIDE, height = SIDE } = await sharp(image.path).metadata();
+  return { width: Math.round(width * factor), height: Math.round(height * factor) };
+}
+
+function pixels(seed: string, width: number, height: number, channels: 3 | 4): Buffer {
+  const out = Buffer.alloc(width * height * channels);
   let block = createHash('sha256').update(seed).digest();
   for (let i = 0; i < out.length; i += block.length) {
     block.copy(out, i);
@@ -37,9 +50,10 @@ export function createTinyMaker(): MakeOutputs {
     const channels = request.catalog.kind === 'background-removal' ? 4 : 3;
     const count = Math.max(1, Number(request.input.num_outputs ?? 1));
     const seed = `${request.model}|${fingerprint(request.input)}`;
+    const { width, height } = await sizeOf(request);
     const files = await Promise.all(
       Array.from({ length: count }, (_, n) =>
-        sharp(pixels(`${seed}|${n}`, channels), { raw: { width: SIDE, height: SIDE, channels } })
+        sharp(pixels(`${seed}|${n}`, width, height, channels), { raw: { width, height, channels } })
           .png({ compressionLevel: 1 })
           .toBuffer(),
       ),
