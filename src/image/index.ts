@@ -12,9 +12,16 @@ export {
 } from './formats.js';
 export { type ImageInput, MAX_INPUT_PIXELS, type RawImage } from './input.js';
 export { type ApplyOperationsOptions, applyOperations } from './operations.js';
-export { type PixelStats, pixelStats } from './pixel-stats.js';
+export { PIXEL_STATS_VERSION, type PixelStats, pixelStats } from './pixel-stats.js';
 export { type ImagePlaceholder, makePlaceholder } from './placeholder.js';
-export { type ImageFileVerdict, type ImageInfo, inspectImageFile, probeImage, verifyImage } from './probe.js';
+export {
+  type ImageFileVerdict,
+  type ImageInfo,
+  inspectImageFile,
+  probeImage,
+  readImageSize,
+  verifyImage,
+} from './probe.js';
 export { blurChannel, decodeRgba, resizeRaw, scaleImage } from './raw.js';
 export { type OperationName, planStages, type Stage } from './stages.js';
 export { imageLibraryVersion } from './version.js';

@@ -20,6 +20,9 @@ export interface PixelStats {
 
 const SAMPLE_SIDE = 128;
 
+/** The version of this measure: stats kept in cache records under another version are measured again. */
+export const PIXEL_STATS_VERSION = 1;
+
 export async function pixelStats(input: ImageInput): Promise<PixelStats> {
   const image = openImage(input);
   const meta = await image.metadata().catch((error: unknown) => {

@@ -16,6 +16,16 @@ export interface ImageInfo {
   bytes: number;
 }
 
+/** Width and height as displayed (orientation applied), from the header alone: no pixel is decoded. */
+export async function readImageSize(input: ImageInput): Promise<{ width: number; height: number }> {
+  const meta = await openImage(input)
+    .metadata()
+    .catch((error: unknown) => {
+      throw imageFailure('IMAGE_INVALID', `cannot read image ${describeInput(input)}`, error);
+    });
+  return { width: meta.autoOrient.width, height: meta.autoOrient.height };
+}
+
 /** Decodes fully (not just the header) and returns dimensions; throws a clear error for truncated/corrupt data. */
 export async function probeImage(input: ImageInput): Promise<ImageInfo> {
   const what = describeInput(input);

@@ -25,8 +25,11 @@ export interface PriceSample {
 }
 
 export interface PriceHistory {
-  /** Past runs of `model`: of `version` when it has any, else of every version (`version` then null). */
-  samples(model: string, version?: string): { samples: PriceSample[]; version: string | null };
+  /**
+   * Past runs of `model`: of `version` when it has any, else of every version (`version` then null).
+   * The same call gives the same array (the estimates' summaries are kept per array).
+   */
+  samples(model: string, version?: string): { samples: readonly PriceSample[]; version: string | null };
 }
 
 const finite = (value: unknown): number | null =>
@@ -94,16 +97,29 @@ export async function readPriceHistory(
       });
     }
   }
-  const all = [...byKey.values()];
+  // Grouped once: a plan asks for every step, and a catalogue has thousands of steps and samples.
+  const byModel = new Map<string, PriceSample[]>();
+  const byVersion = new Map<string, PriceSample[]>();
+  for (const sample of byKey.values()) {
+    groupInto(byModel, sample.model, sample);
+    if (sample.version !== null) groupInto(byVersion, `${sample.model}@${sample.version}`, sample);
+  }
   return {
     samples(model, version) {
-      const ofModel = all.filter((sample) => sample.model === model);
-      const ofVersion = version === undefined ? [] : ofModel.filter((sample) => sample.version === version);
-      return ofVersion.length > 0
+      const ofVersion = version === undefined ? undefined : byVersion.get(`${model}@${version}`);
+      return ofVersion !== undefined
         ? { samples: ofVersion, version: version ?? null }
-        : { samples: ofModel, version: null };
+        : { samples: byModel.get(model) ?? NO_SAMPLES, version: null };
     },
   };
+}
+
+const NO_SAMPLES: PriceSample[] = [];
+
+function groupInto(groups: Map<string, PriceSample[]>, key: string, sample: PriceSample): void {
+  const group = groups.get(key);
+  if (group === undefined) groups.set(key, [sample]);
+  else group.push(sample);
 }
 
 /** A history that knows no runs (plans that need none). */

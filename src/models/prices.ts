@@ -63,6 +63,35 @@ export function declaredPrice(
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 
+/** What a step's estimate needs from a group of samples: computed once per group, not once per step. */
+interface SampleSummary {
+  /** Runs that recorded their run time, and its mean. */
+  timedRuns: number;
+  meanSeconds: number;
+  /** Runs that recorded their cost, and the mean cost per output. */
+  costRuns: number;
+  meanUsdPerOutput: number;
+}
+
+const summaries = new WeakMap<readonly PriceSample[], SampleSummary>();
+
+function summaryOf(samples: readonly PriceSample[]): SampleSummary {
+  const known = summaries.get(samples);
+  if (known !== undefined) return known;
+  const seconds = samples.flatMap((sample) => (sample.seconds === null ? [] : [sample.seconds]));
+  const perOutput = samples.flatMap((sample) =>
+    sample.usd === null ? [] : [sample.usd / Math.max(1, sample.outputs ?? 1)],
+  );
+  const summary: SampleSummary = {
+    timedRuns: seconds.length,
+    meanSeconds: seconds.length === 0 ? 0 : mean(seconds),
+    costRuns: perOutput.length,
+    meanUsdPerOutput: perOutput.length === 0 ? 0 : mean(perOutput),
+  };
+  summaries.set(samples, summary);
+  return summary;
+}
+
 /** The estimate of one step with history, and the origin that says what it rests on. */
 export function priceWithHistory(
   step: { model: string; version?: string; pricing?: Pricing; input: Readonly<Record<string, unknown>> },
@@ -70,10 +99,10 @@ export function priceWithHistory(
   history: PriceHistory,
 ): { estimatedUsd: number | null; origin: PriceOrigin; pricing?: Pricing } {
   const { samples, version } = history.samples(step.model, step.version);
+  const summary = summaryOf(samples);
   const { pricing } = step;
   if (pricing?.unit === 'second' && pricing.typicalSeconds === undefined) {
-    const seconds = samples.flatMap((sample) => (sample.seconds === null ? [] : [sample.seconds]));
-    if (seconds.length === 0) {
+    if (summary.timedRuns === 0) {
       return {
         estimatedUsd: null,
         origin: {
@@ -83,23 +112,21 @@ export function priceWithHistory(
         },
       };
     }
-    const typed: Pricing = { ...pricing, typicalSeconds: mean(seconds) };
+    const typed: Pricing = { ...pricing, typicalSeconds: summary.meanSeconds };
     return {
       estimatedUsd: estimateUsd(typed, step.input),
-      origin: { ...origin, runs: seconds.length },
+      origin: { ...origin, runs: summary.timedRuns },
       pricing: typed,
     };
   }
   if (pricing !== undefined) return { estimatedUsd: estimateUsd(pricing, step.input), origin };
-  const costs = samples.filter((sample) => sample.usd !== null);
-  if (costs.length === 0)
+  if (summary.costRuns === 0)
     return { estimatedUsd: null, origin: { source: null, unpriced: unpricedReason(step.model, samples) } };
-  const perOutput = mean(costs.map((sample) => (sample.usd ?? 0) / Math.max(1, sample.outputs ?? 1)));
   const count =
     typeof step.input.num_outputs === 'number' && step.input.num_outputs > 1 ? step.input.num_outputs : 1;
   return {
-    estimatedUsd: Math.round(perOutput * count * 1e9) / 1e9,
-    origin: { source: 'history', runs: costs.length, version },
+    estimatedUsd: Math.round(summary.meanUsdPerOutput * count * 1e9) / 1e9,
+    origin: { source: 'history', runs: summary.costRuns, version },
   };
 }
 

@@ -74,6 +74,11 @@ export function resolveGates(
   return gates;
 }
 
+/** Whether a gate looks at the pixels (blank, alpha, size): then each picture is measured once. */
+export function needsPixels(gates: QualityGates): boolean {
+  return gates.blank !== undefined || gates.alpha !== undefined || gates.size !== undefined;
+}
+
 export function hasGates(gates: QualityGates): boolean {
   return (
     gates.blank !== undefined ||

@@ -6,7 +6,7 @@
  * deterministic, so a re-run finds the try that passed in the cache and pays nothing.
  */
 import { CheckFailedError } from '../errors.js';
-import { pixelStats } from '../image/index.js';
+import { PIXEL_STATS_VERSION, readImageSize } from '../image/index.js';
 import type { PlannedAsset, PlannedModelStep } from '../plan/plan.js';
 import type { GateFailure } from '../plan/quality-gates.js';
 import { deriveSeed } from '../plan/seeds.js';
@@ -102,12 +102,15 @@ async function subjectOf(
 ): Promise<GateSubject> {
   const images = result.record.files.map((file) => context.cache.objectPath(file.sha256));
   const subject: GateSubject = { images };
+  const { pixels } = result.record;
+  if (pixels?.v === PIXEL_STATS_VERSION && pixels.files.length === images.length)
+    subject.stats = pixels.files;
   if (result.record.text !== undefined) subject.text = result.record.text;
   if (step.gates.size !== undefined && step.imageInput !== undefined) {
     const source = result.input[step.imageInput.field];
     const file = Array.isArray(source) ? source.find(isInputFile) : isInputFile(source) ? source : undefined;
     if (file !== undefined) {
-      const { width, height } = await pixelStats(file.path);
+      const { width, height } = await readImageSize(file.path);
       subject.upscaleOf = { width, height, factor: upscaleFactor(result.input) };
     }
   }

@@ -2,13 +2,15 @@
  * Applies a step's quality gates (plan/quality-gates.ts) to its result: the text, and each picture from
  * one small decode (image/pixel-stats.ts).
  */
-import { pixelStats } from '../image/index.js';
-import type { GateFailure, QualityGates } from '../plan/quality-gates.js';
+import { type PixelStats, pixelStats } from '../image/index.js';
+import { type GateFailure, needsPixels, type QualityGates } from '../plan/quality-gates.js';
 
 /** What a step produced, as the gates see it. */
 export interface GateSubject {
   /** Files of the result (paths in the cache). */
   images: readonly string[];
+  /** What was measured of them before (from the cache record), in the same order: not decoded again. */
+  stats?: readonly PixelStats[];
   text?: string;
   /** For upscalers: the input picture's size and the factor asked for (when the input says one). */
   upscaleOf?: { width: number; height: number; factor: number | undefined };
@@ -31,11 +33,11 @@ export async function checkResult(
       };
     }
   }
-  if (gates.blank === undefined && gates.alpha === undefined && gates.size === undefined) return undefined;
+  if (!needsPixels(gates)) return undefined;
   const many = subject.images.length > 1;
   for (const [index, image] of subject.images.entries()) {
     const which = many ? `picture ${index + 1} of ${subject.images.length}` : 'the picture';
-    const stats = await pixelStats(image);
+    const stats = subject.stats?.[index] ?? (await pixelStats(image));
     if (gates.size !== undefined && subject.upscaleOf !== undefined) {
       const failure = checkSize(which, stats, subject.upscaleOf);
       if (failure !== undefined) return failure;

@@ -5,7 +5,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { FrozenError, ProviderError } from '../errors.js';
+import { PIXEL_STATS_VERSION, pixelStats } from '../image/index.js';
 import { type PlannedAsset, type PlannedModelStep, stepPosition } from '../plan/plan.js';
+import { needsPixels } from '../plan/quality-gates.js';
 import type { InputFile, PredictionRequest, ProviderEvent } from '../providers/types.js';
 import { isInputFile } from '../providers/types.js';
 import { renderDeep, type TemplateValue } from '../recipe/index.js';
@@ -133,6 +135,19 @@ function lockEntry(identity: ModelTaskIdentity, step: PlannedModelStep, record: 
 }
 
 /** The metrics the price history reads (`models/price-history.ts`), when the provider reported any. */
+/** The gates' measurements of a result's files; undefined when one is no readable picture (the gate says why). */
+async function measurePixels(
+  context: RunContext,
+  files: readonly CachedFile[],
+): Promise<TaskRecord['pixels']> {
+  try {
+    const stats = await Promise.all(files.map((file) => pixelStats(context.cache.objectPath(file.sha256))));
+    return { v: PIXEL_STATS_VERSION, files: stats };
+  } catch {
+    return undefined;
+  }
+}
+
 function recordedMetrics(metrics: Readonly<Record<string, number>> | undefined): TaskRecord['metrics'] {
   if (metrics === undefined) return undefined;
   const kept: NonNullable<TaskRecord['metrics']> = {};
@@ -320,6 +335,10 @@ export async function runModelStep(
         if (result.text !== undefined) record.text = result.text;
         const metrics = recordedMetrics(result.metrics);
         if (metrics !== undefined) record.metrics = metrics;
+        if (needsPixels(step.gates) && files.length > 0) {
+          const pixels = await measurePixels(context, files);
+          if (pixels !== undefined) record.pixels = pixels;
+        }
         await context.cache.put(record);
         const origin = paid ? (lease.origin() ?? 'created') : undefined;
         return { record, cached: false, ...(origin === undefined ? {} : { origin }) };

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PixelStats } from '../image/index.js';
 import type { ProducedFile } from '../providers/types.js';
 import { writeFileAtomic } from './atomic.js';
 import { createFsStore } from './fs-store.js';
@@ -47,6 +48,11 @@ export interface TaskRecord {
    * LQIP, image/placeholder.ts; absent in records written before assetgen made them).
    */
   image?: { width: number; height: number; format: string; thumbhash?: string; lqip?: string };
+  /**
+   * Model tasks with picture gates: what the gates measured of each file, in `files` order (measure
+   * version `v`, image/pixel-stats.ts), so a cached result is checked again without decoding it.
+   */
+  pixels?: { v: number; files: PixelStats[] };
 }
 
 export interface Cache {

@@ -3,7 +3,7 @@
  * picture is made again with a new seed, a cut-out with no subject fails after its tries, each try is a
  * counted cost inside the budget, and a bad result in the cache is never served as good.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -152,6 +152,42 @@ describe('quality gates', () => {
       [true, null],
     ]);
     expect(again.events.find((e) => e.type === 'check-failed')).toMatchObject({ cached: true });
+  });
+
+  it('checks a cached result from the measurements in its record; a record without them is measured again', async () => {
+    fake = await startFakeReplicate({ token: TOKEN, makeOutputs: maker(), behaviour: { runMs: 5 } });
+    const first = await run(recipe());
+    expect(first.failed).toBe(0);
+    expect(fake.counts.create).toBe(1);
+    const folder = join(dir, 'cache', 'tasks');
+    const [file] = (await readdir(folder, { recursive: true })).filter((name) => name.endsWith('.json'));
+    const path = join(folder, file ?? '');
+    const record = JSON.parse(await readFile(path, 'utf8'));
+    expect(record.pixels.v).toBe(1);
+    expect(record.pixels.files).toHaveLength(1);
+    expect(record.pixels.files[0].maxStdev).toBeGreaterThan(2);
+
+    // The record says blank: the re-run believes it (the picture is not decoded) and makes it again.
+    const blank = { ...record.pixels.files[0], maxStdev: 0, meanColour: '#000000' };
+    await writeFile(path, JSON.stringify({ ...record, pixels: { v: 1, files: [blank] } }));
+    fake.resetCounts();
+    const told = await run(recipe());
+    expect(told.failed).toBe(0);
+    expect(fake.counts.create).toBe(1);
+    expect(stepOf(told.asset, 'gen')?.tries?.[0]).toMatchObject({
+      cache_hit: true,
+      check: { gate: 'blank' },
+    });
+
+    // Without measurements (a record of an older assetgen, or another measure version) the picture is
+    // decoded and measured: it passes, nothing is made.
+    const { pixels: _dropped, ...older } = record;
+    await writeFile(path, JSON.stringify(older));
+    fake.resetCounts();
+    const measured = await run(recipe());
+    expect(measured.failed).toBe(0);
+    expect(fake.counts.create).toBe(0);
+    expect(stepOf(measured.asset, 'gen')?.tries).toBeUndefined();
   });
 
   it('does not serve a bad cached result as good once gates are on', async () => {
