@@ -25,6 +25,7 @@ import { parseColour } from './colour.js';
 import { prepareOverlay, type Size } from './composite.js';
 import type { EncodedImage } from './encode.js';
 import { describeInput, type ImageInput, imageFailure, openImage, openRaw, type RawImage } from './input.js';
+import { readImageSize } from './probe.js';
 import { type PlannedOperation, planStages, type Stage } from './stages.js';
 
 /**
@@ -59,7 +60,7 @@ export async function applyOperations(
   let size: Size | undefined;
   for (const [i, stage] of stages.entries()) {
     const last = i === stages.length - 1;
-    size ??= needsSize(stage) ? await encodedSize(input) : undefined;
+    size ??= needsSize(stage) ? await readImageSize(input) : undefined;
     const pipeline = await buildStage(open(source), stage, { baseDir: options.baseDir, size });
     if (last)
       return options.keepPixels === true
@@ -80,15 +81,6 @@ function open(source: Source): Sharp {
 
 function needsSize(stage: Stage): boolean {
   return stage.ops[0]?.name === 'crop' || stage.ops[0]?.name === 'composite';
-}
-
-async function encodedSize(input: ImageInput): Promise<Size> {
-  const meta = await openImage(input)
-    .metadata()
-    .catch((error: unknown) => {
-      throw imageFailure('IMAGE_INVALID', 'cannot read image', error);
-    });
-  return { width: meta.autoOrient.width, height: meta.autoOrient.height };
 }
 
 async function materialise(pipeline: Sharp, stage: Stage): Promise<{ source: Source; size: Size }> {

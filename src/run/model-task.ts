@@ -134,7 +134,6 @@ function lockEntry(identity: ModelTaskIdentity, step: PlannedModelStep, record: 
   };
 }
 
-/** The metrics the price history reads (`models/price-history.ts`), when the provider reported any. */
 /** The gates' measurements of a result's files; undefined when one is no readable picture (the gate says why). */
 async function measurePixels(
   context: RunContext,
@@ -148,6 +147,7 @@ async function measurePixels(
   }
 }
 
+/** The metrics the price history reads (`models/price-history.ts`), when the provider reported any. */
 function recordedMetrics(metrics: Readonly<Record<string, number>> | undefined): TaskRecord['metrics'] {
   if (metrics === undefined) return undefined;
   const kept: NonNullable<TaskRecord['metrics']> = {};
